@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""Measure searchkit's HTML reader against a folder of pages with known article bodies.
+
+The folder holds ``html/<id>.html.gz`` (or ``<id>.html``) and ``ground-truth.json``
+(``{id: {"articleBody": ..., "url": ...}}``).  For every page the body returned by
+:func:`searchkit.readers.html.extract_html` is compared with the true body on
+4-word shingles (lowercased ``\\w+`` tokens, shingles counted as a multiset):
+
+* ``tp`` shingles in both, ``fp`` extracted but not true, ``fn`` true but missed;
+* per page ``precision = tp / (tp + fp)`` and ``recall = tp / (tp + fn)``
+  (the same as normalising tp/fp/fn to sum 1 first);
+* precision and recall are averaged over pages and F1 is taken from the averages.
+
+Edge cases: a page whose true body has no shingle is skipped; an empty extraction
+counts as precision 0 and recall 0 (it is a failure, not a page to forget).
+A text shorter than 4 tokens forms a single shingle of all its tokens.
+
+"A page that carries a date" means its raw HTML has a machine-readable date signal:
+a ``datePublished``/``dateCreated`` key, an ``article:published_time``-like meta
+property, a ``<time datetime=...>`` element, or a ``date``-named ``<meta>`` /
+``itemprop``.  The date share is taken over those pages only.
+
+Usage::
+
+    python scripts/eval_extraction.py [FOLDER] [--verbose] [--compare-paragraphs] [--repeat N]
+
+The default folder is ``../shared/corpora/extraction-dev`` relative to the repo root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from searchkit.readers.html import extract_html  # noqa: E402
+
+DEFAULT_FOLDER = REPO.parent / "shared" / "corpora" / "extraction-dev"
+SHINGLE = 4
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+_DATE_SIGNAL = re.compile(
+    rb"datePublished|dateCreated|published_time|<time[^>]+datetime\s*="
+    rb"|<meta[^>]+(?:name|property|itemprop)\s*=\s*[\"']?[^\"'>]*date",
+    re.IGNORECASE,
+)
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall((text or "").lower())
+
+
+def shingles(text: str, n: int = SHINGLE) -> Counter:
+    toks = tokens(text)
+    if not toks:
+        return Counter()
+    if len(toks) < n:
+        return Counter([tuple(toks)])
+    return Counter(tuple(toks[i : i + n]) for i in range(len(toks) - n + 1))
+
+
+def score(extracted: str, truth: str) -> tuple[float, float] | None:
+    """(precision, recall) of one page, or None if the truth is empty."""
+    true = shingles(truth)
+    if not true:
+        return None
+    got = shingles(extracted)
+    if not got:
+        return 0.0, 0.0
+    tp = sum((got & true).values())
+    fp = sum(got.values()) - tp
+    fn = sum(true.values()) - tp
+    return tp / (tp + fp), tp / (tp + fn)
+
+
+def paragraphs_baseline(raw: bytes) -> str:
+    """The naive peer: the text of every <p> on the page, in document order."""
+    import lxml.html
+
+    try:
+        root = lxml.html.fromstring(raw)
+    except Exception:  # noqa: BLE001 - a baseline must not stop the run
+        return ""
+    out = []
+    for p in root.iter("p"):
+        text = " ".join(p.text_content().split())
+        if text:
+            out.append(text)
+    return "\n\n".join(out)
+
+
+def load_pages(folder: Path) -> list[tuple[str, bytes, dict]]:
+    truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
+    pages = []
+    for page_id in sorted(truth):
+        html_dir = folder / "html"
+        gz, plain = html_dir / f"{page_id}.html.gz", html_dir / f"{page_id}.html"
+        if gz.exists():
+            raw = gzip.decompress(gz.read_bytes())
+        elif plain.exists():
+            raw = plain.read_bytes()
+        else:
+            print(f"warning: no html for {page_id}", file=sys.stderr)
+            continue
+        pages.append((page_id, raw, truth[page_id]))
+    return pages
+
+
+def summarise(rows: list[dict], key_p: str = "p", key_r: str = "r") -> tuple[float, float, float]:
+    scored = [r for r in rows if r[key_p] is not None]
+    if not scored:
+        return 0.0, 0.0, 0.0
+    p = statistics.fmean(r[key_p] for r in scored)
+    r = statistics.fmean(r[key_r] for r in scored)
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("folder", nargs="?", default=str(DEFAULT_FOLDER))
+    ap.add_argument("--verbose", "-v", action="store_true", help="print one row per page")
+    ap.add_argument("--compare-paragraphs", action="store_true",
+                    help="also score the all-<p>-text baseline")
+    ap.add_argument("--repeat", type=int, default=3, help="timing repeats per page (median)")
+    ap.add_argument("--halves", action="store_true",
+                    help="also report the two halves (sorted ids, alternating)")
+    args = ap.parse_args(argv)
+
+    folder = Path(args.folder)
+    pages = load_pages(folder)
+    if not pages:
+        print(f"no pages in {folder}", file=sys.stderr)
+        return 2
+
+    rows = []
+    for page_id, raw, truth in pages:
+        times = []
+        result = None
+        for _ in range(max(1, args.repeat)):
+            start = time.perf_counter()
+            result = extract_html(raw)
+            times.append(time.perf_counter() - start)
+        pr = score(result.get("body") or "", truth.get("articleBody") or "")
+        row = {
+            "id": page_id,
+            "p": pr[0] if pr else None,
+            "r": pr[1] if pr else None,
+            "ms": statistics.median(times) * 1000,
+            "title": bool(result.get("title")),
+            "date": result.get("date"),
+            "author": bool(result.get("author")),
+            "carries_date": bool(_DATE_SIGNAL.search(raw)),
+        }
+        if args.compare_paragraphs:
+            bpr = score(paragraphs_baseline(raw), truth.get("articleBody") or "")
+            row["bp"], row["br"] = (bpr if bpr else (None, None))
+        rows.append(row)
+        if args.verbose:
+            p = "  -  " if row["p"] is None else f"{row['p']:.3f}"
+            r = "  -  " if row["r"] is None else f"{row['r']:.3f}"
+            extra = ""
+            if args.compare_paragraphs and row.get("bp") is not None:
+                extra = f"  <p> P={row['bp']:.3f} R={row['br']:.3f}"
+            print(f"{page_id[:12]}  P={p} R={r}  {row['ms']:6.1f} ms  "
+                  f"title={'y' if row['title'] else 'n'} date={row['date'] or '-'} "
+                  f"author={'y' if row['author'] else 'n'}{extra}")
+
+    n = len(rows)
+    p, r, f = summarise(rows)
+    print(f"pages: {n}  (scored: {sum(1 for x in rows if x['p'] is not None)})")
+    print(f"searchkit  P={p:.4f}  R={r:.4f}  F1={f:.4f}")
+    if args.halves:
+        for name, half in (("half A", rows[0::2]), ("half B", rows[1::2])):
+            hp, hr, hf = summarise(half)
+            print(f"  {name} ({len(half)} pages)  P={hp:.4f}  R={hr:.4f}  F1={hf:.4f}")
+    if args.compare_paragraphs:
+        bp, br, bf = summarise(rows, "bp", "br")
+        print(f"all <p>    P={bp:.4f}  R={br:.4f}  F1={bf:.4f}")
+    carrying = [x for x in rows if x["carries_date"]]
+    print(f"title found:  {sum(x['title'] for x in rows)}/{n} ({sum(x['title'] for x in rows) / n:.0%})")
+    dated = sum(1 for x in carrying if x["date"])
+    share = dated / len(carrying) if carrying else 1.0
+    print(f"date found:   {dated}/{len(carrying)} pages that carry a date signal ({share:.0%}); "
+          f"{sum(1 for x in rows if x['date'])}/{n} overall")
+    print(f"author found: {sum(x['author'] for x in rows)}/{n} ({sum(x['author'] for x in rows) / n:.0%})")
+    ms = [x["ms"] for x in rows]
+    worst = max(rows, key=lambda x: x["ms"])
+    print(f"time per page: median {statistics.median(ms):.1f} ms, worst {worst['ms']:.1f} ms "
+          f"({worst['id'][:12]})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""searchkit: full-text search for news archives.
+
+>>> import searchkit
+>>> ix = searchkit.Index("index")              # doctest: +SKIP
+>>> ix.add("seeds/")                           # doctest: +SKIP
+>>> for hit in ix.search("security treaty"):   # doctest: +SKIP
+...     print(hit.title, hit.snippet)
+
+Everything is imported lazily so that ``import searchkit`` stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Index",
+    "Document",
+    "Hit",
+    "SearchResults",
+    "IndexSummary",
+    "SearchkitError",
+    "IndexNotFoundError",
+    "IndexVersionError",
+    "IndexLockedError",
+    "QueryError",
+    "extract",
+]
+
+_LAZY = {
+    "Index": "index",
+    "Document": "document",
+    "Hit": "searching",
+    "SearchResults": "searching",
+    "IndexSummary": "indexing",
+    "SearchkitError": "errors",
+    "IndexNotFoundError": "errors",
+    "IndexVersionError": "errors",
+    "IndexLockedError": "errors",
+    "QueryError": "errors",
+    "extract": "extract",
+}
+
+if TYPE_CHECKING:
+    from .document import Document
+    from .errors import (
+        IndexLockedError,
+        IndexNotFoundError,
+        IndexVersionError,
+        QueryError,
+        SearchkitError,
+    )
+    from .extract import extract
+    from .index import Index
+    from .indexing import IndexSummary
+    from .searching import Hit, SearchResults
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'searchkit' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + __all__)

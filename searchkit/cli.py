@@ -1,0 +1,263 @@
+"""The ``searchkit`` command: a thin Click layer over :class:`searchkit.Index`."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+import click
+
+from . import __version__
+
+INDEX_OPTION_HELP = "Index directory (default ./index, or $SEARCHKIT_INDEX)."
+
+
+def index_option(func):
+    return click.option(
+        "--index",
+        "index_dir",
+        default="index",
+        envvar="SEARCHKIT_INDEX",
+        show_default=True,
+        type=click.Path(file_okay=False),
+        help=INDEX_OPTION_HELP,
+    )(func)
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print a one-line error on stderr and exit."""
+    click.echo(f"searchkit: {message}", err=True)
+    sys.exit(code)
+
+
+def open_index(index_dir: str, create: bool = False, **kwargs: Any):
+    from .errors import SearchkitError
+    from .index import Index
+
+    try:
+        return Index(index_dir, create=create, **kwargs)
+    except SearchkitError as exc:
+        fail(str(exc))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="searchkit")
+def cli() -> None:
+    """Full-text search for news archives (text, HTML and JSON articles).
+
+    \b
+    searchkit index seeds/             build or update ./index
+    searchkit query "security treaty"  ranked, highlighted results
+    """
+
+
+class _Progress:
+    """A one-line progress display on a terminal's stderr (nothing when piped)."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.shown = False
+
+    def __call__(self, done: int, total: int, path: str) -> None:
+        if not self.enabled or (done % 25 and done != total):
+            return
+        width = 30
+        filled = int(width * done / max(total, 1))
+        label = path if len(path) <= 40 else "…" + path[-39:]
+        sys.stderr.write(f"\r[{'#' * filled}{'-' * (width - filled)}] {done}/{total} {label:<40}")
+        sys.stderr.flush()
+        self.shown = True
+
+    def finish(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r" + " " * 100 + "\r")
+            sys.stderr.flush()
+
+
+@cli.command("index")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@index_option
+@click.option("--rebuild", is_flag=True, help="Start from an empty index.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--lock-timeout", type=float, default=None, envvar="SEARCHKIT_LOCK_TIMEOUT",
+              help="Seconds to wait for another run's lock (default 10).")
+def index_command(paths: tuple[str, ...], index_dir: str, rebuild: bool, as_json: bool,
+                  lock_timeout: float | None) -> None:
+    """Index files and folders of articles (.txt, .html, .json, .jsonl, also .gz).
+
+    Re-running on the same folder is incremental: unchanged files are not
+    re-read, changed files replace their documents and documents of deleted
+    files are removed.
+    """
+    from .errors import SearchkitError
+
+    for path in paths:
+        if not os.path.lexists(path):
+            fail(f"no such file or directory: {path}")
+    kwargs = {"lock_timeout": lock_timeout} if lock_timeout is not None else {}
+    ix = open_index(index_dir, create=True, **kwargs)
+    progress = _Progress()
+    try:
+        summary = ix.add(*paths, rebuild=rebuild, progress=progress)
+    except KeyboardInterrupt:
+        progress.finish()
+        fail("interrupted: nothing from this run was committed; the index is as it was", 130)
+    except SearchkitError as exc:
+        progress.finish()
+        fail(str(exc))
+    except OSError as exc:
+        progress.finish()
+        fail(f"indexing failed, the index is as it was: {exc.strerror or exc}")
+    progress.finish()
+    for where, reason in summary.skipped_files:
+        click.echo(f"skipped {where}: {reason}", err=True)
+    for warning in summary.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if as_json:
+        click.echo(json.dumps(summary.to_dict()))
+    else:
+        click.echo(f"{summary} ({summary.files} files, {len(ix)} documents in {index_dir}, "
+                   f"{summary.seconds:.1f} s)")
+
+
+def _render_snippet(parts: list[tuple[str, bool]], color: bool) -> str:
+    if color:
+        return "".join(click.style(text, bold=True) if hit else text for text, hit in parts)
+    return "".join(f"**{text}**" if hit else text for text, hit in parts)
+
+
+@cli.command("query")
+@click.argument("text")
+@index_option
+@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(min=0), help="Number of hits.")
+@click.option("--offset", default=0, show_default=True, type=click.IntRange(min=0), help="Hits to skip (paging).")
+@click.option("--sort", type=click.Choice(["relevance", "date", "-date"]), default="relevance",
+              show_default=True, help="Order: relevance, date (oldest first) or -date (newest first).")
+@click.option("--since", help="Only articles dated on or after this (2019, 2019-06, 2019-06-28).")
+@click.option("--until", help="Only articles dated on or before this (inclusive).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with all hits.")
+@click.option("--color/--no-color", default=None, help="Bold highlights (default: when on a terminal).")
+def query_command(text: str, index_dir: str, limit: int, offset: int, sort: str, since: str | None,
+                  until: str | None, as_json: bool, color: bool | None) -> None:
+    """Search the index.
+
+    \b
+    Plain words rank articles with all of them first. Also:
+      "exact phrase"   -word   NOT word   a OR b   (a OR b) c
+      title:trump  author:smith  tags:g7  source:reuters  dateline:osaka
+      date:2019-06  date:2019-06-01..2019-06-30  secur*
+    """
+    from .errors import SearchkitError
+
+    ix = open_index(index_dir)
+    try:
+        results = ix.search(text, limit=limit, offset=offset, sort=sort, since=since, until=until)
+    except SearchkitError as exc:
+        fail(str(exc))
+    if as_json:
+        click.echo(json.dumps(results.to_dict(), ensure_ascii=False))
+        return
+    use_color = sys.stdout.isatty() if color is None else color
+    if not results:
+        click.echo(f"No results for {text!r} ({results.total} matches).")
+        return
+    first, last = offset + 1, offset + len(results)
+    click.echo(f"{results.total} results for {text!r}, showing {first}-{last} ({results.took_ms:.0f} ms)\n")
+    for hit in results:
+        title = hit.title or "(untitled)"
+        click.echo(f"{hit.rank:>3}. " + (click.style(title, bold=True) if use_color else title))
+        where = " · ".join(part for part in (hit.date and hit.date[:10], hit.source, hit.path or hit.id) if part)
+        click.echo(f"     {where}" + (f"  [{hit.id}]" if hit.path and hit.id != hit.path else ""))
+        if hit.snippet_parts:
+            click.echo(f"     {_render_snippet(hit.snippet_parts, use_color)}")
+        click.echo()
+
+
+@cli.command("extract")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+def extract_command(paths: tuple[str, ...]) -> None:
+    """Print each document as it would be indexed, one JSON object per line (no index needed)."""
+    from .extract import Skipped, extract
+
+    failures = 0
+    produced = 0
+    for item in extract(*paths):
+        if isinstance(item, Skipped):
+            failures += 1
+            click.echo(f"skipped {item.where}: {item.reason}", err=True)
+        else:
+            produced += 1
+            click.echo(json.dumps(item.to_dict(), ensure_ascii=False))
+    if not produced and failures and all(not os.path.lexists(p) for p in paths):
+        sys.exit(1)
+
+
+@cli.command("show")
+@click.argument("doc_id")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the document as JSON.")
+def show_command(doc_id: str, index_dir: str, as_json: bool) -> None:
+    """Show one stored document by id."""
+    ix = open_index(index_dir)
+    doc = ix.get(doc_id)
+    if doc is None:
+        fail(f"no document with id {doc_id!r}")
+    if as_json:
+        click.echo(json.dumps(doc.to_dict(), ensure_ascii=False))
+        return
+    data = doc.to_dict()
+    for name in ("id", "title", "date", "author", "tags", "source", "url", "dateline", "path"):
+        value = data[name]
+        if value:
+            click.echo(f"{name + ':':<10}{', '.join(value) if isinstance(value, list) else value}")
+    click.echo()
+    click.echo(doc.body)
+
+
+@cli.command("remove")
+@click.argument("doc_ids", nargs=-1, required=True)
+@index_option
+def remove_command(doc_ids: tuple[str, ...], index_dir: str) -> None:
+    """Remove documents by id (a later re-index of their folder may add them again)."""
+    from .errors import SearchkitError
+
+    ix = open_index(index_dir)
+    missing = []
+    for doc_id in doc_ids:
+        try:
+            if not ix.remove(doc_id):
+                missing.append(doc_id)
+        except SearchkitError as exc:
+            fail(str(exc))
+    click.echo(f"removed {len(doc_ids) - len(missing)}")
+    if missing:
+        fail(f"no document with id {missing[0]!r}" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+
+
+@cli.command("stats")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+def stats_command(index_dir: str, as_json: bool) -> None:
+    """Show the number of documents, fields, size and date range of the index."""
+    ix = open_index(index_dir)
+    stats = ix.stats()
+    if as_json:
+        click.echo(json.dumps(stats))
+        return
+    click.echo(f"documents:    {stats['documents']}")
+    click.echo(f"fields:       {', '.join(stats['fields'])}")
+    click.echo(f"size:         {stats['size_bytes'] / 1024:.1f} KiB")
+    date_range = stats["date_range"]
+    click.echo(f"dates:        {date_range[0]} .. {date_range[1]}" if date_range else "dates:        none")
+    click.echo(f"last indexed: {stats['last_indexed'] or 'never'}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="searchkit")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""Extraction without an index: what ``searchkit extract`` prints."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from .document import Document
+from .readers import RecordError, SkipFile, format_of, read_file
+from .walk import walk_sources
+
+__all__ = ["extract", "Skipped"]
+
+
+class Skipped(tuple):
+    """``(where, reason)`` for a file or record that could not be extracted."""
+
+    @property
+    def where(self) -> str:
+        return self[0]
+
+    @property
+    def reason(self) -> str:
+        return self[1]
+
+
+def extract(*paths: str | os.PathLike[str]) -> Iterator[Document | Skipped]:
+    """Yield each document exactly as ``Index.add`` would index it, or a :class:`Skipped`."""
+    for root in paths:
+        root = Path(root)
+        if not os.path.lexists(root):
+            yield Skipped((str(root), "no such file or directory"))
+            continue
+        for source in walk_sources(root):
+            if format_of(source.path) is None:
+                yield Skipped((source.rel, "unsupported file type"))
+                continue
+            try:
+                for item in read_file(source.path, source.rel):
+                    if isinstance(item, RecordError):
+                        yield Skipped((item.where, item.reason))
+                    else:
+                        yield item
+            except SkipFile as exc:
+                yield Skipped((source.rel, str(exc)))
+            except Exception as exc:  # a reader bug must not end the listing
+                yield Skipped((source.rel, f"could not be parsed ({type(exc).__name__})"))

@@ -1,0 +1,280 @@
+"""The :class:`Index`: open or create an on-disk index, add files, search, inspect."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .document import Document
+from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError, SearchkitError
+from .indexing import IndexSummary, Progress, index_paths
+from .schema import FIRST_DATE, SCHEMA_VERSION, make_schema
+from .searching import SearchResults, run_search
+
+__all__ = ["Index", "META_FILE", "DEFAULT_LOCK_TIMEOUT"]
+
+#: searchkit's own metadata beside Whoosh's files.
+META_FILE = "searchkit.json"
+INDEX_NAME = "MAIN"
+#: Seconds a writer waits for another writer's lock before giving up.
+DEFAULT_LOCK_TIMEOUT = 10.0
+
+
+class Index:
+    """A searchkit index in a directory.
+
+    >>> ix = Index("index")            # opens it, or creates it when absent
+    >>> ix.add("seeds/")               # doctest: +SKIP
+    >>> [hit.title for hit in ix.search("security treaty")]  # doctest: +SKIP
+
+    ``create=False`` raises :class:`IndexNotFoundError` instead of creating.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] = "index", *, create: bool = True,
+                 lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
+        from whoosh.index import exists_in
+
+        self.path = Path(path)
+        self.lock_timeout = lock_timeout
+        self._searcher = None
+        if self.path.exists() and not self.path.is_dir():
+            raise SearchkitError(f"{self.path} is not a directory")
+        if exists_in(str(self.path), indexname=INDEX_NAME):
+            meta = self._read_meta()
+            version = meta.get("schema_version")
+            if version != SCHEMA_VERSION:
+                raise IndexVersionError(
+                    f"the index at {self.path} was built by an incompatible version of searchkit "
+                    f"(schema {version}, this version uses {SCHEMA_VERSION}); rebuild with --rebuild"
+                )
+            self._ix = self._open()
+        elif create:
+            self._ix = self._create()
+        else:
+            raise IndexNotFoundError(
+                f"no index at {self.path} (build one with: searchkit index PATH --index {self.path})"
+            )
+
+    # --- opening and metadata ---------------------------------------------
+
+    def _open(self):
+        from whoosh.index import open_dir
+
+        try:
+            return open_dir(str(self.path), indexname=INDEX_NAME)
+        except Exception as exc:  # unreadable TOC: say so in one line
+            raise IndexVersionError(
+                f"the index at {self.path} cannot be opened ({type(exc).__name__}); rebuild with --rebuild"
+            ) from None
+
+    def _create(self):
+        from whoosh.index import create_in
+
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            ix = create_in(str(self.path), make_schema(), indexname=INDEX_NAME)
+        except OSError as exc:
+            raise SearchkitError(f"cannot create an index at {self.path}: {exc.strerror or exc}") from None
+        self._write_meta({"schema_version": SCHEMA_VERSION, "last_indexed": None})
+        return ix
+
+    def _read_meta(self) -> dict[str, Any]:
+        try:
+            return json.loads((self.path / META_FILE).read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def _write_meta(self, meta: dict[str, Any]) -> None:
+        tmp = self.path / (META_FILE + ".tmp")
+        tmp.write_text(json.dumps(meta, indent=2), "utf-8")
+        os.replace(tmp, self.path / META_FILE)
+
+    def _searcher_now(self):
+        """A searcher on the latest commit (reused while the index is unchanged)."""
+        if self._searcher is None:
+            self._searcher = self._ix.searcher()
+        elif not self._searcher.up_to_date():
+            self._searcher = self._searcher.refresh()
+        return self._searcher
+
+    def close(self) -> None:
+        """Release open files (the index itself needs no closing)."""
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Index({str(self.path)!r})"
+
+    # --- writing ----------------------------------------------------------
+
+    def _writer(self):
+        from whoosh.index import LockError
+
+        try:
+            return self._ix.writer(timeout=self.lock_timeout, limitmb=256)
+        except LockError:
+            raise IndexLockedError(
+                f"the index at {self.path} is locked by another searchkit run "
+                f"(waited {self.lock_timeout:g} s); try again when it has finished"
+            ) from None
+
+    def add(self, *paths: str | os.PathLike[str], rebuild: bool = False,
+            progress: Progress | None = None) -> IndexSummary:
+        """Index files and folders; return what was added, updated, unchanged, removed, skipped.
+
+        Re-adding a folder is incremental: unchanged files are not re-read,
+        changed ones replace their documents, and documents whose files are
+        gone from under that folder are removed.  ``rebuild=True`` starts from
+        an empty index.  Everything is committed at once at the end, so an
+        interrupted run leaves the index as it was.
+        """
+        started = time.perf_counter()
+        missing = [str(p) for p in paths if not os.path.lexists(p)]
+        if missing:
+            raise SearchkitError(f"no such file or directory: {missing[0]}")
+        if rebuild:
+            self._reset()
+        existing, known_ids = self._source_table()
+        writer = self._writer()
+        try:
+            summary = index_paths(writer, existing, known_ids, [Path(p) for p in paths], progress)
+        except BaseException:
+            writer.cancel()
+            raise
+        if summary.added or summary.updated or summary.removed:
+            writer.commit()
+        else:
+            writer.cancel()
+        meta = self._read_meta()
+        meta["schema_version"] = SCHEMA_VERSION
+        meta["last_indexed"] = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        self._write_meta(meta)
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    def _reset(self) -> None:
+        self.close()
+        from whoosh.index import LockError
+
+        lock = self._ix.lock("WRITELOCK") if hasattr(self._ix, "lock") else None
+        if lock is not None and not lock.acquire(blocking=False):
+            raise IndexLockedError(f"the index at {self.path} is locked by another searchkit run")
+        try:
+            for child in self.path.iterdir():
+                if child.name in ("WRITELOCK",):
+                    continue
+                if child.is_dir():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
+        except LockError:
+            raise
+        finally:
+            if lock is not None:
+                lock.release()
+        self._ix = self._create()
+
+    def _source_table(self) -> tuple[dict[str, tuple[str, set[str]]], set[str]]:
+        """{source file: (content hash, its ids)} and all ids, read from columns (no stored docs)."""
+        existing: dict[str, tuple[str, set[str]]] = {}
+        known: set[str] = set()
+        with self._ix.reader() as reader:
+            if reader.doc_count() == 0:
+                return existing, known
+            files = reader.column_reader("file")
+            hashes = reader.column_reader("hash")
+            ids = reader.column_reader("id")
+            for docnum in reader.all_doc_ids():
+                file_key, digest, doc_id = files[docnum], hashes[docnum], ids[docnum]
+                file_key = file_key.decode() if isinstance(file_key, bytes) else file_key
+                digest = digest.decode() if isinstance(digest, bytes) else digest
+                doc_id = doc_id.decode() if isinstance(doc_id, bytes) else doc_id
+                known.add(doc_id)
+                entry = existing.setdefault(file_key, (digest, set()))
+                entry[1].add(doc_id)
+        return existing, known
+
+    def remove(self, doc_id: str) -> bool:
+        """Delete the document with this id; True when there was one."""
+        writer = self._writer()
+        try:
+            count = writer.delete_by_term("id", doc_id)
+        except BaseException:
+            writer.cancel()
+            raise
+        if count:
+            writer.commit()
+        else:
+            writer.cancel()
+        return bool(count)
+
+    # --- reading ----------------------------------------------------------
+
+    def search(self, text: str, limit: int = 10, **filters: Any) -> SearchResults:
+        """Search; return a list of hits (best first) with ``.total`` and ``.took_ms``.
+
+        Keyword options: ``offset``, ``sort`` (``"relevance"``, ``"date"``,
+        ``"-date"``), ``since``/``until`` (``"2019"``, ``"2019-06"``,
+        ``"2019-06-28"``, a date or a datetime), ``snippets`` (False skips
+        highlighting), and field filters ``author``, ``tags``, ``source``,
+        ``title``, ``body``, ``dateline`` (words the field must contain).
+        Raises :class:`~searchkit.errors.QueryError` for an impossible date.
+        """
+        return run_search(self._searcher_now(), text, limit=limit, **filters)
+
+    def get(self, doc_id: str) -> Document | None:
+        """The stored document with this id, or None."""
+        stored = self._searcher_now().document(id=doc_id)
+        if stored is None:
+            return None
+        return Document(
+            id=stored["id"],
+            path=stored.get("path") or None,
+            title=stored.get("title") or None,
+            body=stored.get("body") or "",
+            date=stored.get("date_iso"),
+            author=stored.get("author"),
+            tags=list(stored.get("tag_list") or []),
+            source=stored.get("source"),
+            url=stored.get("url"),
+            dateline=stored.get("dateline"),
+        )
+
+    def __len__(self) -> int:
+        return self._searcher_now().doc_count()
+
+    def __contains__(self, doc_id: object) -> bool:
+        return isinstance(doc_id, str) and self._searcher_now().document_number(id=doc_id) is not None
+
+    def stats(self) -> dict[str, Any]:
+        """``{"documents", "fields", "size_bytes", "date_range", "last_indexed"}``."""
+        searcher = self._searcher_now()
+        reader = searcher.reader()
+        dates = []
+        if reader.doc_count():
+            column = reader.column_reader("date")
+            for docnum in reader.all_doc_ids():
+                value = column[docnum]
+                if isinstance(value, datetime) and value >= FIRST_DATE:
+                    dates.append(value)
+        size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+        date_range = [min(dates).date().isoformat(), max(dates).date().isoformat()] if dates else None
+        return {
+            "documents": searcher.doc_count(),
+            "fields": sorted(self._ix.schema.names()),
+            "size_bytes": size,
+            "date_range": date_range,
+            "last_indexed": self._read_meta().get("last_indexed"),
+        }

@@ -1,0 +1,185 @@
+"""Adding files to an index: incremental by content hash, one atomic commit."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .dates import to_datetime
+from .document import Document
+from .schema import NO_DATE
+from .readers import RecordError, SkipFile, format_of, read_bytes, read_file
+from .walk import walk_sources
+
+__all__ = ["IndexSummary", "index_paths", "document_fields", "Progress"]
+
+#: ``progress(done, total, path)`` is called after each file.
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class IndexSummary:
+    """What one ``add`` run did.  Counts are documents except ``skipped`` (files and bad records)."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    skipped: int = 0
+    files: int = 0
+    skipped_files: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "skipped": self.skipped,
+            "files": self.files,
+            "skipped_files": [{"path": p, "reason": r} for p, r in self.skipped_files],
+            "seconds": round(self.seconds, 3),
+        }
+
+    def __str__(self) -> str:
+        return (
+            f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
+            f"removed {self.removed}, skipped {self.skipped}"
+        )
+
+
+def document_fields(doc: Document, file_key: str, digest: str) -> dict[str, Any]:
+    """The Whoosh fields for ``doc`` (see :func:`searchkit.schema.make_schema`)."""
+    fields: dict[str, Any] = {
+        "id": doc.id,
+        "path": doc.path or "",
+        "file": file_key,
+        "hash": digest,
+        "title": doc.title or "",
+        "body": doc.body or "",
+        "tag_list": list(doc.tags),
+        "date_iso": doc.date,
+        "date": NO_DATE,
+    }
+    if doc.tags:
+        fields["tags"] = "\n".join(doc.tags)
+    for name in ("author", "source", "dateline"):
+        value = getattr(doc, name)
+        if value:
+            fields[name] = value
+    if doc.url:
+        fields["url"] = doc.url
+    if doc.date:
+        try:
+            fields["date"] = to_datetime(doc.date)
+        except ValueError:
+            fields["date_iso"] = None
+    return fields
+
+
+def _under(file_key: str, root_key: str) -> bool:
+    return file_key == root_key or file_key.startswith(root_key.rstrip("/") + "/")
+
+
+def index_paths(
+    writer,
+    existing: dict[str, tuple[str, set[str]]],
+    known_ids: set[str],
+    paths: list[Path],
+    progress: Progress | None = None,
+) -> IndexSummary:
+    """Add ``paths`` through ``writer`` (not committed here).
+
+    ``existing`` maps each indexed source file to (content hash, its document
+    ids); ``known_ids`` is every id in the index.  Files whose hash did not
+    change are not read further; documents of files that disappeared from
+    under a root are deleted.  A file that cannot be read this time keeps the
+    documents it had.
+    """
+    summary = IndexSummary()
+    written: set[str] = set()
+    for root in paths:
+        root_key = Path(os.path.abspath(root)).as_posix()
+        sources = list(walk_sources(Path(root)))
+        seen: set[str] = set()
+        for number, source in enumerate(sources, 1):
+            file_key = Path(os.path.abspath(source.path)).as_posix()
+            seen.add(file_key)
+            summary.files += 1
+            _index_file(writer, source.path, source.rel, file_key, existing, known_ids, written, summary)
+            if progress:
+                progress(number, len(sources), source.rel)
+        for file_key, (_, ids) in list(existing.items()):
+            if _under(file_key, root_key) and file_key not in seen:
+                for doc_id in ids:
+                    if doc_id not in written:
+                        writer.delete_by_term("id", doc_id)
+                        summary.removed += 1
+                        known_ids.discard(doc_id)
+                del existing[file_key]
+    return summary
+
+
+def _skip(summary: IndexSummary, where: str, reason: str) -> None:
+    summary.skipped += 1
+    summary.skipped_files.append((where, reason))
+
+
+def _index_file(writer, path: Path, rel: str, file_key: str, existing, known_ids, written, summary) -> None:
+    if format_of(path) is None:
+        _skip(summary, rel, "unsupported file type")
+        return
+    try:
+        if not path.exists():
+            raise SkipFile("dangling link" if path.is_symlink() else "file vanished")
+        if not path.is_file():
+            raise SkipFile("not a regular file")
+        raw = read_bytes(path)
+    except SkipFile as exc:
+        _skip(summary, rel, str(exc))
+        return
+    digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
+    old_hash, old_ids = existing.get(file_key, (None, set()))
+    if old_hash == digest:
+        summary.unchanged += len(old_ids)
+        return
+    new_ids: set[str] = set()
+    try:
+        docs = list(read_file(path, rel, raw=raw))
+    except SkipFile as exc:
+        _skip(summary, rel, str(exc))
+        return
+    except Exception as exc:  # a reader bug must not lose the whole run
+        _skip(summary, rel, f"could not be parsed ({type(exc).__name__}: {str(exc)[:100]})")
+        return
+    for item in docs:
+        if isinstance(item, RecordError):
+            _skip(summary, item.where, item.reason)
+            continue
+        doc = item
+        if doc.id in new_ids:
+            summary.warnings.append(f"{rel}: id {doc.id!r} occurs twice; the later record wins")
+        elif doc.id in written:
+            summary.warnings.append(f"{rel}: id {doc.id!r} was already given by another file; replaced")
+        fields = document_fields(doc, file_key, digest)
+        if doc.id in known_ids or doc.id in written:
+            writer.update_document(**fields)
+            if doc.id not in written:
+                summary.updated += 1
+        else:
+            writer.add_document(**fields)
+            summary.added += 1
+        new_ids.add(doc.id)
+        written.add(doc.id)
+    for doc_id in old_ids - new_ids:
+        if doc_id not in written:
+            writer.delete_by_term("id", doc_id)
+            summary.removed += 1
+            known_ids.discard(doc_id)
+    existing[file_key] = (digest, new_ids)

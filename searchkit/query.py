@@ -1,0 +1,451 @@
+"""The small query language: parsing user text into Whoosh queries.
+
+Grammar (forgiving: anything malformed degrades to plain words)::
+
+    query   := or
+    or      := seq ("OR" seq)*
+    seq     := (["AND"] unary)*
+    unary   := ("NOT" | "-")* primary
+    primary := "(" or ")" | '"phrase"' | field ":" value | word | prefix "*"
+
+Plain words are *best-match*: they are OR-ed, and the searcher ranks the
+documents containing all of them first (see :mod:`searchkit.searching`).
+``AND`` makes its neighbours required, ``field:value`` restricts to a field
+and is required, ``date:`` is a filter.  A date that cannot be read is the
+one thing answered with :class:`~searchkit.errors.QueryError`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Union
+
+from whoosh.query.compound import And, AndMaybe, AndNot, Or
+from whoosh.query.positional import Phrase as WPhrase
+from whoosh.query.qcore import Every, NullQuery, Query
+from whoosh.query.ranges import DateRange
+from whoosh.query.terms import Term
+
+from .analysis import NewsAnalyzer, fold, normalise_word
+from .dates import DateError, parse_date_bound
+from .errors import QueryError
+from .schema import FIRST_DATE, SEARCH_FIELDS
+
+__all__ = [
+    "parse_query",
+    "compile_query",
+    "CompiledQuery",
+    "DEFAULT_FIELDS",
+    "MAX_PREFIX_EXPANSION",
+    "date_range_query",
+]
+
+#: Fields searched by words that name no field.
+DEFAULT_FIELDS = ("title", "body", "tags")
+#: A prefix query expands to at most this many terms per field (bounded work).
+MAX_PREFIX_EXPANSION = 256
+#: At most this many clauses are kept from one query (bounded work for 2,000-word pastes).
+MAX_CLAUSES = 64
+_EXACT_FIELDS = ("id", "url")
+_ALL_FIELDS = set(SEARCH_FIELDS) | {"date"} | set(_EXACT_FIELDS)
+_FIELD_TOKEN = re.compile(r"^([A-Za-z_]+):(.*)$", re.S)
+_SPECIAL = '()"'
+SHOULD, MUST, MUST_NOT = "should", "must", "must_not"
+_ANALYZER = NewsAnalyzer()
+
+
+# --- the syntax tree -------------------------------------------------------
+
+
+@dataclass
+class Words:
+    text: str
+    field: str | None = None
+
+
+@dataclass
+class PhraseNode:
+    text: str
+    field: str | None = None
+
+
+@dataclass
+class PrefixNode:
+    text: str
+    field: str | None = None
+
+
+@dataclass
+class DateNode:
+    start: datetime | None
+    end: datetime | None
+
+
+@dataclass
+class ExactNode:
+    field: str
+    value: str
+
+
+@dataclass
+class Group:
+    items: list[tuple[Node, str]] = field(default_factory=list)
+
+
+@dataclass
+class OrNode:
+    alternatives: list[Node]
+
+
+Node = Union[Words, PhraseNode, PrefixNode, DateNode, ExactNode, Group, OrNode]
+
+
+# --- lexing ---------------------------------------------------------------
+
+
+def _lex(text: str) -> list[tuple]:
+    text = "".join(ch if ch.isprintable() or ch in "\t\n" else " " for ch in text)
+    tokens: list[tuple] = []
+    pos, n = 0, len(text)
+    while pos < n:
+        ch = text[pos]
+        if ch.isspace():
+            pos += 1
+        elif ch == "(":
+            tokens.append(("LP",))
+            pos += 1
+        elif ch == ")":
+            tokens.append(("RP",))
+            pos += 1
+        elif ch == '"':
+            end = text.find('"', pos + 1)
+            if end == -1:  # unbalanced quote: the rest is plain words
+                text = text[:pos] + " " + text[pos + 1:]
+                continue
+            tokens.append(("PHRASE", text[pos + 1:end], None))
+            pos = end + 1
+        elif ch == "-" and pos + 1 < n and not text[pos + 1].isspace() and text[pos + 1] != "-":
+            tokens.append(("NEG",))
+            pos += 1
+        else:
+            end = pos
+            while end < n and not text[end].isspace() and text[end] not in _SPECIAL:
+                end += 1
+            word = text[pos:end]
+            pos = end
+            if word in ("OR", "||", "|"):
+                tokens.append(("OR",))
+            elif word in ("AND", "&&", "&", "+"):
+                tokens.append(("AND",))
+            elif word == "NOT":
+                tokens.append(("NOT",))
+            else:
+                match = _FIELD_TOKEN.match(word)
+                name = match.group(1).lower() if match else None
+                if match and name in _ALL_FIELDS:
+                    rest = match.group(2)
+                    if rest:
+                        tokens.append(("WORD", rest, name))
+                    elif pos < n and text[pos] == '"':
+                        end = text.find('"', pos + 1)
+                        if end != -1:
+                            tokens.append(("PHRASE", text[pos + 1:end], name))
+                            pos = end + 1
+                    # "field:" with nothing usable after it is dropped
+                else:
+                    tokens.append(("WORD", word.lstrip("+"), None))
+    return tokens
+
+
+# --- parsing --------------------------------------------------------------
+
+
+class _Parser:
+    def __init__(self, tokens: list[tuple]):
+        self.tokens = tokens
+        self.pos = 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.pos][0] if self.pos < len(self.tokens) else None
+
+    def take(self) -> tuple:
+        token = self.tokens[self.pos]
+        self.pos += 1
+        return token
+
+    def parse(self) -> Node:
+        parts = [self.parse_or(depth=0)]
+        while self.pos < len(self.tokens):  # stray ")" and what follows it
+            self.take()
+            parts.append(self.parse_or(depth=0))
+        if len(parts) == 1:
+            return parts[0]
+        group = Group()
+        for part in parts:
+            if isinstance(part, Group):
+                group.items.extend(part.items)
+            else:
+                group.items.append((part, SHOULD))
+        return group
+
+    def parse_or(self, depth: int) -> Node:
+        alternatives = [self.parse_seq(depth)]
+        while self.peek() == "OR":
+            self.take()
+            alternative = self.parse_seq(depth)
+            if not _is_empty(alternative):
+                alternatives.append(alternative)
+        alternatives = [a for a in alternatives if not _is_empty(a)]
+        if len(alternatives) == 1:
+            return alternatives[0]
+        return OrNode(alternatives) if alternatives else Group()
+
+    def parse_seq(self, depth: int) -> Group:
+        group = Group()
+        must_next = False
+        while True:
+            kind = self.peek()
+            if kind is None or kind == "OR" or (kind == "RP" and depth > 0):
+                break
+            if kind == "RP":  # stray ")" at top level: let parse() skip it
+                break
+            if kind == "AND":
+                self.take()
+                if group.items and group.items[-1][1] == SHOULD:
+                    group.items[-1] = (group.items[-1][0], MUST)
+                must_next = True
+                continue
+            negated = False
+            while self.peek() in ("NOT", "NEG"):
+                self.take()
+                negated = not negated
+            node = self.parse_primary(depth)
+            if node is None:
+                continue
+            if negated:
+                mode = MUST_NOT
+            elif must_next or isinstance(node, (DateNode, ExactNode)) or getattr(node, "field", None):
+                mode = MUST
+            else:
+                mode = SHOULD
+            must_next = False
+            if len(group.items) < MAX_CLAUSES:
+                group.items.append((node, mode))
+        return group
+
+    def parse_primary(self, depth: int) -> Node | None:
+        kind = self.peek()
+        if kind is None or kind in ("OR", "AND", "RP"):
+            return None
+        token = self.take()
+        if kind == "LP":
+            if depth > 20:  # "((((((...": no deeper nesting, read on as words
+                return None
+            inner = self.parse_or(depth + 1)
+            if self.peek() == "RP":
+                self.take()
+            return None if _is_empty(inner) else inner
+        if kind in ("NOT", "NEG"):
+            return None
+        if kind == "PHRASE":
+            text, name = token[1], token[2]
+            if name == "date":
+                return _date_node(text)
+            if name in _EXACT_FIELDS:
+                return ExactNode(name, text)
+            return PhraseNode(text, name)
+        text, name = token[1], token[2]
+        if name == "date":
+            return _date_node(text)
+        if name in _EXACT_FIELDS:
+            return ExactNode(name, text)
+        if text.endswith("*") and len(text.rstrip("*")) >= 1 and re.search(r"\w", text):
+            stem = text.rstrip("*")
+            if "*" not in stem and "?" not in stem:
+                return PrefixNode(stem, name)
+        return Words(text, name)
+
+
+def _is_empty(node: Node) -> bool:
+    return isinstance(node, Group) and not node.items
+
+
+def _date_node(text: str) -> DateNode:
+    text = text.strip()
+    try:
+        if ".." in text:
+            low, _, high = text.partition("..")
+            start = parse_date_bound(low) if low.strip() else None
+            end = parse_date_bound(high, end=True) if high.strip() else None
+        else:
+            start, end = parse_date_bound(text), parse_date_bound(text, end=True)
+    except DateError as exc:
+        raise QueryError(f"date:{text}: {exc}") from None
+    if start is None and end is None:
+        raise QueryError("date: needs a date or a range such as 2019-06-01..2019-06-30")
+    if start and end and start > end:
+        raise QueryError(f"date:{text}: the range ends before it starts")
+    return DateNode(start, end)
+
+
+def parse_query(text: str) -> Node:
+    """Parse ``text`` into a syntax tree; malformed parts become plain words."""
+    return _Parser(_lex(text or "")).parse()
+
+
+# --- compiling to Whoosh --------------------------------------------------
+
+
+@dataclass
+class CompiledQuery:
+    """A Whoosh query plus what ranking and highlighting need to know about it.
+
+    ``clauses``: for the top-level best-match words, the set of
+    ``(field, term)`` pairs each one covers, so the searcher can count how many
+    of the user's words a document contains.  ``terms``: every positive index
+    term, for snippets.
+    """
+
+    query: Query | None
+    clauses: list[set[tuple[str, str]]] = field(default_factory=list)
+    terms: set[str] = field(default_factory=set)
+
+
+def date_range_query(start: datetime | None, end: datetime | None) -> Query:
+    """Dated documents between ``start`` and ``end`` (open ends allowed; undated never match)."""
+    return DateRange("date", start or FIRST_DATE, end)
+
+
+class _Compiler:
+    def __init__(self, reader, default_fields: tuple[str, ...]):
+        self.reader = reader
+        self.default_fields = default_fields
+        self.terms: set[str] = set()
+
+    def fields(self, name: str | None) -> tuple[str, ...]:
+        return (name,) if name else self.default_fields
+
+    def words(self, node: Words, collect: bool) -> tuple[Query | None, set]:
+        analysed = [(t.text, t.pos) for t in _ANALYZER(node.text, positions=True)]
+        if not analysed:
+            return None, set()
+        if len(analysed) > 1:  # "Japan-U.S." is one token for the user: a phrase
+            return self.phrase_terms(analysed, node.field, collect)
+        term = analysed[0][0]
+        if collect:
+            self.terms.add(term)
+        fields = self.fields(node.field)
+        queries = [Term(f, term) for f in fields]
+        return _or(queries), {(f, term) for f in fields}
+
+    def phrase_terms(self, analysed, name, collect) -> tuple[Query | None, set]:
+        words = [t for t, _ in analysed]
+        if collect:
+            self.terms.update(words)
+        if len(words) == 1:
+            return self.words(Words(words[0], name), collect)
+        gaps = [b - a for (_, a), (_, b) in zip(analysed, analysed[1:])]
+        slop = max(1, max(gaps))
+        fields = self.fields(name)
+        queries = [WPhrase(f, words, slop=slop) for f in fields]
+        return _or(queries), {(f, w) for f in fields for w in words}
+
+    def phrase(self, node: PhraseNode, collect: bool) -> tuple[Query | None, set]:
+        analysed = [(t.text, t.pos) for t in _ANALYZER(node.text, positions=True)]
+        if not analysed:
+            return None, set()
+        return self.phrase_terms(analysed, node.field, collect)
+
+    def prefix(self, node: PrefixNode, collect: bool) -> tuple[Query | None, set]:
+        stem = fold(node.text).strip("'.")
+        if not stem:
+            return None, set()
+        covered = set()
+        queries = []
+        for fieldname in self.fields(node.field):
+            expansions = []
+            try:
+                for term in self.reader.expand_prefix(fieldname, stem):
+                    expansions.append(term.decode("utf-8") if isinstance(term, bytes) else term)
+                    if len(expansions) >= MAX_PREFIX_EXPANSION:
+                        break
+            except (KeyError, TypeError, ValueError):
+                continue
+            for term in expansions:
+                queries.append(Term(fieldname, term))
+                covered.add((fieldname, term))
+                if collect and fieldname in ("body", "title"):
+                    self.terms.add(term)
+        if not queries:
+            # a prefix that matches nothing still means "this word": stemmed, it might
+            normal = normalise_word(node.text)
+            if not normal:
+                return None, set()
+            return self.words(Words(node.text, node.field), collect)
+        return _or(queries), covered
+
+    def compile(self, node: Node, collect: bool = True, top: bool = False) -> tuple[Query | None, list]:
+        """Return (query, clause term-sets) for ``node``."""
+        if isinstance(node, Words):
+            query, covered = self.words(node, collect)
+            return query, [covered] if query is not None else []
+        if isinstance(node, PhraseNode):
+            query, covered = self.phrase(node, collect)
+            return query, [covered] if query is not None else []
+        if isinstance(node, PrefixNode):
+            query, covered = self.prefix(node, collect)
+            return query, [covered] if query is not None else []
+        if isinstance(node, DateNode):
+            return date_range_query(node.start, node.end), []
+        if isinstance(node, ExactNode):
+            return Term(node.field, node.value), []
+        if isinstance(node, OrNode):
+            parts = [self.compile(alt, collect)[0] for alt in node.alternatives]
+            parts = [p for p in parts if p is not None]
+            return (_or(parts) if parts else None), []
+        assert isinstance(node, Group)
+        should, must, must_not, clauses = [], [], [], []
+        for child, mode in node.items:
+            query, child_clauses = self.compile(child, collect and mode != MUST_NOT)
+            if query is None:
+                if mode == MUST and not isinstance(child, (Words, PhraseNode, PrefixNode)):
+                    must.append(NullQuery)
+                continue
+            if mode == SHOULD:
+                should.append(query)
+                if isinstance(child, (Words, PhraseNode, PrefixNode)):
+                    clauses.extend(child_clauses)
+            elif mode == MUST:
+                must.append(query)
+            else:
+                must_not.append(query)
+        if not should and not must:
+            if not must_not:
+                return None, []
+            base: Query = Every()
+        elif must and should:
+            base = AndMaybe(_and(must), _or(should))
+        elif must:
+            base = _and(must)
+        else:
+            base = _or(should)
+        if must_not:
+            base = AndNot(base, _or(must_not))
+        return base, clauses
+
+
+def _or(queries: list[Query]) -> Query:
+    return queries[0] if len(queries) == 1 else Or(queries)
+
+
+def _and(queries: list[Query]) -> Query:
+    return queries[0] if len(queries) == 1 else And(queries)
+
+
+def compile_query(node: Node, reader, default_fields: tuple[str, ...] = DEFAULT_FIELDS) -> CompiledQuery:
+    """Turn a parsed query into a :class:`CompiledQuery` for ``reader``'s index."""
+    compiler = _Compiler(reader, default_fields)
+    query, clauses = compiler.compile(node, top=True)
+    return CompiledQuery(query=query, clauses=clauses, terms=compiler.terms)

@@ -1,0 +1,1147 @@
+"""HTML news pages -> title, date, author, tags, source, url and the article body.
+
+Metadata comes from the most reliable source first: JSON-LD (every
+``application/ld+json`` script, lists and ``@graph`` included), then OpenGraph
+and ``<meta>`` tags, ``<link rel=canonical>`` and ``<time datetime>``, then
+``<title>`` (site-name suffix trimmed) and the first ``<h1>``.
+
+The body is found in the DOM (lxml), independently of the metadata:
+
+1. The page is cut into *text blocks* in document order: each block is the
+   inline text owned by one block-level element (``<p>``, ``<li>``, a ``<div>``
+   with loose text, ...), with its link-text share.  Scripts, forms controls,
+   figures and subtrees whose class/id names mark them as boilerplate (share
+   bars, related stories, comments, cookie notices, ads, ...) are skipped.
+2. Blocks that read like prose (long enough, few links) vote for their
+   ancestors with a weight that decays with distance, as in Readability; the
+   ancestor with the best vote, damped by its link density and helped by
+   ``<article>``/``itemprop=articleBody``/content-like class names, is the
+   article container.  Siblings that hold prose of their own are merged in
+   (stories cut in pieces by ad slots).
+3. Inside the container, link lists, bylines, share prompts and other short
+   junk are dropped; headings and list items that sit among story
+   paragraphs are kept.
+4. JSON-LD ``articleBody`` is used instead when the DOM route found little
+   and ``articleBody`` is long and consistent with the page text.
+
+:func:`extract_html` never raises: anything the DOM route cannot handle
+(broken bytes, absurd nesting) falls back to a plain text-only path.
+"""
+
+from __future__ import annotations
+
+import codecs
+import html as _html
+import json
+import re
+import warnings
+import zlib
+from typing import Any, Iterable
+
+from searchkit.dates import normalise_date
+
+__all__ = ["extract_html"]
+
+_GZIP_CAP = 200 * 1024 * 1024
+_MAX_DEPTH = 400  # deeper elements are treated as plain text of their ancestor
+
+# --------------------------------------------------------------------------- decoding
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]{0,400}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]{2,40})""", re.IGNORECASE
+)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,200}encoding\s*=\s*["']([A-Za-z0-9_.:\-]{2,40})""")
+# WHATWG: these labels mean windows-1252 in a browser; gb2312 means gb18030.
+_CHARSET_ALIASES = {
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "l1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "windows-1252": "cp1252",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-sjis": "shift_jis",
+    "utf8": "utf-8",
+}
+
+
+def _gunzip(raw: bytes) -> bytes:
+    """Decompress gzip bytes, never more than the cap; keep what came out on error."""
+    try:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        out = inflater.decompress(raw, _GZIP_CAP)
+        return out
+    except zlib.error:
+        return raw
+
+
+def _lookup(name: bytes | str) -> str | None:
+    if isinstance(name, bytes):
+        name = name.decode("ascii", "ignore")
+    name = name.strip().lower()
+    name = _CHARSET_ALIASES.get(name, name)
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        return None
+    if codec.startswith("utf-16") or codec.startswith("utf-32"):
+        return "utf-8"  # a declared UTF-16 without a BOM is a lie (WHATWG)
+    return codec
+
+
+def _decode(raw: bytes) -> str:
+    if raw[:2] == b"\x1f\x8b":
+        raw = _gunzip(raw)
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            return raw[len(bom):].decode(encoding, "replace")
+    head = raw[:32768]
+    declared = None
+    match = _XML_ENCODING.match(head) or _META_CHARSET.search(head)
+    if match:
+        declared = _lookup(match.group(1))
+    if declared:
+        try:
+            return raw.decode(declared)
+        except (UnicodeDecodeError, LookupError):
+            pass
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if declared:
+        try:
+            return raw.decode(declared, "replace")
+        except LookupError:
+            pass
+    return raw.decode("cp1252", "replace")
+
+
+# --------------------------------------------------------------------------- helpers
+
+_WS = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean(text: Any) -> str:
+    if not isinstance(text, str):
+        return ""
+    return _WS.sub(" ", _html.unescape(text)).strip() if "&" in text else _WS.sub(" ", text).strip()
+
+
+def _first(*values: Any) -> str | None:
+    for value in values:
+        if isinstance(value, str):
+            value = _clean(value)
+            if value:
+                return value
+    return None
+
+
+def _empty() -> dict:
+    return {
+        "title": None,
+        "body": "",
+        "date": None,
+        "author": None,
+        "tags": [],
+        "source": None,
+        "url": None,
+        "dateline": None,
+    }
+
+
+# --------------------------------------------------------------------------- JSON-LD
+
+_ARTICLE_TYPES = {
+    "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
+    "opinionnewsarticle", "backgroundnewsarticle", "reviewnewsarticle",
+    "askpublicnewsarticle", "blogposting", "liveblogposting", "socialmediaposting",
+    "discussionforumposting", "techarticle", "scholarlyarticle", "report",
+    "satiricalarticle", "advertisertcontentarticle", "medicalscholarlyarticle",
+}
+_PAGE_TYPES = {"webpage", "itempage", "collectionpage", "medicalwebpage", "aboutpage"}
+
+
+def _types(obj: dict) -> set[str]:
+    value = obj.get("@type")
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        return set()
+    out = set()
+    for item in value:
+        if isinstance(item, str):
+            out.add(item.rsplit("/", 1)[-1].rsplit(":", 1)[-1].lower())
+    return out
+
+
+def _load_json(text: str) -> Any:
+    text = text.strip()
+    if text.startswith("<!--"):
+        text = text[4:]
+    if text.endswith("-->"):
+        text = text[:-3]
+    text = text.strip()
+    if text.startswith("<![CDATA["):
+        text = text[9:]
+    if text.endswith("]]>"):
+        text = text[:-3]
+    text = text.strip().rstrip(";")
+    if not text:
+        return None
+    try:
+        return json.loads(text, strict=False)
+    except (ValueError, RecursionError):
+        pass
+    # Common breakage: trailing commas, raw newlines, several objects back to back.
+    try:
+        fixed = re.sub(r",\s*([}\]])", r"\1", text)
+        return json.loads(fixed, strict=False)
+    except (ValueError, RecursionError):
+        pass
+    try:
+        decoder = json.JSONDecoder(strict=False)
+        objects, pos = [], 0
+        while pos < len(text):
+            while pos < len(text) and text[pos] in " \t\r\n,;":
+                pos += 1
+            if pos >= len(text):
+                break
+            obj, pos = decoder.raw_decode(text, pos)
+            objects.append(obj)
+        return objects or None
+    except (ValueError, RecursionError):
+        return None
+
+
+def _walk_jsonld(data: Any, out: list[dict], depth: int = 0) -> None:
+    if depth > 12:
+        return
+    if isinstance(data, list):
+        for item in data:
+            _walk_jsonld(item, out, depth + 1)
+    elif isinstance(data, dict):
+        out.append(data)
+        for key in ("@graph", "mainEntity", "mainEntityOfPage", "hasPart", "itemListElement", "about"):
+            value = data.get(key)
+            if isinstance(value, (dict, list)):
+                _walk_jsonld(value, out, depth + 1)
+
+
+def _ld_name(value: Any, index: dict[str, dict], depth: int = 0) -> list[str]:
+    """Names from a schema.org person/organisation value (string, object, list, @id ref)."""
+    if depth > 4 or value is None:
+        return []
+    if isinstance(value, str):
+        value = _clean(value)
+        if not value or value.startswith(("http://", "https://", "/")):
+            return []
+        return [value]
+    if isinstance(value, list):
+        names: list[str] = []
+        for item in value:
+            names.extend(_ld_name(item, index, depth + 1))
+        return names
+    if isinstance(value, dict):
+        name = value.get("name")
+        if isinstance(name, str) and _clean(name):
+            return [_clean(name)]
+        if isinstance(name, list):
+            return _ld_name(name, index, depth + 1)
+        given, family = value.get("givenName"), value.get("familyName")
+        if isinstance(given, str) or isinstance(family, str):
+            joined = _clean(" ".join(x for x in (given, family) if isinstance(x, str)))
+            if joined:
+                return [joined]
+        ref = value.get("@id")
+        if isinstance(ref, str) and ref in index and index[ref] is not value:
+            return _ld_name(index[ref], index, depth + 1)
+    return []
+
+
+def _ld_tags(value: Any) -> list[str]:
+    if isinstance(value, str):
+        sep = "," if "," in value else (";" if ";" in value else None)
+        parts = value.split(sep) if sep else [value]
+        return [p for p in (_clean(x) for x in parts) if p]
+    if isinstance(value, list):
+        out: list[str] = []
+        for item in value:
+            if isinstance(item, str):
+                out.extend(_ld_tags(item))
+            elif isinstance(item, dict) and isinstance(item.get("name"), str):
+                out.extend(_ld_tags(item["name"]))
+        return out
+    return []
+
+
+def _ld_url(value: Any) -> str | None:
+    if isinstance(value, str):
+        return _first(value)
+    if isinstance(value, dict):
+        return _ld_url(value.get("@id") or value.get("url"))
+    if isinstance(value, list) and value:
+        return _ld_url(value[0])
+    return None
+
+
+def _jsonld_metadata(scripts: Iterable[str]) -> dict:
+    objects: list[dict] = []
+    for text in scripts:
+        _walk_jsonld(_load_json(text), objects)
+    if not objects:
+        return {}
+    index = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str)}
+    articles = [o for o in objects if _types(o) & _ARTICLE_TYPES]
+    pages = [o for o in objects if _types(o) & _PAGE_TYPES]
+
+    def score(o: dict) -> int:
+        return (
+            2 * bool(o.get("headline")) + bool(o.get("datePublished")) + bool(o.get("author"))
+            + 2 * bool(o.get("articleBody"))
+        )
+
+    meta: dict[str, Any] = {}
+    best = max(articles, key=score) if articles else None
+    candidates = ([best] if best else []) + pages
+    for obj in candidates:
+        if "title" not in meta:
+            title = _first(obj.get("headline"), obj.get("name") if obj is best else None)
+            if title:
+                meta["title"] = title
+        if "date" not in meta:
+            for key in ("datePublished", "dateCreated", "uploadDate", "dateModified"):
+                date = normalise_date(obj.get(key)) if isinstance(obj.get(key), (str, list)) else None
+                if date:
+                    meta["date"] = date
+                    break
+        if "author" not in meta:
+            names = _ld_name(obj.get("author") or obj.get("creator"), index)
+            names = list(dict.fromkeys(n for n in names if len(n) < 120))
+            if names:
+                meta["author"] = ", ".join(names)
+        if "tags" not in meta:
+            tags = _ld_tags(obj.get("keywords"))
+            section = obj.get("articleSection")
+            tags += _ld_tags(section)
+            if tags:
+                meta["tags"] = tags
+        if "source" not in meta:
+            names = _ld_name(obj.get("publisher") or obj.get("sourceOrganization"), index)
+            if names:
+                meta["source"] = names[0]
+        if "url" not in meta and obj is best:
+            url = _ld_url(obj.get("url")) or _ld_url(obj.get("mainEntityOfPage"))
+            if url and url.startswith(("http://", "https://")):
+                meta["url"] = url
+        if "body" not in meta and obj is best and isinstance(obj.get("articleBody"), str):
+            meta["body"] = obj["articleBody"]
+    if "source" not in meta:
+        for obj in objects:
+            if _types(obj) & {"newsmediaorganization", "organization", "website"}:
+                name = _first(obj.get("name"))
+                if name:
+                    meta["source"] = name
+                    break
+    return meta
+
+
+# --------------------------------------------------------------------------- meta tags
+
+_DATE_META = (
+    "article:published_time", "og:article:published_time", "article.published",
+    "datepublished", "date.published", "og:published_time", "published_time",
+    "published-date", "publish-date", "publishdate", "publish_date", "pubdate",
+    "parsely-pub-date", "sailthru.date", "dc.date.issued", "dcterms.issued",
+    "dc.date", "dcterms.date", "dcterms.created", "date", "citation_publication_date",
+    "citation_date", "article.created", "created", "original-publish-date", "displaydate",
+    "cxenseparse:recs:publishtime", "article:modified_time", "og:updated_time",
+    "datemodified", "last-modified", "dcterms.modified",
+)
+_AUTHOR_META = (
+    "author", "byl", "dc.creator", "dcterms.creator", "article:author", "parsely-author",
+    "sailthru.author", "citation_author", "og:article:author", "article.author", "creator",
+)
+_TAG_META = ("article:tag", "og:article:tag", "news_keywords", "keywords", "parsely-tags",
+             "sailthru.tags", "article:section")
+_TITLE_META = ("og:title", "twitter:title", "parsely-title", "sailthru.title", "dc.title", "title",
+               "headline")
+_SITE_META = ("og:site_name", "application-name", "publisher", "dc.publisher", "twitter:site")
+
+
+def _meta_tags(root) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for el in root.iter("meta"):
+        key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
+        if not key:
+            continue
+        content = el.get("content")
+        if content is None:
+            content = el.get("value") or el.get("datetime")
+        if content is None:
+            continue
+        found.setdefault(key.strip().lower(), []).append(content)
+    return found
+
+
+# --------------------------------------------------------------------------- titles
+
+_TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|/|:)\s+")
+
+
+def _norm_key(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.lower())
+
+
+def _trim_title(title: str, site: str | None, h1: str | None, url: str | None) -> str:
+    """``Headline | Site`` -> ``Headline`` (and ``Site - Headline`` -> ``Headline``)."""
+    parts = _TITLE_SEPARATORS.split(title)
+    if len(parts) < 2:
+        return title
+    seps = _TITLE_SEPARATORS.findall(title)
+    keys = set()
+    if site:
+        keys.add(_norm_key(site))
+    if url:
+        host = re.sub(r"^https?://(www\d?\.)?", "", url).split("/")[0]
+        if host:
+            keys.add(_norm_key(host.rsplit(".", 1)[0]))
+    keys.discard("")
+
+    def is_site(part: str) -> bool:
+        key = _norm_key(part)
+        return bool(key) and any(key == k or (len(k) > 3 and (k in key or key in k)) for k in keys)
+
+    # An <h1> that matches one segment, or a prefix of the title, settles it.
+    if h1:
+        hk = _norm_key(h1)
+        if hk and _norm_key(title).startswith(hk) and len(hk) >= 10:
+            return h1
+    start, end = 0, len(parts)
+    while end - start > 1 and is_site(parts[end - 1]):
+        end -= 1
+    while end - start > 1 and is_site(parts[start]):
+        start += 1
+    if (start, end) == (0, len(parts)):
+        # No known site name: drop a short last segment after a strong separator.
+        last_sep = seps[-1].strip()
+        tail = parts[-1]
+        head = title[: len(title) - len(tail) - len(seps[-1])]
+        if last_sep in ("|", "-", "–", "—", "::", "·", "•", "»") and len(tail.split()) <= 4 \
+                and len(head.split()) >= 3 and len(tail) < len(head):
+            return head.strip()
+        return title
+    # Rebuild the kept middle with its original separators.
+    out = parts[start]
+    for i in range(start + 1, end):
+        out += seps[i - 1] + parts[i]
+    return out.strip() or title
+
+
+# --------------------------------------------------------------------------- body
+
+_DROP_TAGS = {
+    "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed",
+    "canvas", "video", "audio", "source", "track", "select", "option", "button", "input",
+    "textarea", "label", "nav", "aside", "footer", "figure", "figcaption", "picture", "img",
+    "map", "dialog", "menu", "head", "title", "meta", "link", "base", "form",
+}
+_KEEP_FORM_TEXT = 2000  # a <form> holding this much text is a page wrapper (ASP.NET), not a form
+_BLOCK_TAGS = {
+    "address", "article", "blockquote", "body", "center", "dd", "details", "dir", "div", "dl",
+    "dt", "fieldset", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html",
+    "li", "main", "ol", "p", "pre", "section", "summary", "table", "tbody", "thead", "tfoot",
+    "td", "th", "tr", "ul", "caption", "legend", "article", "font",
+}
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+
+_NEG_TOKENS = {
+    "ad", "ads", "adv", "advert", "advertisement", "advertising", "adsense", "dfp", "gpt",
+    "banner", "breadcrumb", "breadcrumbs", "byline", "bylines", "caption", "captions", "comment",
+    "comments", "commentlist", "community", "consent", "contact", "cookie", "cookies", "copyright",
+    "credit", "credits", "crumbs", "disqus", "dropdown", "footer", "footnote", "gdpr", "hidden",
+    "infobox", "jump", "login", "masthead", "menu", "meta", "modal", "more", "nav", "navbar",
+    "navigation", "newsletter", "newsletters", "outbrain", "overlay", "pagination", "pager",
+    "paywall", "popular", "popup", "print", "promo", "promotion", "promoted", "rail",
+    "recirc", "recommend", "recommendations", "recommended", "related", "reply", "replies",
+    "share", "sharebar", "sharing", "shoutbox", "sidebar", "signup", "skip", "social", "sponsor",
+    "sponsored", "subscribe", "subscription", "tag", "tags", "taboola", "toolbar", "tools",
+    "trending", "tweet", "twitter", "facebook", "pinterest", "linkedin", "whatsapp", "widget",
+    "widgets", "author", "bio", "timestamp", "dateline_", "newsletter", "sr", "visually",
+    "offscreen", "audio", "video", "player", "gallery", "slideshow", "carousel", "teaser",
+    "teasers", "readmore", "read", "next", "prev", "previous", "headline", "header", "title",
+    "kicker", "eyebrow", "disclaimer", "feedback", "rating", "poll", "survey", "alert",
+    "notification", "notice", "cta", "signin", "register", "account", "search", "lightbox",
+    "sticky", "flyout", "hamburger", "opinion_", "newsfeed", "livefyre", "byl", "pubdate",
+    "date", "posted", "published", "updated", "time", "topics", "keywords", "categories",
+    "category", "tagline", "inline", "embed", "instagram", "youtube", "most", "top", "links",
+    "list", "listing",
+}
+# Tokens that are negative only as a whole class word (never via a prefix/suffix).
+_NEG_PREFIXES = (
+    "advert", "breadcrumb", "comment", "cookie", "disqus", "facebook", "footer", "newsletter",
+    "outbrain", "recommend", "related", "sharing", "sidebar", "social", "sponsor", "subscri",
+    "taboola", "twitter", "zergnet", "pagination", "signup", "popup", "sharebar", "sharetools",
+    "socialshare", "shareicons", "relatedposts", "morestories", "mostpopular", "mostread",
+)
+_POS_TOKENS = {
+    "article", "articlebody", "body", "content", "entry", "main", "post", "story", "text",
+    "blog", "news", "prose", "copy", "richtext", "rte", "page", "detail", "column",
+}
+_STATE_PREFIXES = {"has", "is", "no", "with", "show", "hide", "js", "enable", "enabled", "can",
+                   "allow", "template", "page", "single", "type", "format", "theme", "layout",
+                   "postid", "category", "tag", "wp", "sticky"}
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_SPLIT = re.compile(r"[^A-Za-z0-9]+")
+_CONTENT_ATTR = re.compile(
+    r"(?:^|[\s_-])(?:article|story|entry|post|main|content|body|text|prose)[\s_-]?"
+    r"(?:body|content|text|copy|container|inner|main|wrapper|wrap|detail|page|column)?"
+    r"(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+
+
+def _class_words(el) -> list[list[str]]:
+    """Each class/id value as a list of lowercase words (camelCase and dashes split)."""
+    values = []
+    for attr in ("class", "id"):
+        value = el.get(attr)
+        if value:
+            values.extend(value.split())
+    out = []
+    for value in values[:20]:
+        words = [w.lower() for w in _SPLIT.split(_CAMEL.sub(" ", value)) if w]
+        if words:
+            out.append(words)
+    return out
+
+
+def _is_boilerplate(el) -> bool:
+    role = (el.get("role") or "").lower()
+    if role in ("navigation", "banner", "contentinfo", "complementary", "menu", "menubar",
+                "search", "dialog", "alert", "toolbar"):
+        return True
+    if el.get("hidden") is not None or (el.get("aria-hidden") or "").lower() == "true":
+        return True
+    style = el.get("style")
+    if style and re.search(r"display\s*:\s*none|visibility\s*:\s*hidden", style, re.I):
+        return True
+    itemprop = (el.get("itemprop") or "").lower()
+    if itemprop in ("articlebody", "text", "reviewbody", "description"):
+        return False
+    for words in _class_words(el):
+        if words[0] in _STATE_PREFIXES:
+            continue
+        if any(w in _POS_TOKENS for w in words) and not any(
+            w in ("share", "sharing", "social", "related", "comments", "comment", "tags",
+                  "ad", "ads", "advert", "advertisement", "promo", "newsletter", "footer",
+                  "sidebar", "rail", "byline", "meta", "recirc", "caption", "header")
+            for w in words
+        ):
+            continue
+        for w in words:
+            if w in _NEG_TOKENS or w.startswith(_NEG_PREFIXES):
+                return True
+    return False
+
+
+class _Block:
+    __slots__ = ("owner", "parts", "link", "chars", "text", "tag", "index", "heading",
+                 "in_list", "quality", "bad")
+
+    def __init__(self, owner, tag):
+        self.owner = owner
+        self.tag = tag
+        self.parts: list[str] = []
+        self.link = 0
+        self.text = ""
+        self.heading = tag in _HEADINGS
+        self.in_list = tag in ("li", "dd", "dt")
+        self.bad = False
+
+
+def _segment(body, drop_boilerplate: bool = True) -> list[_Block]:
+    """Cut the tree under ``body`` into text blocks in document order (iteratively)."""
+    blocks: list[_Block] = []
+    # stack items: ("enter", el, depth) or ("exit", el, block_or_None, link_flag)
+    stack: list[tuple] = [("enter", body, 0, False)]
+    current: list[_Block] = []  # the innermost open block per level
+    link_depth = 0
+
+    def open_block(el, tag):
+        block = _Block(el, tag)
+        current.append(block)
+        return block
+
+    def add_text(text: str | None):
+        if text and current:
+            block = current[-1]
+            block.parts.append(text)
+            if link_depth:
+                block.link += len(text.strip())
+
+    def flush(block: _Block):
+        text = "".join(block.parts)
+        if "\n\n" in text:
+            pieces = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
+        else:
+            pieces = [text]
+        for piece in pieces:
+            clean = _WS.sub(" ", piece).strip()
+            if clean and re.search(r"\w", clean):
+                out = _Block(block.owner, block.tag)
+                out.text = clean
+                out.link = min(block.link, len(clean)) if len(pieces) == 1 else \
+                    int(block.link * len(clean) / max(1, len(text.strip())))
+                blocks.append(out)
+        block.parts = []
+        block.link = 0
+
+    open_block(body, body.tag if isinstance(body.tag, str) else "div")
+    while stack:
+        item = stack.pop()
+        if item[0] == "exit":
+            _, el, made_block, in_link = item
+            if made_block is not None:
+                flush(current.pop())
+            if in_link:
+                link_depth -= 1
+            add_text(el.tail)
+            continue
+        _, el, depth, _unused = item
+        tag = el.tag
+        if not isinstance(tag, str):  # comment / processing instruction: keep the tail only
+            add_text(el.tail)
+            continue
+        tag = tag.lower()
+        if ":" in tag:
+            tag = tag.rsplit(":", 1)[-1]
+        if el is not body:
+            if tag in _DROP_TAGS:
+                if not (tag == "form" and len(el.text_content() or "") > _KEEP_FORM_TEXT) and not (
+                    tag in ("figure", "aside") and _is_content_figure(el)
+                ):
+                    add_text(el.tail)
+                    continue
+            if drop_boilerplate and _is_boilerplate(el) and tag not in ("html", "body", "main"):
+                add_text(el.tail)
+                continue
+        if tag == "br":
+            add_text("\n")
+            add_text(el.tail)
+            continue
+        made = None
+        if tag in _BLOCK_TAGS and depth < _MAX_DEPTH and el is not body:
+            if current and current[-1].parts:
+                flush(current[-1])
+            made = open_block(el, tag)
+        in_link = tag == "a"
+        if in_link:
+            link_depth += 1
+        stack.append(("exit", el, made, in_link))
+        if made is not None or el is body:
+            pass
+        add_text(el.text)
+        children = list(el)
+        for child in reversed(children):
+            stack.append(("enter", child, depth + 1, False))
+        if made is None and tag in ("td", "th", "li") and current:
+            current[-1].parts.append(" ")
+        if tag in _BLOCK_TAGS and made is None:
+            add_text(" ")
+    while current:
+        flush(current.pop())
+    return blocks
+
+
+def _is_content_figure(el) -> bool:
+    # A <figure>/<aside> holding real prose paragraphs (pull quotes are still dropped).
+    return False
+
+
+_PUNCT = re.compile(r"[.!?。！？…:;\"”’)]\s*$")
+_JUNK = re.compile(
+    r"^(?:advertisement|advertising|sponsored|ad|read more|read next|more from|related|"
+    r"share(?: this)?(?: article| story| on \w+)?|follow us|sign up|subscribe|click here|"
+    r"continue reading|skip (?:to|ad)|comments?|load more|see more|view comments|"
+    r"story continues below(?: advertisement)?|article continues below|"
+    r"(?:image|photo|picture|video)(?: credit)?s?:.*|getty images|"
+    r"\(?(?:reporting|editing|writing|additional reporting) by .*|"
+    r"copyright .*|©.*|all rights reserved.*|updated:? .*|published:? .*|posted:? .*|"
+    r"by [\w .,'-]{2,60}|last updated.*|listen to (?:this )?article.*)$",
+    re.IGNORECASE,
+)
+_DATEISH = re.compile(
+    r"^(?:(?:mon|tue|wed|thu|fri|sat|sun)\w*,?\s+)?(?:\w+\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+\w+\s+\d{4}|"
+    r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})(?:\s*(?:at\s*)?\d{1,2}[:.]\d{2}.*)?$",
+    re.IGNORECASE,
+)
+
+
+def _prose_weight(block: _Block) -> float:
+    """How much this block looks like story text (0 for link lists and fragments)."""
+    n = len(block.text)
+    if n < 25 or block.heading:
+        return 0.0
+    if block.link > 0.33 * n:
+        return 0.0
+    commas = len(re.findall(r"[,，、،]", block.text))
+    return 1.0 + commas + min(n / 100.0, 3.0)
+
+
+_TAG_BONUS = {
+    "article": 8.0, "main": 4.0, "div": 5.0, "section": 3.0, "pre": 3.0, "td": 3.0,
+    "blockquote": 3.0, "body": 0.0, "form": -3.0, "ol": -3.0, "ul": -3.0, "dl": -3.0,
+    "li": -3.0, "dd": -3.0, "dt": -3.0, "address": -3.0, "th": -5.0, "header": -5.0,
+}
+
+
+def _attr_bonus(el) -> float:
+    score = 0.0
+    itemprop = (el.get("itemprop") or "").lower()
+    if itemprop in ("articlebody", "text", "reviewbody"):
+        score += 30
+    joined = " ".join(filter(None, (el.get("class"), el.get("id"))))
+    if joined and _CONTENT_ATTR.search(_CAMEL.sub("-", joined)):
+        score += 15
+    return score
+
+
+def _choose_container(blocks: list[_Block], body):
+    """Readability-style voting: prose blocks vote for their ancestors."""
+    scores: dict[Any, float] = {}
+    order: dict[Any, int] = {}
+    for block in blocks:
+        weight = _prose_weight(block)
+        if not weight:
+            continue
+        owner = block.owner
+        # The owner itself (a <p>) is not a candidate; a div with loose prose is.
+        if block.tag in ("p", "li", "dd", "dt", "td", "th", "pre", "blockquote", "font", "h1",
+                         "h2", "h3", "h4", "h5", "h6"):
+            el = owner.getparent()
+        else:
+            el = owner
+        level = 0
+        while el is not None and level < 5:
+            if el not in scores:
+                tag = el.tag.lower() if isinstance(el.tag, str) else ""
+                scores[el] = _TAG_BONUS.get(tag, 0.0) + _attr_bonus(el)
+                order[el] = len(order)
+            divider = 1.0 if level == 0 else (2.0 if level == 1 else level * 3.0)
+            scores[el] += weight / divider
+            el = el.getparent()
+            level += 1
+    if not scores:
+        return None, scores
+    # Link density of each candidate, from the blocks below it.
+    totals: dict[Any, list[int]] = {el: [0, 0] for el in scores}
+    for block in blocks:
+        el = block.owner
+        for _ in range(40):
+            if el is None:
+                break
+            if el in totals:
+                t = totals[el]
+                t[0] += len(block.text)
+                t[1] += block.link
+            el = el.getparent()
+    final = {}
+    for el, score in scores.items():
+        chars, links = totals[el]
+        density = links / chars if chars else 1.0
+        final[el] = score * (1.0 - density)
+    best = max(final, key=lambda e: (final[e], -order[e]))
+    return best, final
+
+
+def _ancestors(el) -> set:
+    out = set()
+    while el is not None:
+        out.add(el)
+        el = el.getparent()
+    return out
+
+
+def _select_blocks(blocks: list[_Block], body) -> list[_Block]:
+    top, final = _choose_container(blocks, body)
+    if top is None:
+        return []
+    top_score = final[top]
+    # Merge siblings with prose of their own (stories split by ad slots).
+    parent = top.getparent()
+    chosen = {top}
+    if parent is not None:
+        threshold = max(10.0, top_score * 0.2)
+        top_class = top.get("class")
+        for sib in parent:
+            if sib is top or not isinstance(sib.tag, str):
+                continue
+            bonus = top_score * 0.2 if top_class and sib.get("class") == top_class else 0.0
+            if final.get(sib, 0.0) + bonus >= threshold:
+                chosen.add(sib)
+    selected = []
+    for block in blocks:
+        el = block.owner
+        inside = False
+        for _ in range(60):
+            if el is None:
+                break
+            if el in chosen:
+                inside = True
+                break
+            el = el.getparent()
+        if inside:
+            selected.append(block)
+        elif parent is not None and block.owner.getparent() is parent and _prose_weight(block) \
+                and block.tag == "p":
+            selected.append(block)  # a loose sibling <p> of the container
+    return selected
+
+
+def _keep(block: _Block, prev_good: bool, next_good: bool) -> bool:
+    text = block.text
+    n = len(text)
+    if block.link > 0.5 * n and n < 400:
+        return False
+    if n < 120 and _JUNK.match(text):
+        return False
+    if n < 40 and _DATEISH.match(text):
+        return False
+    if block.heading:
+        return next_good and n < 300
+    if n >= 80:
+        return block.link <= 0.5 * n
+    # Short blocks: keep them among story text (context, like jusText).
+    return prev_good or next_good
+
+
+def _filter_blocks(selected: list[_Block]) -> list[str]:
+    good = [bool(_prose_weight(b)) and len(b.text) >= 60 for b in selected]
+    out = []
+    n = len(selected)
+    for i, block in enumerate(selected):
+        prev_good = any(good[max(0, i - 2):i])
+        next_good = any(good[i + 1:i + 3])
+        if good[i] or _keep(block, prev_good, next_good):
+            if good[i] and block.link > 0.5 * len(block.text):
+                continue
+            out.append(block.text)
+    # Drop a trailing run of short blocks (tag lists, sign-offs) after the last prose block.
+    last = max((i for i, g in enumerate(good) if g), default=-1)
+    if last >= 0:
+        kept_after = [b.text for b in selected[last + 1:]]
+        while out and kept_after and out[-1] in kept_after and len(out[-1]) < 80:
+            kept_after.remove(out[-1])
+            out.pop()
+    _ = n
+    return out
+
+
+def _dom_body(root) -> list[str]:
+    body = root.find("body")
+    if body is None:
+        body = root
+    blocks = _segment(body)
+    paragraphs = _filter_blocks(_select_blocks(blocks, body))
+    if sum(len(p) for p in paragraphs) < 200:
+        # Boilerplate rules may have eaten the story (a whole page marked "post-meta"...):
+        # try again without them and keep the richer result.
+        loose = _segment(body, drop_boilerplate=False)
+        again = _filter_blocks(_select_blocks(loose, body))
+        if sum(len(p) for p in again) > 2 * sum(len(p) for p in paragraphs):
+            paragraphs = again
+    return paragraphs
+
+
+_TOKEN = re.compile(r"\w+")
+
+
+def _shingle_set(text: str, n: int = 4) -> set:
+    toks = _TOKEN.findall(text.lower())
+    return {tuple(toks[i:i + n]) for i in range(max(0, len(toks) - n + 1))}
+
+
+def _choose_body(dom: list[str], ld_body: str | None, page_text: str) -> str:
+    dom_text = "\n\n".join(dom)
+    if not ld_body:
+        return dom_text
+    ld = ld_body.strip()
+    if len(ld) < 200:
+        return dom_text
+    ld_sh = _shingle_set(ld)
+    if not ld_sh:
+        return dom_text
+    page_sh = _shingle_set(page_text)
+    on_page = len(ld_sh & page_sh) / len(ld_sh)
+    if on_page < 0.5:
+        return dom_text  # articleBody from another page, or markup soup
+    if len(dom_text) < 0.5 * len(ld):
+        # The DOM route found little: the structured body is the better bet.
+        if "\n" not in ld:
+            return _WS.sub(" ", ld)
+        return "\n\n".join(p for p in (_WS.sub(" ", x).strip() for x in re.split(r"\n\s*\n|\n", ld)) if p)
+    return dom_text
+
+
+# --------------------------------------------------------------------------- dateline
+
+_DATELINE = re.compile(
+    r"^((?:[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+){0,3})(?:,\s*[A-Z][A-Za-z. ]{1,30})?"
+    r"(?:\s*\([A-Za-z .&-]{2,30}\))?)\s*(?:—|–|-{1,2})\s+\S"
+)
+
+
+def _dateline(body: str) -> str | None:
+    first = body.split("\n\n", 1)[0][:200]
+    match = _DATELINE.match(first)
+    if not match:
+        return None
+    value = match.group(1).strip()
+    letters = re.sub(r"[^A-Za-z]", "", value.split("(")[0].split(",")[0])
+    if len(letters) < 3 or not letters.isupper():
+        return None
+    return value
+
+
+# --------------------------------------------------------------------------- main
+
+
+def _parse(text: str):
+    import lxml.html
+    from lxml import etree
+
+    text = _CONTROL.sub("", text)
+    text = re.sub(r"^\s*<\?xml[^>]*>", "", text, count=1)
+    if not text.strip():
+        return None
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, recover=True,
+                                  default_doctype=False, no_network=True)
+    try:
+        root = lxml.html.document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError):
+        return None
+    return root
+
+
+def _text_of(el) -> str:
+    try:
+        return _WS.sub(" ", el.text_content() or "").strip()
+    except Exception:  # noqa: BLE001
+        return ""
+
+
+def _extract(raw: bytes | str) -> dict:
+    result = _empty()
+    if isinstance(raw, (bytes, bytearray, memoryview)):
+        text = _decode(bytes(raw))
+    elif isinstance(raw, str):
+        text = raw
+    else:
+        return result
+    root = _parse(text)
+    if root is None:
+        return result
+
+    # --- metadata
+    scripts = []
+    for el in root.iter("script"):
+        kind = (el.get("type") or "").lower()
+        if "ld+json" in kind and el.text:
+            scripts.append(el.text)
+    ld = _jsonld_metadata(scripts) if scripts else {}
+    metas = _meta_tags(root)
+
+    def meta(*names: str) -> str | None:
+        for name in names:
+            for value in metas.get(name, ()):
+                value = _clean(value)
+                if value:
+                    return value
+        return None
+
+    canonical = None
+    for el in root.iter("link"):
+        rel = (el.get("rel") or "").lower().split()
+        if "canonical" in rel and el.get("href", "").startswith(("http://", "https://")):
+            canonical = el.get("href").strip()
+            break
+    url = ld.get("url") or canonical or meta("og:url", "twitter:url", "parsely-link")
+    result["url"] = url
+
+    source = ld.get("source") or meta(*_SITE_META)
+    if source and source.startswith("@"):
+        source = source[1:] or None
+    result["source"] = source
+
+    h1 = None
+    for el in root.iter("h1"):
+        h1 = _text_of(el)
+        if h1:
+            break
+    title_el = root.find(".//title")
+    page_title = _text_of(title_el) if title_el is not None else None
+    title = ld.get("title") or meta(*_TITLE_META) or page_title or h1
+    if title and title is not ld.get("title"):
+        title = _trim_title(title, source, h1, url)
+    elif title and ld.get("title") and source:
+        title = _trim_title(title, source, None, None) if _norm_key(source) in _norm_key(title) else title
+    result["title"] = title or None
+
+    date = ld.get("date")
+    if not date:
+        for name in _DATE_META:
+            for value in metas.get(name, ()):
+                date = normalise_date(value)
+                if date:
+                    break
+            if date:
+                break
+    if not date:
+        date = _time_element_date(root)
+    result["date"] = date
+
+    author = ld.get("author")
+    if not author:
+        for name in _AUTHOR_META:
+            for value in metas.get(name, ()):
+                value = _clean(value)
+                if value and not value.startswith(("http://", "https://", "@")) and len(value) < 150:
+                    author = value
+                    break
+            if author:
+                break
+    if not author:
+        author = _dom_author(root)
+    result["author"] = author
+
+    tags = list(ld.get("tags") or [])
+    for name in _TAG_META:
+        for value in metas.get(name, ()):
+            tags.extend(_ld_tags(value))
+    seen = set()
+    clean_tags = []
+    for tag in tags:
+        key = tag.lower()
+        if key not in seen and len(tag) < 100:
+            seen.add(key)
+            clean_tags.append(tag)
+    result["tags"] = clean_tags
+
+    # --- body
+    try:
+        paragraphs = _dom_body(root)
+    except RecursionError:
+        paragraphs = []
+    ld_body = ld.get("body")
+    page_text = ""
+    if ld_body:
+        body_el = root.find("body")
+        page_text = _text_of(body_el if body_el is not None else root)
+    body = _choose_body(paragraphs, ld_body, page_text)
+    if not body:
+        body_el = root.find("body")
+        body = _text_of(body_el if body_el is not None else root)
+    result["body"] = body
+    result["dateline"] = _dateline(body) if body else None
+    return result
+
+
+def _time_element_date(root) -> str | None:
+    best = None
+    for el in root.iter("time"):
+        value = el.get("datetime") or el.get("content")
+        if not value:
+            continue
+        date = normalise_date(value)
+        if not date:
+            continue
+        marks = " ".join(filter(None, (el.get("itemprop"), el.get("class"), el.get("pubdate"),
+                                       el.get("id")))).lower()
+        if "publish" in marks or "pubdate" in marks or el.get("pubdate") is not None:
+            return date
+        if best is None and "modif" not in marks and "updat" not in marks:
+            best = date
+    if best:
+        return best
+    for el in root.iter():
+        if isinstance(el.tag, str) and (el.get("itemprop") or "").lower() == "datepublished":
+            value = el.get("content") or el.get("datetime") or _text_of(el)
+            date = normalise_date(value)
+            if date:
+                return date
+    return None
+
+
+def _dom_author(root) -> str | None:
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        itemprop = (el.get("itemprop") or "").lower()
+        rel = (el.get("rel") or "").lower()
+        if itemprop == "author" or rel == "author":
+            name = None
+            for sub in el.iter():
+                if isinstance(sub.tag, str) and (sub.get("itemprop") or "").lower() == "name":
+                    name = sub.get("content") or _text_of(sub)
+                    break
+            name = _clean(name or el.get("content") or _text_of(el))
+            name = re.sub(r"^by\s+", "", name, flags=re.I)
+            if name and len(name) < 80:
+                return name
+    return None
+
+
+_TAG_RE = re.compile(r"<[^>]*>")
+_STRIP_BLOCKS = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def _text_only(raw: bytes | str) -> dict:
+    """Last resort: regular expressions over the text, no tree."""
+    result = _empty()
+    try:
+        if isinstance(raw, str):
+            text = raw
+        elif isinstance(raw, (bytes, bytearray, memoryview)):
+            text = _decode(bytes(raw))
+        else:
+            return result
+        match = re.search(r"<title[^>]*>(.*?)</title>", text[:200000], re.IGNORECASE | re.DOTALL)
+        if match:
+            result["title"] = _clean(_TAG_RE.sub(" ", match.group(1))) or None
+        text = _STRIP_BLOCKS.sub(" ", text)
+        text = re.sub(r"<head\b.*?</head\s*>", " ", text, flags=re.IGNORECASE | re.DOTALL)
+        text = re.sub(r"</?(?:p|div|br|h[1-6]|li|tr|section|article|blockquote)\b[^>]*>", "\n\n", text,
+                      flags=re.IGNORECASE)
+        text = _html.unescape(_TAG_RE.sub(" ", text))
+        paragraphs = [_WS.sub(" ", p).strip() for p in re.split(r"\n\s*\n", text)]
+        result["body"] = "\n\n".join(p for p in paragraphs if p)
+    except Exception:  # noqa: BLE001 - the last resort must not raise either
+        pass
+    return result
+
+
+def extract_html(raw: bytes | str) -> dict:
+    """Extract title, body, date, author, tags, source, url and dateline from an HTML page.
+
+    ``raw`` is the page as bytes (encoding taken from a BOM, ``<meta charset>`` or
+    ``http-equiv``, else UTF-8, else windows-1252; gzip bytes are inflated) or str.
+    Never raises: on any failure of the tree route a text-only extraction is returned.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return _extract(raw)
+        except Exception:  # noqa: BLE001 - a reader must never stop an index run
+            return _text_only(raw)

@@ -1,0 +1,51 @@
+"""The Whoosh schema of a searchkit index, and its version."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
+
+from .analysis import NewsAnalyzer
+
+__all__ = ["SCHEMA_VERSION", "SEARCH_FIELDS", "make_schema", "TITLE_BOOST", "NO_DATE", "FIRST_DATE"]
+
+#: Written in the date column of undated documents (Whoosh columns need a value
+#: in every document); real dates are never earlier than :data:`FIRST_DATE`.
+NO_DATE = datetime(1000, 1, 1)
+FIRST_DATE = datetime(1700, 1, 1)
+
+#: Bump when the schema or the analysis changes in a way old indexes cannot follow.
+SCHEMA_VERSION = 1
+
+#: Field weight of the title in BM25F (the body weighs 1).
+TITLE_BOOST = 2.0
+
+#: Text fields a query may name as ``field:value``.
+SEARCH_FIELDS = ("title", "body", "author", "tags", "source", "dateline")
+
+
+def make_schema() -> Schema:
+    """Fields: the searchable text, the sortable date, and bookkeeping for incremental runs.
+
+    ``file`` is the absolute source file (one file can hold many documents)
+    and ``hash`` its content hash; both are columns so a re-run can compare
+    them without loading the stored documents.
+    """
+    analyzer = NewsAnalyzer()
+    return Schema(
+        id=ID(stored=True, unique=True, sortable=True),
+        path=ID(stored=True),
+        file=ID(stored=True, sortable=True),
+        hash=ID(sortable=True),
+        title=TEXT(analyzer=analyzer, stored=True, phrase=True, field_boost=TITLE_BOOST),
+        body=TEXT(analyzer=analyzer, stored=True, phrase=True),
+        author=TEXT(analyzer=analyzer, stored=True, phrase=True),
+        tags=TEXT(analyzer=analyzer, phrase=True),
+        tag_list=STORED,
+        source=TEXT(analyzer=analyzer, stored=True, phrase=True),
+        url=ID(stored=True),
+        dateline=TEXT(analyzer=analyzer, stored=True, phrase=True),
+        date=DATETIME(sortable=True),
+        date_iso=STORED,
+    )
