@@ -40,7 +40,7 @@ _LAZY = {
     "IndexVersionError": "errors",
     "IndexLockedError": "errors",
     "QueryError": "errors",
-    "extract": "extract",
+    "extract": "extraction",
 }
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
         QueryError,
         SearchkitError,
     )
-    from .extract import extract
+    from .extraction import extract
     from .index import Index
     from .indexing import IndexSummary
     from .searching import Hit, SearchResults

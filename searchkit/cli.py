@@ -167,11 +167,11 @@ def query_command(text: str, index_dir: str, limit: int, offset: int, sort: str,
     click.echo(f"{results.total} results for {text!r}, showing {first}-{last} ({results.took_ms:.0f} ms)\n")
     for hit in results:
         title = hit.title or "(untitled)"
-        click.echo(f"{hit.rank:>3}. " + (click.style(title, bold=True) if use_color else title))
+        click.echo(f"{hit.rank:>3}. " + (click.style(title, bold=True) if use_color else title), color=use_color)
         where = " · ".join(part for part in (hit.date and hit.date[:10], hit.source, hit.path or hit.id) if part)
         click.echo(f"     {where}" + (f"  [{hit.id}]" if hit.path and hit.id != hit.path else ""))
         if hit.snippet_parts:
-            click.echo(f"     {_render_snippet(hit.snippet_parts, use_color)}")
+            click.echo(f"     {_render_snippet(hit.snippet_parts, use_color)}", color=use_color)
         click.echo()
 
 
@@ -179,7 +179,7 @@ def query_command(text: str, index_dir: str, limit: int, offset: int, sort: str,
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 def extract_command(paths: tuple[str, ...]) -> None:
     """Print each document as it would be indexed, one JSON object per line (no index needed)."""
-    from .extract import Skipped, extract
+    from .extraction import Skipped, extract
 
     failures = 0
     produced = 0

@@ -99,7 +99,10 @@ class Index:
         if self._searcher is None:
             self._searcher = self._ix.searcher()
         elif not self._searcher.up_to_date():
-            self._searcher = self._searcher.refresh()
+            # Not Searcher.refresh(): it reuses segment readers and keeps their
+            # old deletion lists, so removed documents would still be found.
+            self._searcher.close()
+            self._searcher = self._ix.searcher()
         return self._searcher
 
     def close(self) -> None:
@@ -146,10 +149,10 @@ class Index:
             raise SearchkitError(f"no such file or directory: {missing[0]}")
         if rebuild:
             self._reset()
-        existing, known_ids = self._source_table()
+        existing, owners = self._source_table()
         writer = self._writer()
         try:
-            summary = index_paths(writer, existing, known_ids, [Path(p) for p in paths], progress)
+            summary = index_paths(writer, existing, owners, [Path(p) for p in paths], progress)
         except BaseException:
             writer.cancel()
             raise
@@ -186,10 +189,10 @@ class Index:
                 lock.release()
         self._ix = self._create()
 
-    def _source_table(self) -> tuple[dict[str, tuple[str, set[str]]], set[str]]:
-        """{source file: (content hash, its ids)} and all ids, read from columns (no stored docs)."""
+    def _source_table(self) -> tuple[dict[str, tuple[str, set[str]]], dict[str, str]]:
+        """{source file: (content hash, its ids)} and {id: source file}, read from columns."""
         existing: dict[str, tuple[str, set[str]]] = {}
-        known: set[str] = set()
+        known: dict[str, str] = {}
         with self._ix.reader() as reader:
             if reader.doc_count() == 0:
                 return existing, known
@@ -201,7 +204,7 @@ class Index:
                 file_key = file_key.decode() if isinstance(file_key, bytes) else file_key
                 digest = digest.decode() if isinstance(digest, bytes) else digest
                 doc_id = doc_id.decode() if isinstance(doc_id, bytes) else doc_id
-                known.add(doc_id)
+                known[doc_id] = file_key
                 entry = existing.setdefault(file_key, (digest, set()))
                 entry[1].add(doc_id)
         return existing, known

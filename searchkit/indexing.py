@@ -90,14 +90,16 @@ def _under(file_key: str, root_key: str) -> bool:
 def index_paths(
     writer,
     existing: dict[str, tuple[str, set[str]]],
-    known_ids: set[str],
+    owners: dict[str, str],
     paths: list[Path],
     progress: Progress | None = None,
 ) -> IndexSummary:
     """Add ``paths`` through ``writer`` (not committed here).
 
     ``existing`` maps each indexed source file to (content hash, its document
-    ids); ``known_ids`` is every id in the index.  Files whose hash did not
+    ids); ``owners`` maps every id in the index to its source file.  An id
+    belongs to the first file that gave it: another file giving the same id
+    is skipped for that record, with a warning (no duplicates, ever).  Files whose hash did not
     change are not read further; documents of files that disappeared from
     under a root are deleted.  A file that cannot be read this time keeps the
     documents it had.
@@ -112,16 +114,16 @@ def index_paths(
             file_key = Path(os.path.abspath(source.path)).as_posix()
             seen.add(file_key)
             summary.files += 1
-            _index_file(writer, source.path, source.rel, file_key, existing, known_ids, written, summary)
+            _index_file(writer, source.path, source.rel, file_key, existing, owners, written, summary)
             if progress:
                 progress(number, len(sources), source.rel)
         for file_key, (_, ids) in list(existing.items()):
             if _under(file_key, root_key) and file_key not in seen:
                 for doc_id in ids:
-                    if doc_id not in written:
+                    if doc_id not in written and owners.get(doc_id) == file_key:
                         writer.delete_by_term("id", doc_id)
                         summary.removed += 1
-                        known_ids.discard(doc_id)
+                        del owners[doc_id]
                 del existing[file_key]
     return summary
 
@@ -131,7 +133,7 @@ def _skip(summary: IndexSummary, where: str, reason: str) -> None:
     summary.skipped_files.append((where, reason))
 
 
-def _index_file(writer, path: Path, rel: str, file_key: str, existing, known_ids, written, summary) -> None:
+def _index_file(writer, path: Path, rel: str, file_key: str, existing, owners, written, summary) -> None:
     if format_of(path) is None:
         _skip(summary, rel, "unsupported file type")
         return
@@ -163,23 +165,26 @@ def _index_file(writer, path: Path, rel: str, file_key: str, existing, known_ids
             _skip(summary, item.where, item.reason)
             continue
         doc = item
+        owner = owners.get(doc.id)
         if doc.id in new_ids:
-            summary.warnings.append(f"{rel}: id {doc.id!r} occurs twice; the later record wins")
-        elif doc.id in written:
-            summary.warnings.append(f"{rel}: id {doc.id!r} was already given by another file; replaced")
+            summary.warnings.append(f"{rel}: id {doc.id!r} occurs twice; the first record is kept")
+            continue
+        if doc.id in written or (owner is not None and owner != file_key and owner in existing):
+            summary.warnings.append(f"{rel}: id {doc.id!r} is already used by another file; record skipped")
+            continue
         fields = document_fields(doc, file_key, digest)
-        if doc.id in known_ids or doc.id in written:
+        if owner is not None:
             writer.update_document(**fields)
-            if doc.id not in written:
-                summary.updated += 1
+            summary.updated += 1
         else:
             writer.add_document(**fields)
             summary.added += 1
+        owners[doc.id] = file_key
         new_ids.add(doc.id)
         written.add(doc.id)
     for doc_id in old_ids - new_ids:
         if doc_id not in written:
             writer.delete_by_term("id", doc_id)
             summary.removed += 1
-            known_ids.discard(doc_id)
+            owners.pop(doc_id, None)
     existing[file_key] = (digest, new_ids)

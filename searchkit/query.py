@@ -154,8 +154,8 @@ def _lex(text: str) -> list[tuple]:
                             tokens.append(("PHRASE", text[pos + 1:end], name))
                             pos = end + 1
                     # "field:" with nothing usable after it is dropped
-                else:
-                    tokens.append(("WORD", word.lstrip("+"), None))
+                else:  # "unknown:field", "10:30": plain words
+                    tokens.extend(("WORD", part, None) for part in word.lstrip("+").split(":") if part)
     return tokens
 
 

@@ -1,0 +1,95 @@
+"""The library API: Index, search options, get/remove/len, hits."""
+
+import datetime as dt
+
+import pytest
+
+import searchkit
+
+
+def test_public_names():
+    for name in ("Index", "Hit", "Document", "SearchResults", "IndexSummary", "QueryError", "extract"):
+        assert getattr(searchkit, name)
+    with pytest.raises(AttributeError):
+        searchkit.nope
+
+
+def test_hit_attributes(ix):
+    hit = ix.search("cocoa")[0]
+    assert (hit.id, hit.title, hit.date, hit.author, hit.tags, hit.source, hit.url) == (
+        "cocoa-1",
+        "Cocoa prices surge",
+        "2019-06-28T10:00:00",
+        "Ann Smith",
+        ["Commodities", "Cocoa"],
+        "Daily Ledger",
+        "https://example.com/cocoa",
+    )
+    assert hit.path.endswith("business/cocoa.json")
+    assert hit.score > 0 and "**Cocoa**" in hit.snippet
+
+
+def test_limit_offset_total(ix):
+    everything = ix.search("NOT zzz", limit=100)
+    assert everything.total == 6 and len(everything) == 6
+    page = ix.search("NOT zzz", limit=2, offset=2)
+    assert len(page) == 2 and page.total == 6
+    assert [h.rank for h in page] == [3, 4]
+
+
+def test_sort_by_date_both_ways_undated_last(ix):
+    oldest = [h.id for h in ix.search("NOT zzz", sort="date", limit=10)]
+    newest = [h.id for h in ix.search("NOT zzz", sort="-date", limit=10)]
+    assert oldest[:4] == ["w3", "w1", "cocoa-1", "wire.jsonl#2"]
+    assert newest[:4] == ["wire.jsonl#2", "cocoa-1", "w1", "w3"]
+    assert set(oldest[4:]) == set(newest[4:]) == {"politics/treaty.txt", "politics/trade.txt"}
+
+
+def test_since_until_filters(ix):
+    assert {h.id for h in ix.search("NOT zzz", since="2019-06", limit=10)} == {"cocoa-1", "wire.jsonl#2"}
+    assert {h.id for h in ix.search("NOT zzz", until="2019-05", limit=10)} == {"w3", "w1"}
+    assert {h.id for h in ix.search("prices", since=dt.date(2019, 7, 1))} == {"wire.jsonl#2"}
+    with pytest.raises(searchkit.QueryError):
+        ix.search("x", since="not a date")
+
+
+def test_field_filters(ix):
+    assert [h.id for h in ix.search("prices", source="reuters")] == ["wire.jsonl#2"]
+    assert [h.id for h in ix.search("NOT zzz", tags="cocoa")] == ["cocoa-1"]
+    with pytest.raises(TypeError):
+        ix.search("x", colour="red")
+
+
+def test_snippets_can_be_skipped(ix):
+    assert ix.search("cocoa", snippets=False)[0].snippet == ""
+
+
+def test_get_remove_len_contains(ix):
+    assert len(ix) == 6 and "w1" in ix
+    doc = ix.get("w1")
+    assert doc.title == "Coffee output falls" and doc.date == "2019-05-02" and doc.source == "Reuters"
+    assert ix.remove("w1") is True
+    assert ix.remove("w1") is False
+    assert len(ix) == 5 and ix.get("w1") is None and "w1" not in ix
+
+
+def test_open_without_create(tmp_path):
+    with pytest.raises(searchkit.IndexNotFoundError):
+        searchkit.Index(tmp_path / "none", create=False)
+
+
+def test_stats(ix):
+    stats = ix.stats()
+    assert stats["documents"] == 6
+    assert stats["date_range"] == ["2018-12-31", "2019-07-02"]
+    assert {"title", "body", "date", "author", "tags", "source", "url", "dateline", "id", "path"} <= set(
+        stats["fields"]
+    )
+    assert stats["size_bytes"] > 0 and stats["last_indexed"]
+
+
+def test_extract_matches_what_is_indexed(ix, corpus):
+    docs = {d.id: d for d in searchkit.extract(corpus) if isinstance(d, searchkit.Document)}
+    assert set(docs) == {"politics/treaty.txt", "politics/trade.txt", "cocoa-1", "w1", "wire.jsonl#2", "w3"}
+    stored = ix.get("cocoa-1")
+    assert docs["cocoa-1"].to_dict() == stored.to_dict()
