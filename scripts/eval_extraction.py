@@ -84,9 +84,14 @@ def score(extracted: str, truth: str) -> tuple[float, float] | None:
 def paragraphs_baseline(raw: bytes) -> str:
     """The naive peer: the text of every <p> on the page, in document order."""
     import lxml.html
+    from bs4.dammit import UnicodeDammit
 
+    # Decode the way a browser would (BOM, <meta charset>, UTF-8, cp1252), so that the
+    # baseline is judged on its choice of text and not on lxml's latin-1 default.
+    text = UnicodeDammit(raw, is_html=True).unicode_markup or ""
+    text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
     try:
-        root = lxml.html.fromstring(raw)
+        root = lxml.html.fromstring(text)
     except Exception:  # noqa: BLE001 - a baseline must not stop the run
         return ""
     out = []

@@ -361,6 +361,7 @@ def _jsonld_metadata(scripts: Iterable[str]) -> dict:
 
 _DATE_META = (
     "article:published_time", "og:article:published_time", "article.published",
+    "article:published",
     "datepublished", "date.published", "og:published_time", "published_time",
     "published-date", "publish-date", "publishdate", "publish_date", "pubdate",
     "parsely-pub-date", "sailthru.date", "dc.date.issued", "dcterms.issued",
@@ -391,7 +392,8 @@ def _meta_tags(root) -> dict[str, list[str]]:
             content = el.get("value") or el.get("datetime")
         if content is None:
             continue
-        found.setdefault(key.strip().lower(), []).append(content)
+        for name in {key.strip().lower(), *key.strip().lower().split()}:
+            found.setdefault(name, []).append(content)
     return found
 
 
@@ -438,7 +440,12 @@ def _trim_title(title: str, site: str | None, h1: str | None, url: str | None) -
         last_sep = seps[-1].strip()
         tail = parts[-1]
         head = title[: len(title) - len(tail) - len(seps[-1])]
-        if last_sep in ("|", "-", "–", "—", "::", "·", "•", "»") and len(tail.split()) <= 4 \
+        words = tail.split()
+        name_like = last_sep in ("|", "::", "·", "•", "»") or re.search(r"\.\w{2,4}$", tail) or all(
+            w[:1].isupper() or w[:1].isdigit() or w.lower() in ("of", "the", "and", "&", "de", "la")
+            for w in words
+        )
+        if last_sep in ("|", "-", "–", "—", "::", "·", "•", "»") and len(words) <= 4 and name_like \
                 and len(head.split()) >= 3 and len(tail) < len(head):
             return head.strip()
         return title
@@ -466,33 +473,42 @@ _BLOCK_TAGS = {
 }
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
-_NEG_TOKENS = {
+# Class/id words that mark boilerplate wherever they appear ("strong") and words that
+# mark it only on small boxes ("weak": a whole article may carry class="author-x").
+_NEG_STRONG = {
     "ad", "ads", "adv", "advert", "advertisement", "advertising", "adsense", "dfp", "gpt",
-    "banner", "breadcrumb", "breadcrumbs", "byline", "bylines", "caption", "captions", "comment",
-    "comments", "commentlist", "community", "consent", "contact", "cookie", "cookies", "copyright",
-    "credit", "credits", "crumbs", "disqus", "dropdown", "footer", "footnote", "gdpr", "hidden",
-    "infobox", "jump", "login", "masthead", "menu", "meta", "modal", "more", "nav", "navbar",
+    "breadcrumb", "breadcrumbs", "comment", "comments", "commentlist", "consent", "cookie",
+    "cookies", "disqus", "footer", "gdpr", "masthead", "menu", "modal", "nav", "navbar",
     "navigation", "newsletter", "newsletters", "outbrain", "overlay", "pagination", "pager",
-    "paywall", "popular", "popup", "print", "promo", "promotion", "promoted", "rail",
-    "recirc", "recommend", "recommendations", "recommended", "related", "reply", "replies",
-    "share", "sharebar", "sharing", "shoutbox", "sidebar", "signup", "skip", "social", "sponsor",
-    "sponsored", "subscribe", "subscription", "tag", "tags", "taboola", "toolbar", "tools",
-    "trending", "tweet", "twitter", "facebook", "pinterest", "linkedin", "whatsapp", "widget",
-    "widgets", "author", "bio", "timestamp", "dateline_", "newsletter", "sr", "visually",
-    "offscreen", "audio", "video", "player", "gallery", "slideshow", "carousel", "teaser",
-    "teasers", "readmore", "read", "next", "prev", "previous", "headline", "header", "title",
-    "kicker", "eyebrow", "disclaimer", "feedback", "rating", "poll", "survey", "alert",
-    "notification", "notice", "cta", "signin", "register", "account", "search", "lightbox",
-    "sticky", "flyout", "hamburger", "opinion_", "newsfeed", "livefyre", "byl", "pubdate",
-    "date", "posted", "published", "updated", "time", "topics", "keywords", "categories",
-    "category", "tagline", "inline", "embed", "instagram", "youtube", "most", "top", "links",
-    "list", "listing",
+    "paywall", "popup", "promo", "promotion", "promoted", "recirc", "recommend",
+    "recommendations", "recommended", "related", "reply", "replies", "share", "sharebar",
+    "sharing", "shoutbox", "sidebar", "signup", "skip", "social", "sponsor", "sponsored",
+    "subscribe", "subscription", "taboola", "toolbar", "trending", "widget", "widgets", "sr",
+    "visually", "offscreen", "hidden", "lightbox", "hamburger", "flyout", "livefyre", "cta",
+    "login", "signin", "register", "search", "poll", "survey", "feedback", "notification",
+    "facebook", "pinterest", "linkedin", "whatsapp",
 }
-# Tokens that are negative only as a whole class word (never via a prefix/suffix).
+_NEG_WEAK = {
+    "author", "bio", "byline", "bylines", "byl", "caption", "captions", "credit", "credits",
+    "meta", "timestamp", "date", "posted", "published", "updated", "time", "pubdate", "tag",
+    "tags", "topics", "keywords", "categories", "category", "tagline", "headline", "header",
+    "title", "kicker", "eyebrow", "disclaimer", "more", "most", "top", "read", "readmore",
+    "next", "prev", "previous", "links", "list", "listing", "rail", "tools", "jump", "infobox",
+    "inline", "embed", "audio", "video", "player", "gallery", "slideshow", "carousel", "teaser",
+    "teasers", "contact", "copyright", "community", "dropdown", "footnote", "print", "sticky",
+    "notice", "account", "newsfeed", "crumbs", "popular", "banner", "alert", "rating",
+    "twitter", "instagram", "youtube", "tweet",
+}
+_WEAK_MAX_CHARS = 500
+_HIDDEN_CLASSES = {
+    "d-none", "hidden", "hide", "is-hidden", "visually-hidden", "visuallyhidden", "sr-only",
+    "screen-reader-text", "screen-reader-only", "invisible", "display-none", "u-hidden",
+    "print-only", "printonly", "noprint", "no-print",
+}
 _NEG_PREFIXES = (
     "advert", "breadcrumb", "comment", "cookie", "disqus", "facebook", "footer", "newsletter",
     "outbrain", "recommend", "related", "sharing", "sidebar", "social", "sponsor", "subscri",
-    "taboola", "twitter", "zergnet", "pagination", "signup", "popup", "sharebar", "sharetools",
+    "taboola", "zergnet", "pagination", "signup", "popup", "sharebar", "sharetools",
     "socialshare", "shareicons", "relatedposts", "morestories", "mostpopular", "mostread",
 )
 _POS_TOKENS = {
@@ -527,19 +543,24 @@ def _class_words(el) -> list[list[str]]:
     return out
 
 
-def _is_boilerplate(el) -> bool:
+def _boilerplate_level(el) -> int:
+    """2: boilerplate wherever it is; 1: boilerplate if the box is small; 0: not."""
     role = (el.get("role") or "").lower()
     if role in ("navigation", "banner", "contentinfo", "complementary", "menu", "menubar",
                 "search", "dialog", "alert", "toolbar"):
-        return True
+        return 2
     if el.get("hidden") is not None or (el.get("aria-hidden") or "").lower() == "true":
-        return True
+        return 2
     style = el.get("style")
-    if style and re.search(r"display\s*:\s*none|visibility\s*:\s*hidden", style, re.I):
-        return True
+    if style and "none" in style and re.search(r"display\s*:\s*none|visibility\s*:\s*hidden", style, re.I):
+        return 2
     itemprop = (el.get("itemprop") or "").lower()
     if itemprop in ("articlebody", "text", "reviewbody", "description"):
-        return False
+        return 0
+    classes = el.get("class")
+    if classes and _HIDDEN_CLASSES.intersection(classes.lower().split()):
+        return 2
+    level = 0
     for words in _class_words(el):
         if words[0] in _STATE_PREFIXES:
             continue
@@ -551,14 +572,45 @@ def _is_boilerplate(el) -> bool:
         ):
             continue
         for w in words:
-            if w in _NEG_TOKENS or w.startswith(_NEG_PREFIXES):
-                return True
-    return False
+            if w in _NEG_STRONG or w.startswith(_NEG_PREFIXES):
+                return 2
+            if w in _NEG_WEAK:
+                level = 1
+    return level
+
+
+def _inside_sentence(el) -> bool:
+    """True if an inline element has running text right before or after it."""
+    if el.tail and el.tail.strip():
+        return True
+    prev = el.getprevious()
+    if prev is not None:
+        return bool(prev.tail and prev.tail.strip())
+    parent = el.getparent()
+    return parent is not None and bool(parent.text and parent.text.strip())
+
+
+def _is_boilerplate(el, tag: str = "") -> bool:
+    level = _boilerplate_level(el)
+    if not level:
+        return False
+    if level == 1 and tag not in _BLOCK_TAGS and _inside_sentence(el):
+        return False  # an inline <span id="productTitle"> is part of its sentence
+    if level == 1 or tag == "article":
+        limit = _WEAK_MAX_CHARS if level == 1 else 1500
+        try:
+            return len("".join(el.text_content().split())) < limit
+        except Exception:  # noqa: BLE001
+            return False
+    return True
+
+
+_BR = "\x01"  # control characters are removed before parsing, so this one is free
+_BR_BREAK = re.compile(_BR + r"\s*" + _BR + r"[\s" + _BR + r"]*")
 
 
 class _Block:
-    __slots__ = ("owner", "parts", "link", "chars", "text", "tag", "index", "heading",
-                 "in_list", "quality", "bad")
+    __slots__ = ("owner", "parts", "link", "text", "tag", "heading", "in_list", "bad")
 
     def __init__(self, owner, tag):
         self.owner = owner
@@ -593,8 +645,11 @@ def _segment(body, drop_boilerplate: bool = True) -> list[_Block]:
 
     def flush(block: _Block):
         text = "".join(block.parts)
-        if "\n\n" in text:
-            pieces = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
+        if _BR in text:
+            # <br><br> separates paragraphs; a single <br> is a line break inside one.
+            pieces = [p for p in _BR_BREAK.split(text) if p.strip()]
+            text = text.replace(_BR, " ")
+            pieces = [p.replace(_BR, " ") for p in pieces]
         else:
             pieces = [text]
         for piece in pieces:
@@ -629,16 +684,14 @@ def _segment(body, drop_boilerplate: bool = True) -> list[_Block]:
             tag = tag.rsplit(":", 1)[-1]
         if el is not body:
             if tag in _DROP_TAGS:
-                if not (tag == "form" and len(el.text_content() or "") > _KEEP_FORM_TEXT) and not (
-                    tag in ("figure", "aside") and _is_content_figure(el)
-                ):
+                if not (tag == "form" and len(el.text_content() or "") > _KEEP_FORM_TEXT):
                     add_text(el.tail)
                     continue
-            if drop_boilerplate and _is_boilerplate(el) and tag not in ("html", "body", "main"):
+            if drop_boilerplate and tag not in ("html", "body", "main") and _is_boilerplate(el, tag):
                 add_text(el.tail)
                 continue
         if tag == "br":
-            add_text("\n")
+            add_text(_BR)
             add_text(el.tail)
             continue
         made = None
@@ -650,8 +703,6 @@ def _segment(body, drop_boilerplate: bool = True) -> list[_Block]:
         if in_link:
             link_depth += 1
         stack.append(("exit", el, made, in_link))
-        if made is not None or el is body:
-            pass
         add_text(el.text)
         children = list(el)
         for child in reversed(children):
@@ -665,12 +716,6 @@ def _segment(body, drop_boilerplate: bool = True) -> list[_Block]:
     return blocks
 
 
-def _is_content_figure(el) -> bool:
-    # A <figure>/<aside> holding real prose paragraphs (pull quotes are still dropped).
-    return False
-
-
-_PUNCT = re.compile(r"[.!?。！？…:;\"”’)]\s*$")
 _JUNK = re.compile(
     r"^(?:advertisement|advertising|sponsored|ad|read more|read next|more from|related|"
     r"share(?: this)?(?: article| story| on \w+)?|follow us|sign up|subscribe|click here|"
@@ -682,6 +727,10 @@ _JUNK = re.compile(
     r"by [\w .,'-]{2,60}|last updated.*|listen to (?:this )?article.*)$",
     re.IGNORECASE,
 )
+_PROMO = re.compile(
+    r"\b(?:sign up|subscribe|register)\b.{0,80}\b(?:newsletter|inbox|email|e-mail)\b", re.IGNORECASE
+)
+_LEAD_MAX = 60
 _DATEISH = re.compile(
     r"^(?:(?:mon|tue|wed|thu|fri|sat|sun)\w*,?\s+)?(?:\w+\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+\w+\s+\d{4}|"
     r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})(?:\s*(?:at\s*)?\d{1,2}[:.]\d{2}.*)?$",
@@ -692,7 +741,7 @@ _DATEISH = re.compile(
 def _prose_weight(block: _Block) -> float:
     """How much this block looks like story text (0 for link lists and fragments)."""
     n = len(block.text)
-    if n < 25 or block.heading:
+    if n < 25 or block.heading or block.bad:
         return 0.0
     if block.link > 0.33 * n:
         return 0.0
@@ -766,14 +815,6 @@ def _choose_container(blocks: list[_Block], body):
     return best, final
 
 
-def _ancestors(el) -> set:
-    out = set()
-    while el is not None:
-        out.add(el)
-        el = el.getparent()
-    return out
-
-
 def _select_blocks(blocks: list[_Block], body) -> list[_Block]:
     top, final = _choose_container(blocks, body)
     if top is None:
@@ -791,6 +832,32 @@ def _select_blocks(blocks: list[_Block], body) -> list[_Block]:
             bonus = top_score * 0.2 if top_class and sib.get("class") == top_class else 0.0
             if final.get(sib, 0.0) + bonus >= threshold:
                 chosen.add(sib)
+    # Stories cut into chunks that sit in separate wrappers (cousins, not siblings):
+    # merge comparable candidates whose common ancestor with the top is near.
+    top_chain = []
+    el = top
+    while el is not None and len(top_chain) < 5:
+        top_chain.append(el)
+        el = el.getparent()
+    top_up = {el: i for i, el in enumerate(top_chain)}
+    for cand, score in sorted(final.items(), key=lambda x: -x[1]):
+        if score < max(10.0, top_score * 0.3):
+            break
+        if cand in chosen or cand in top_up:
+            continue
+        up, el, inside = 0, cand, False
+        while el is not None and up < 5:
+            if el in chosen:
+                inside = True
+                break
+            if el in top_up:
+                break
+            el = el.getparent()
+            up += 1
+        if inside or el is None or el not in top_up:
+            continue
+        if up <= 3 and top_up[el] <= 3:
+            chosen.add(cand)
     selected = []
     for block in blocks:
         el = block.owner
@@ -810,42 +877,83 @@ def _select_blocks(blocks: list[_Block], body) -> list[_Block]:
     return selected
 
 
-def _keep(block: _Block, prev_good: bool, next_good: bool) -> bool:
+def _junk(block: _Block) -> bool:
+    """Evident non-story blocks: link lists, share prompts, bylines, bare dates."""
     text = block.text
     n = len(text)
-    if block.link > 0.5 * n and n < 400:
-        return False
+    if block.bad:
+        return True
+    limit = 0.8 if (n >= 100 and not block.in_list) else 0.5
+    if block.link > limit * n:
+        return True
     if n < 120 and _JUNK.match(text):
-        return False
+        return True
     if n < 40 and _DATEISH.match(text):
-        return False
-    if block.heading:
-        return next_good and n < 300
-    if n >= 80:
-        return block.link <= 0.5 * n
-    # Short blocks: keep them among story text (context, like jusText).
-    return prev_good or next_good
+        return True
+    if n < 300 and _PROMO.search(text):
+        return True
+    return False
 
 
 def _filter_blocks(selected: list[_Block]) -> list[str]:
     good = [bool(_prose_weight(b)) and len(b.text) >= 60 for b in selected]
-    out = []
-    n = len(selected)
-    for i, block in enumerate(selected):
-        prev_good = any(good[max(0, i - 2):i])
-        next_good = any(good[i + 1:i + 3])
-        if good[i] or _keep(block, prev_good, next_good):
-            if good[i] and block.link > 0.5 * len(block.text):
-                continue
-            out.append(block.text)
-    # Drop a trailing run of short blocks (tag lists, sign-offs) after the last prose block.
+    keep = [not _junk(b) for b in selected]
+    first = next((i for i, g in enumerate(good) if g), None)
     last = max((i for i, g in enumerate(good) if g), default=-1)
-    if last >= 0:
-        kept_after = [b.text for b in selected[last + 1:]]
-        while out and kept_after and out[-1] in kept_after and len(out[-1]) < 80:
-            kept_after.remove(out[-1])
-            out.pop()
-    _ = n
+    if first is None:
+        return [b.text for b, k in zip(selected, keep) if k]
+    for i, block in enumerate(selected):
+        if not keep[i]:
+            continue
+        n = len(block.text)
+        if i < first and n < _LEAD_MAX and not block.heading:
+            keep[i] = False  # kickers, bylines and datelines above the story
+        elif i > last and n < 80:
+            keep[i] = False  # tag lists and sign-offs below the story
+    for i, block in enumerate(selected):
+        if keep[i] and block.heading:
+            following = [j for j in range(i + 1, min(len(selected), i + 4)) if keep[j]]
+            if len(block.text) > 300 or not following or selected[following[0]].heading and \
+                    not any(not selected[j].heading for j in following):
+                keep[i] = False
+    return [b.text for b, k in zip(selected, keep) if k]
+
+
+def _mark_teasers(blocks: list[_Block]) -> None:
+    """Flag the blurbs of teaser cards: a short text alone in a small box with a headline link."""
+    lengths: dict[Any, int] = {}
+
+    def text_len(el) -> int:
+        if el not in lengths:
+            lengths[el] = len(_WS.sub(" ", el.text_content()).strip())
+        return lengths[el]
+
+    for blurb in blocks:
+        nb = len(blurb.text)
+        if nb >= 400 or nb < 25 or blurb.link >= 0.5 * nb or blurb.heading:
+            continue
+        el, level = blurb.owner.getparent(), 0
+        while el is not None and level < 3:
+            size = text_len(el)
+            if size > nb + 250:
+                break
+            link_chars = 0
+            for a in el.iter("a"):
+                if blurb.owner in _ancestors_upto(a, 60):
+                    continue
+                link_chars += len(_WS.sub(" ", a.text_content()).strip())
+            if link_chars >= 15 and link_chars >= 0.6 * (size - nb):
+                blurb.bad = True
+                break
+            el = el.getparent()
+            level += 1
+
+
+def _ancestors_upto(el, limit: int) -> set:
+    out = set()
+    while el is not None and len(out) <= limit:
+        out.add(el)
+        el = el.getparent()
     return out
 
 
@@ -854,11 +962,13 @@ def _dom_body(root) -> list[str]:
     if body is None:
         body = root
     blocks = _segment(body)
+    _mark_teasers(blocks)
     paragraphs = _filter_blocks(_select_blocks(blocks, body))
     if sum(len(p) for p in paragraphs) < 200:
         # Boilerplate rules may have eaten the story (a whole page marked "post-meta"...):
         # try again without them and keep the richer result.
         loose = _segment(body, drop_boilerplate=False)
+        _mark_teasers(loose)
         again = _filter_blocks(_select_blocks(loose, body))
         if sum(len(p) for p in again) > 2 * sum(len(p) for p in paragraphs):
             paragraphs = again
@@ -885,8 +995,9 @@ def _choose_body(dom: list[str], ld_body: str | None, page_text: str) -> str:
         return dom_text
     page_sh = _shingle_set(page_text)
     on_page = len(ld_sh & page_sh) / len(ld_sh)
-    if on_page < 0.5:
+    if on_page < 0.5 and len(dom_text) >= 200:
         return dom_text  # articleBody from another page, or markup soup
+    # (A page whose story is rendered by scripts has no DOM text to check against.)
     if len(dom_text) < 0.5 * len(ld):
         # The DOM route found little: the structured body is the better bet.
         if "\n" not in ld:
@@ -977,7 +1088,15 @@ def _extract(raw: bytes | str) -> dict:
         if "canonical" in rel and el.get("href", "").startswith(("http://", "https://")):
             canonical = el.get("href").strip()
             break
-    url = ld.get("url") or canonical or meta("og:url", "twitter:url", "parsely-link")
+    # The canonical link names this very page; a JSON-LD url is sometimes the section,
+    # the home page or a "#webpage" node id, so it only wins when there is no canonical.
+    ld_url = ld.get("url")
+    if ld_url:
+        ld_url = ld_url.split("#", 1)[0] or None
+    og_url = meta("og:url", "twitter:url", "parsely-link")
+    if og_url and not og_url.startswith(("http://", "https://")):
+        og_url = None
+    url = canonical or ld_url or og_url
     result["url"] = url
 
     source = ld.get("source") or meta(*_SITE_META)
@@ -1009,7 +1128,22 @@ def _extract(raw: bytes | str) -> dict:
             if date:
                 break
     if not date:
+        for name, values in metas.items():
+            if _DATE_META_NAME.search(name) and not _MODIFIED_NAME.search(name):
+                for value in values:
+                    date = normalise_date(value) if _DATE_TEXT.search(value) else None
+                    if date:
+                        break
+            if date:
+                break
+    if not date:
         date = _time_element_date(root)
+    if not date:
+        date = _visible_date(root)
+    if not date and url:
+        match = _URL_DATE.search(url)
+        if match:
+            date = normalise_date("-".join(match.groups()))
     result["date"] = date
 
     author = ld.get("author")
@@ -1024,6 +1158,8 @@ def _extract(raw: bytes | str) -> dict:
                 break
     if not author:
         author = _dom_author(root)
+    if author:
+        author = re.sub(r"^by\s*:?\s+", "", author, flags=re.IGNORECASE).strip() or None
     result["author"] = author
 
     tags = list(ld.get("tags") or [])
@@ -1049,10 +1185,21 @@ def _extract(raw: bytes | str) -> dict:
     if ld_body:
         body_el = root.find("body")
         page_text = _text_of(body_el if body_el is not None else root)
+    # The headline repeated at the top of the story is metadata, not body text.
+    heads = {_norm_key(x) for x in (title, h1, ld.get("title")) if x}
+    heads.discard("")
+    while paragraphs and len(paragraphs[0]) < 300 and _norm_key(paragraphs[0]) in heads:
+        paragraphs = paragraphs[1:]
     body = _choose_body(paragraphs, ld_body, page_text)
     if not body:
+        # Nothing story-like: keep whatever visible text the page has.
         body_el = root.find("body")
-        body = _text_of(body_el if body_el is not None else root)
+        if body_el is not None:
+            blocks = _segment(body_el, drop_boilerplate=False)
+            body = "\n\n".join(b.text for b in blocks if not _junk(b))
+    if not body:
+        # The tree may have lost the text (libxml2 caps nesting depth): read it flat.
+        body = _text_only(text)["body"]
     result["body"] = body
     result["dateline"] = _dateline(body) if body else None
     return result
@@ -1084,22 +1231,113 @@ def _time_element_date(root) -> str | None:
     return None
 
 
+_DATE_META_NAME = re.compile(r"(?:pub|post|creat|release|issue|first).{0,12}date|date.{0,12}(?:pub|post|creat|issue)")
+_MODIFIED_NAME = re.compile(r"modif|updat|expir|revis")
+_MONTHS = (r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?")
+_DATE_TEXT = re.compile(
+    r"\b(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|"
+    + _MONTHS + r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTHS
+    + r",?\s+\d{4}|\d{8}|\d{4}-\d{2}-\d{2}T)",
+    re.IGNORECASE,
+)
+_DATE_CLASS = re.compile(r"date|time|publish|posted|dateline|byline|entry-meta|post-meta|article-meta",
+                         re.IGNORECASE)
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?:/|-|\b)")
+
+
+def _visible_date(root) -> str | None:
+    """A date written in a small box whose class/id says date/time/published/byline."""
+    body = root.find("body")
+    if body is None:
+        return None
+    for el in body.iter():
+        if not isinstance(el.tag, str):
+            continue
+        marks = " ".join(filter(None, (el.get("class"), el.get("id"))))
+        if not marks or not _DATE_CLASS.search(marks) or _MODIFIED_NAME.search(marks.lower()):
+            continue
+        text = _text_of(el)
+        if not text or len(text) > 120:
+            continue
+        match = _DATE_TEXT.search(text)
+        if not match:
+            continue
+        # Parse from the date onwards (a trailing time is welcome, a leading "Updated" is not).
+        if re.search(r"updated|modified", text[:match.start()], re.IGNORECASE):
+            continue
+        date = normalise_date(text[match.start():match.start() + 40].strip(" ,|")) or \
+            normalise_date(match.group(0))
+        if date:
+            return date
+    return None
+
+
+_BYLINE_CLASS = re.compile(r"byline|\bbyl\b|author|writer|reporter", re.IGNORECASE)
+_BYLINE_SKIP = re.compile(r"comment|avatar|bio|image|img|photo|url|link|social|follow|date|time",
+                          re.IGNORECASE)
+
+
+def _byline_name(text: str) -> str | None:
+    text = _clean(text)
+    text = re.sub(r"^(?:written |posted |reported )?by\s*:?\s+", "", text, flags=re.IGNORECASE)
+    text = re.split(r"\s+(?:\||—|–|-|on|updated|published|posted)\s+|\s*,\s*(?=\w+\s+\d)|\s*\(",
+                    text, maxsplit=1, flags=re.IGNORECASE)[0]
+    text = text.strip(" ,;:|-")
+    if not text or len(text) > 60 or _DATE_TEXT.search(text) or "@" in text or "://" in text:
+        return None
+    if len(text.split()) > 6 or not re.search(r"[^\W\d_]", text):
+        return None
+    return text
+
+
+def _in_comments(el) -> bool:
+    for _ in range(12):
+        el = el.getparent()
+        if el is None:
+            return False
+        marks = " ".join(filter(None, (el.get("class"), el.get("id"))))
+        if marks and re.search(r"comment|respond|reply", marks, re.IGNORECASE):
+            return True
+    return False
+
+
 def _dom_author(root) -> str | None:
-    for el in root.iter():
+    body = root.find("body")
+    if body is None:
+        body = root
+    for el in body.iter():
         if not isinstance(el.tag, str):
             continue
         itemprop = (el.get("itemprop") or "").lower()
         rel = (el.get("rel") or "").lower()
         if itemprop == "author" or rel == "author":
+            if _in_comments(el):
+                continue
             name = None
             for sub in el.iter():
                 if isinstance(sub.tag, str) and (sub.get("itemprop") or "").lower() == "name":
                     name = sub.get("content") or _text_of(sub)
                     break
-            name = _clean(name or el.get("content") or _text_of(el))
-            name = re.sub(r"^by\s+", "", name, flags=re.I)
-            if name and len(name) < 80:
+            name = _byline_name(name or el.get("content") or _text_of(el))
+            if name:
                 return name
+    # Boxes whose class/id says byline/author: the first short name-like text.
+    for el in body.iter():
+        if not isinstance(el.tag, str) or el.tag in ("input", "label", "textarea", "img", "a") \
+                and not el.text:
+            continue
+        marks = " ".join(filter(None, (el.get("class"), el.get("id"))))
+        if not marks or not _BYLINE_CLASS.search(marks) or _BYLINE_SKIP.search(marks):
+            continue
+        if el.tag in ("input", "label", "textarea", "form", "img") or _in_comments(el):
+            continue
+        own = _clean(el.text)
+        text = own if own and len(own) > 3 else _text_of(el)
+        if not text or len(text) > 150:
+            continue
+        name = _byline_name(text)
+        if name:
+            return name
     return None
 
 
