@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from typing import Any
 
@@ -26,9 +27,20 @@ def index_option(func):
     )(func)
 
 
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def oneline(text: object) -> str:
+    """``text`` made safe for one line of a terminal: control characters (a newline
+    in a file name), and undecodable bytes of a file name, are shown escaped."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii")
+                            if not 0xD800 <= ord(m.group()) <= 0xDFFF else f"\\x{ord(m.group()) & 0xFF:02x}",
+                            str(text))
+
+
 def fail(message: str, code: int = 1) -> None:
     """Print a one-line error on stderr and exit."""
-    click.echo(f"searchkit: {message}", err=True)
+    click.echo(f"searchkit: {oneline(message)}", err=True)
     sys.exit(code)
 
 
@@ -36,6 +48,11 @@ def open_index(index_dir: str, create: bool = False, **kwargs: Any):
     from .errors import SearchkitError
     from .index import Index
 
+    if "lock_timeout" not in kwargs and os.environ.get("SEARCHKIT_LOCK_TIMEOUT"):
+        try:  # remove, like index, waits as long as $SEARCHKIT_LOCK_TIMEOUT says
+            kwargs["lock_timeout"] = max(0.0, float(os.environ["SEARCHKIT_LOCK_TIMEOUT"]))
+        except ValueError:
+            fail("SEARCHKIT_LOCK_TIMEOUT must be a number of seconds", 2)
     try:
         return Index(index_dir, create=create, **kwargs)
     except SearchkitError as exc:
@@ -96,8 +113,24 @@ def index_command(paths: tuple[str, ...], index_dir: str, rebuild: bool, as_json
     for path in paths:
         if not os.path.lexists(path):
             fail(f"no such file or directory: {path}")
+    if lock_timeout is not None and not lock_timeout >= 0:
+        fail("--lock-timeout must be a number of seconds, 0 or more", 2)
     kwargs = {"lock_timeout": lock_timeout} if lock_timeout is not None else {}
-    ix = open_index(index_dir, create=True, **kwargs)
+    if rebuild:
+        from .errors import IndexVersionError
+        from .index import Index
+
+        try:
+            ix = Index(index_dir, create=True, **kwargs)
+        except IndexVersionError:  # an old or damaged index: --rebuild is the way out
+            try:
+                ix = Index.recreate(index_dir, **kwargs)
+            except SearchkitError as exc:
+                fail(str(exc))
+        except SearchkitError as exc:
+            fail(str(exc))
+    else:
+        ix = open_index(index_dir, create=True, **kwargs)
     progress = _Progress()
     try:
         summary = ix.add(*paths, rebuild=rebuild, progress=progress)
@@ -109,12 +142,13 @@ def index_command(paths: tuple[str, ...], index_dir: str, rebuild: bool, as_json
         fail(str(exc))
     except OSError as exc:
         progress.finish()
-        fail(f"indexing failed, the index is as it was: {exc.strerror or exc}")
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        fail(f"indexing failed, the index is as it was: {exc.strerror or exc}{where}")
     progress.finish()
     for where, reason in summary.skipped_files:
-        click.echo(f"skipped {where}: {reason}", err=True)
+        click.echo(f"skipped {oneline(where)}: {oneline(reason)}", err=True)
     for warning in summary.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(f"warning: {oneline(warning)}", err=True)
     if as_json:
         click.echo(json.dumps(summary.to_dict()))
     else:
@@ -128,7 +162,7 @@ def _render_snippet(parts: list[tuple[str, bool]], color: bool) -> str:
     return "".join(f"**{text}**" if hit else text for text, hit in parts)
 
 
-@cli.command("query")
+@cli.command("query", context_settings={"ignore_unknown_options": True})  # "-trump" is a query
 @click.argument("text")
 @index_option
 @click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(min=0), help="Number of hits.")
@@ -180,13 +214,16 @@ def query_command(text: str, index_dir: str, limit: int, offset: int, sort: str,
 def extract_command(paths: tuple[str, ...]) -> None:
     """Print each document as it would be indexed, one JSON object per line (no index needed)."""
     from .extraction import Skipped, extract
+    from .readers import Notice
 
     failures = 0
     produced = 0
-    for item in extract(*paths):
-        if isinstance(item, Skipped):
+    for item in extract(*paths, notices=True):
+        if isinstance(item, Notice):
+            click.echo(f"warning: {oneline(item.where)}: {oneline(item.message)}", err=True)
+        elif isinstance(item, Skipped):
             failures += 1
-            click.echo(f"skipped {item.where}: {item.reason}", err=True)
+            click.echo(f"skipped {oneline(item.where)}: {oneline(item.reason)}", err=True)
         else:
             produced += 1
             click.echo(json.dumps(item.to_dict(), ensure_ascii=False))
@@ -254,9 +291,54 @@ def stats_command(index_dir: str, as_json: bool) -> None:
     click.echo(f"last indexed: {stats['last_indexed'] or 'never'}")
 
 
-def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="searchkit")
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: never a traceback (unless ``SEARCHKIT_DEBUG=1``).
+
+    Usage errors exit 2, failures 1 with one line on stderr, Ctrl-C 130, and
+    a closed pipe (``searchkit query ... | head``) ends the run quietly.
+    """
+    try:
+        code = cli.main(args=argv, prog_name="searchkit", standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("searchkit: interrupted", err=True)
+        code = 130
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+        code = 141  # 128 + SIGPIPE, as other Unix tools end
+    except RecursionError:
+        _internal_error("input nested too deeply")
+        code = 1
+    except MemoryError:
+        _internal_error("out of memory")
+        code = 1
+    except Exception as exc:  # the last resort: one line, never a traceback
+        _internal_error(f"{type(exc).__name__}: {exc}")
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _internal_error(message: str) -> None:
+    if os.environ.get("SEARCHKIT_DEBUG") == "1":
+        import traceback
+
+        traceback.print_exc()
+    lines = message.splitlines() or [""]
+    try:
+        click.echo(f"searchkit: internal error: {oneline(lines[0])[:300]} (SEARCHKIT_DEBUG=1 shows details)", err=True)
+    except Exception:
+        pass
+
+
+def _quiet_broken_pipe() -> None:
+    # Python would complain again when flushing stdout at exit: point it at /dev/null.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .document import Document
-from .readers import RecordError, SkipFile, format_of, read_file
+from .readers import Notice, RecordError, SkipFile, format_of, read_file
 from .walk import walk_sources
 
 __all__ = ["extract", "Skipped"]
@@ -25,14 +25,21 @@ class Skipped(tuple):
         return self[1]
 
 
-def extract(*paths: str | os.PathLike[str]) -> Iterator[Document | Skipped]:
-    """Yield each document exactly as ``Index.add`` would index it, or a :class:`Skipped`."""
+def extract(*paths: str | os.PathLike[str], notices: bool = False) -> Iterator[Document | Skipped]:
+    """Yield each document exactly as ``Index.add`` would index it, or a :class:`Skipped`.
+
+    ``notices=True`` also yields :class:`~searchkit.readers.Notice` items (a
+    document indexed only in part, such as a huge text cut short).
+    """
     for root in paths:
         root = Path(root)
         if not os.path.lexists(root):
             yield Skipped((str(root), "no such file or directory"))
             continue
         for source in walk_sources(root):
+            if source.skip:
+                yield Skipped((source.rel, source.skip))
+                continue
             if format_of(source.path) is None:
                 yield Skipped((source.rel, "unsupported file type"))
                 continue
@@ -40,6 +47,9 @@ def extract(*paths: str | os.PathLike[str]) -> Iterator[Document | Skipped]:
                 for item in read_file(source.path, source.rel):
                     if isinstance(item, RecordError):
                         yield Skipped((item.where, item.reason))
+                    elif isinstance(item, Notice):
+                        if notices:
+                            yield item
                     else:
                         yield item
             except SkipFile as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from datetime import datetime, timezone
@@ -13,6 +14,7 @@ from typing import Any
 from .document import Document
 from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError, SearchkitError
 from .indexing import IndexSummary, Progress, index_paths
+from .locking import LOCK_FILE, WriteLock, clear_stale_whoosh_lock, guard_whoosh_workers, pid_alive
 from .schema import FIRST_DATE, SCHEMA_VERSION, make_schema
 from .searching import SearchResults, run_search
 
@@ -44,7 +46,13 @@ class Index:
         self._searcher = None
         if self.path.exists() and not self.path.is_dir():
             raise SearchkitError(f"{self.path} is not a directory")
-        if exists_in(str(self.path), indexname=INDEX_NAME):
+        try:
+            present = exists_in(str(self.path), indexname=INDEX_NAME)
+        except Exception as exc:  # a damaged table of contents
+            raise IndexVersionError(
+                f"the index at {self.path} cannot be opened ({type(exc).__name__}); rebuild with --rebuild"
+            ) from None
+        if present:
             meta = self._read_meta()
             version = meta.get("schema_version")
             if version != SCHEMA_VERSION:
@@ -73,14 +81,22 @@ class Index:
             ) from None
 
     def _create(self):
-        from whoosh.index import create_in
+        from whoosh.index import create_in, exists_in
 
         try:
             self.path.mkdir(parents=True, exist_ok=True)
-            ix = create_in(str(self.path), make_schema(), indexname=INDEX_NAME)
         except OSError as exc:
             raise SearchkitError(f"cannot create an index at {self.path}: {exc.strerror or exc}") from None
-        self._write_meta({"schema_version": SCHEMA_VERSION, "last_indexed": None})
+        with self._lock():  # two first runs at once must not both create
+            if exists_in(str(self.path), indexname=INDEX_NAME):
+                return self._open()
+            try:
+                # The metadata first: a run killed in between leaves no index
+                # without it (which would look like an incompatible one).
+                self._write_meta({"schema_version": SCHEMA_VERSION, "last_indexed": None})
+                ix = create_in(str(self.path), make_schema(), indexname=INDEX_NAME)
+            except OSError as exc:
+                raise SearchkitError(f"cannot create an index at {self.path}: {exc.strerror or exc}") from None
         return ix
 
     def _read_meta(self) -> dict[str, Any]:
@@ -122,16 +138,68 @@ class Index:
 
     # --- writing ----------------------------------------------------------
 
-    def _writer(self):
+    def _lock(self) -> WriteLock:
+        """Take the index's write lock, waiting up to ``lock_timeout`` seconds.
+
+        Raises :class:`IndexLockedError` when another run keeps it that long.
+        The lock dies with its holder: a killed run never blocks the next one.
+        """
+        lock = WriteLock(self.path)
+        try:
+            acquired = lock.acquire(self.lock_timeout)
+        except OSError as exc:
+            raise SearchkitError(f"cannot lock the index at {self.path}: {exc.strerror or exc}") from None
+        if not acquired:
+            holder = lock.holder()
+            who = f" (process {holder})" if holder and pid_alive(holder) else ""
+            raise IndexLockedError(
+                f"the index at {self.path} is locked by another searchkit run{who} "
+                f"(waited {self.lock_timeout:g} s); try again when it has finished"
+            )
+        return lock
+
+    def _writer(self, **kwargs: Any):
+        """A Whoosh writer.  Call only while holding :meth:`_lock`.
+
+        Holding searchkit's lock means no live searchkit writer exists, so a
+        Whoosh ``WRITELOCK`` still taken belongs to worker processes orphaned
+        by a killed run: it is cleared instead of waited for.
+        """
         from whoosh.index import LockError
 
+        guard_whoosh_workers()
+        kwargs.setdefault("limitmb", 256)
         try:
-            return self._ix.writer(timeout=self.lock_timeout, limitmb=256)
+            return self._ix.writer(timeout=0, **kwargs)
+        except LockError:
+            clear_stale_whoosh_lock(self.path, f"{INDEX_NAME}_WRITELOCK")
+        try:
+            return self._ix.writer(timeout=min(self.lock_timeout, 1.0), **kwargs)
         except LockError:
             raise IndexLockedError(
-                f"the index at {self.path} is locked by another searchkit run "
-                f"(waited {self.lock_timeout:g} s); try again when it has finished"
+                f"the index at {self.path} is locked by another program; try again when it has finished"
             ) from None
+
+    def _clean_leftovers(self) -> None:
+        """Delete what a killed run left behind: temp files and uncommitted segments.
+
+        Call only while holding :meth:`_lock` (no other writer is running).
+        """
+        from whoosh.index import clean_files
+
+        try:
+            toc = self._ix._read_toc()
+            clean_files(self._ix.storage, INDEX_NAME, toc.generation, toc.segments)
+        except Exception:  # cleaning is a courtesy; never fail a run over it
+            pass
+        shutil.rmtree(self.path / f"{INDEX_NAME}.tmp", ignore_errors=True)
+        stray = re.compile(rf"^_{INDEX_NAME}_\d+\.toc\..+$")
+        for name in (META_FILE + ".tmp", *os.listdir(self.path)):
+            if name == META_FILE + ".tmp" or stray.match(name):
+                try:
+                    (self.path / name).unlink()
+                except OSError:
+                    pass
 
     def add(self, *paths: str | os.PathLike[str], rebuild: bool = False,
             progress: Progress | None = None) -> IndexSummary:
@@ -141,53 +209,73 @@ class Index:
         changed ones replace their documents, and documents whose files are
         gone from under that folder are removed.  ``rebuild=True`` starts from
         an empty index.  Everything is committed at once at the end, so an
-        interrupted run leaves the index as it was.
+        interrupted run leaves the index as it was (a rebuild too: the old
+        documents go only when the new ones are committed).
         """
+        from whoosh.writing import CLEAR
+
         started = time.perf_counter()
         missing = [str(p) for p in paths if not os.path.lexists(p)]
         if missing:
             raise SearchkitError(f"no such file or directory: {missing[0]}")
-        if rebuild:
-            self._reset()
-        existing, owners = self._source_table()
-        writer = self._writer()
-        try:
-            summary = index_paths(writer, existing, owners, [Path(p) for p in paths], progress)
-        except BaseException:
-            writer.cancel()
-            raise
-        if summary.added or summary.updated or summary.removed:
-            writer.commit()
-        else:
-            writer.cancel()
-        meta = self._read_meta()
-        meta["schema_version"] = SCHEMA_VERSION
-        meta["last_indexed"] = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-        self._write_meta(meta)
+        with self._lock():
+            self._clean_leftovers()
+            if rebuild:
+                self.close()
+                existing, owners = {}, {}
+            else:
+                existing, owners = self._source_table()
+            writer = self._writer()
+            try:
+                summary = index_paths(writer, existing, owners, [Path(p) for p in paths], progress)
+            except BaseException:
+                writer.cancel()
+                raise
+            if rebuild:
+                writer.commit(mergetype=CLEAR)
+            elif summary.added or summary.updated or summary.removed:
+                writer.commit()
+            else:
+                writer.cancel()
+            meta = self._read_meta()
+            meta["schema_version"] = SCHEMA_VERSION
+            meta["last_indexed"] = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+            try:
+                self._write_meta(meta)
+            except OSError:
+                pass  # only the last-indexed time is lost; the commit stands
         summary.seconds = time.perf_counter() - started
         return summary
 
-    def _reset(self) -> None:
-        self.close()
-        from whoosh.index import LockError
-
-        lock = self._ix.lock("WRITELOCK") if hasattr(self._ix, "lock") else None
-        if lock is not None and not lock.acquire(blocking=False):
-            raise IndexLockedError(f"the index at {self.path} is locked by another searchkit run")
+    @classmethod
+    def recreate(cls, path: str | os.PathLike[str], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Index:
+        """Delete the index at ``path`` (even one that cannot be opened) and create an empty one."""
+        folder = Path(path)
+        if not folder.is_dir():
+            return cls(folder, lock_timeout=lock_timeout)
+        lock = WriteLock(folder)
         try:
-            for child in self.path.iterdir():
-                if child.name in ("WRITELOCK",):
-                    continue
-                if child.is_dir():
-                    shutil.rmtree(child)
-                else:
-                    child.unlink()
-        except LockError:
-            raise
-        finally:
-            if lock is not None:
-                lock.release()
-        self._ix = self._create()
+            acquired = lock.acquire(lock_timeout)
+        except OSError as exc:
+            raise SearchkitError(f"cannot lock the index at {folder}: {exc.strerror or exc}") from None
+        if not acquired:
+            raise IndexLockedError(
+                f"the index at {folder} is locked by another searchkit run "
+                f"(waited {lock_timeout:g} s); try again when it has finished"
+            )
+        with lock:
+            try:
+                for child in folder.iterdir():
+                    if child.name == LOCK_FILE:
+                        continue
+                    if child.name.startswith((INDEX_NAME, f"_{INDEX_NAME}_", META_FILE)):
+                        if child.is_dir() and not child.is_symlink():
+                            shutil.rmtree(child)
+                        else:
+                            child.unlink()
+            except OSError as exc:
+                raise SearchkitError(f"cannot clear the index at {folder}: {exc.strerror or exc}") from None
+        return cls(folder, lock_timeout=lock_timeout)
 
     def _source_table(self) -> tuple[dict[str, tuple[str, set[str]]], dict[str, str]]:
         """{source file: (content hash, its ids)} and {id: source file}, read from columns."""
@@ -211,16 +299,17 @@ class Index:
 
     def remove(self, doc_id: str) -> bool:
         """Delete the document with this id; True when there was one."""
-        writer = self._writer()
-        try:
-            count = writer.delete_by_term("id", doc_id)
-        except BaseException:
-            writer.cancel()
-            raise
-        if count:
-            writer.commit()
-        else:
-            writer.cancel()
+        with self._lock():
+            writer = self._writer()
+            try:
+                count = writer.delete_by_term("id", doc_id)
+            except BaseException:
+                writer.cancel()
+                raise
+            if count:
+                writer.commit()
+            else:
+                writer.cancel()
         return bool(count)
 
     # --- reading ----------------------------------------------------------

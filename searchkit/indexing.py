@@ -12,7 +12,7 @@ from typing import Any
 from .dates import to_datetime
 from .document import Document
 from .schema import NO_DATE
-from .readers import RecordError, SkipFile, format_of, read_bytes, read_file
+from .readers import Notice, RecordError, SkipFile, format_of, read_bytes, read_file
 from .walk import walk_sources
 
 __all__ = ["IndexSummary", "index_paths", "document_fields", "Progress"]
@@ -110,15 +110,20 @@ def index_paths(
         root_key = Path(os.path.abspath(root)).as_posix()
         sources = list(walk_sources(Path(root)))
         seen: set[str] = set()
+        kept: list[str] = []  # unreadable folders: their documents are kept, not removed as gone
         for number, source in enumerate(sources, 1):
             file_key = Path(os.path.abspath(source.path)).as_posix()
             seen.add(file_key)
             summary.files += 1
-            _index_file(writer, source.path, source.rel, file_key, existing, owners, written, summary)
+            if source.skip:
+                _skip(summary, source.rel, source.skip)
+                kept.append(file_key)
+            else:
+                _index_file(writer, source.path, source.rel, file_key, existing, owners, written, summary)
             if progress:
                 progress(number, len(sources), source.rel)
         for file_key, (_, ids) in list(existing.items()):
-            if _under(file_key, root_key) and file_key not in seen:
+            if _under(file_key, root_key) and file_key not in seen and not any(_under(file_key, k) for k in kept):
                 for doc_id in ids:
                     if doc_id not in written and owners.get(doc_id) == file_key:
                         writer.delete_by_term("id", doc_id)
@@ -163,6 +168,9 @@ def _index_file(writer, path: Path, rel: str, file_key: str, existing, owners, w
     for item in docs:
         if isinstance(item, RecordError):
             _skip(summary, item.where, item.reason)
+            continue
+        if isinstance(item, Notice):
+            summary.warnings.append(f"{item.where}: {item.message}")
             continue
         doc = item
         owner = owners.get(doc.id)

@@ -12,50 +12,100 @@ __all__ = ["SourceFile", "walk_sources"]
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A file found under a root: ``path`` on disk and ``rel`` its id base (posix)."""
+    """A file found under a root: ``path`` on disk and ``rel`` its id base (posix).
+
+    ``skip`` is set (to a one-line reason) for an entry that cannot be
+    indexed as found: an unreadable folder (whose indexed documents must be
+    kept, not removed as gone), a symlink loop, a file name that is not text.
+    """
 
     path: Path
     rel: str
+    skip: str | None = None
+
+
+def _bad_name(name: str) -> bool:
+    """True for a name holding bytes that are not UTF-8 (decoded as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _contains(link: str, folder: Path) -> bool:
+    """True when the folder ``link`` leads to is ``folder`` or one of its ancestors."""
+    try:
+        target = os.path.realpath(link)
+        here = os.path.realpath(folder)
+    except (OSError, ValueError):
+        return False
+    return here == target or here.startswith(target.rstrip(os.sep) + os.sep)
 
 
 def walk_sources(root: Path) -> Iterator[SourceFile]:
     """Yield the files under ``root`` (or ``root`` itself when it is a file), sorted.
 
-    Hidden files and folders are passed over; symlinked folders are followed
-    but each real folder is visited once, so a link to a parent cannot loop.
-    Dangling links and unreadable folders are yielded/ignored for the caller
-    to report (a dangling link is yielded so that it is counted as skipped).
+    Hidden files and folders are passed over.  Symlinked folders are followed,
+    but each real folder is visited once, and a link to a folder that contains
+    it (a loop, such as a link to its own parent) is reported, not followed.
+    Dangling links are yielded so that the caller counts them as skipped;
+    unreadable folders and undecodable names are yielded with ``skip`` set.
     """
-    if not root.is_dir():
-        yield SourceFile(root, root.name)
+    try:
+        is_dir = root.is_dir()
+    except OSError:
+        is_dir = False
+    if not is_dir:
+        if _bad_name(str(root)):
+            yield SourceFile(root, root.name, "file name is not valid UTF-8 (rename the file to index it)")
+        else:
+            yield SourceFile(root, root.name)
         return
     seen: set[tuple[int, int]] = set()
 
-    def visit(folder: Path, rel: str) -> Iterator[SourceFile]:
+    def visit(folder: Path, rel: str, ancestors: frozenset[tuple[int, int]]) -> Iterator[SourceFile]:
         try:
             info = folder.stat()
-        except OSError:
+        except OSError as exc:
+            yield SourceFile(folder, rel or folder.name, f"cannot read folder: {exc.strerror or exc}")
             return
         key = (info.st_dev, info.st_ino)
+        if key in ancestors:
+            yield SourceFile(folder, rel, "symlink loop: the link points to a folder that contains it")
+            return
         if key in seen:
+            yield SourceFile(folder, rel, "symlink to a folder that is already indexed through another path")
             return
         seen.add(key)
         try:
             with os.scandir(folder) as entries:
                 items = sorted(entries, key=lambda e: e.name)
-        except OSError:
+        except OSError as exc:
+            yield SourceFile(folder, rel or folder.name, f"cannot read folder: {exc.strerror or exc}")
             return
+        inside = ancestors | {key}
         for entry in items:
             if entry.name.startswith("."):
                 continue
             child_rel = f"{rel}/{entry.name}" if rel else entry.name
+            if _bad_name(entry.name):
+                yield SourceFile(Path(entry.path), child_rel,
+                                 "file name is not valid UTF-8 (rename the file to index it)")
+                continue
             try:
                 is_dir = entry.is_dir(follow_symlinks=True)
             except OSError:
                 is_dir = False
-            if is_dir:
-                yield from visit(Path(entry.path), child_rel)
+            if is_dir and entry.is_symlink() and _contains(entry.path, folder):
+                yield SourceFile(Path(entry.path), child_rel,
+                                 "symlink loop: the link points to a folder that contains it")
+            elif is_dir:
+                yield from visit(Path(entry.path), child_rel, inside)
             else:
                 yield SourceFile(Path(entry.path), child_rel)
 
-    yield from visit(root, "")
+    if _bad_name(str(root)):
+        yield SourceFile(root, root.name, "folder name is not valid UTF-8 (rename it to index it)")
+        return
+    yield from visit(root, "", frozenset())

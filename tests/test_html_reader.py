@@ -231,6 +231,32 @@ def test_dateline_detected_and_kept_in_body():
     assert doc["body"].startswith("WASHINGTON (Reuters) - The Senate")
 
 
+def test_comments_and_processing_instructions_are_not_text():
+    body = ("<article><p>The first paragraph of the story, <!-- editor: check this --> long enough "
+            "to be kept.</p><?php echo 'x' ?><p>The second paragraph, with more words in it, also "
+            "kept.</p></article>")
+    assert extract_html(page("", body))["body"] == (
+        "The first paragraph of the story, long enough to be kept.\n\n"
+        "The second paragraph, with more words in it, also kept."
+    )
+
+
+def test_class_lists_and_rel_author_link():
+    # bs4 gives class (and rel on links) as lists: every word counts.
+    body = (
+        '<div class="box social-links"><p>Follow us everywhere, on all of the networks you use.</p></div>'
+        '<p class="intro sr-only">Skip to the main content of this page, for screen readers.</p>'
+        '<div class="wrap story-body">' + STORY + "</div>"
+        '<p>Written by <a rel="author" href="/people/ann">Ann Bee</a></p>'
+    )
+    doc = extract_html(page("", body))
+    assert doc["author"] == "Ann Bee"
+    assert doc["body"].split("\n\n") == [
+        f"Paragraph {i} of the story, with enough words and commas, to count as prose text."
+        for i in range(5)
+    ]
+
+
 # --------------------------------------------------------------------------- encodings
 
 
@@ -247,6 +273,24 @@ def test_bom_and_undeclared_fallbacks():
     assert extract_html(raw.encode("utf-16"))["title"] == "na\u00efve"  # BOM
     assert extract_html(raw.encode("utf-8"))["title"] == "na\u00efve"  # undeclared UTF-8
     assert extract_html(raw.encode("cp1252"))["title"] == "na\u00efve"  # not UTF-8 -> cp1252
+
+
+def test_declared_latin1_is_read_as_windows_1252():
+    # WHATWG: the iso-8859-1 label means windows-1252, so 0x93/0x94 are curly quotes.
+    raw = '<html><head><meta charset="iso-8859-1"><title>\u201cQuoted\u201d caf\u00e9</title></head></html>'
+    assert extract_html(raw.encode("cp1252"))["title"] == "\u201cQuoted\u201d caf\u00e9"
+
+
+def test_utf16_label_without_bom_is_read_as_utf8():
+    raw = '<html><head><meta charset="utf-16"><title>na\u00efve</title></head></html>'
+    assert extract_html(raw.encode("utf-8"))["title"] == "na\u00efve"
+
+
+def test_meta_charset_after_a_long_head_is_honoured():
+    # Past the first 2 KB (bs4's own default search window), within the first 32 KB.
+    raw = ("<html><head><script>" + "var x = 1;" * 600 + "</script>"
+           '<meta charset="koi8-r"><title>\u041f\u0440\u0438\u0432\u0435\u0442</title></head></html>')
+    assert extract_html(raw.encode("koi8-r"))["title"] == "\u041f\u0440\u0438\u0432\u0435\u0442"
 
 
 def test_gzip_bytes_are_inflated():
@@ -294,6 +338,48 @@ def test_very_deep_nesting_keeps_the_text():
     doc = extract_html(raw)
     assert time.perf_counter() - start < 5
     assert "Hello from the bottom of the page." in doc["body"]
+
+
+def test_deep_tree_keeps_metadata_and_reads_the_body_flat():
+    head = '<title>Deep Page</title><meta name="author" content="Kim Park">'
+    raw = page(head, "<div>" * 3000 + "<p>Text at the bottom of a very deep page.</p>")
+    start = time.perf_counter()
+    doc = extract_html(raw)
+    assert time.perf_counter() - start < 5
+    assert (doc["title"], doc["author"]) == ("Deep Page", "Kim Park")
+    assert doc["body"] == "Text at the bottom of a very deep page."
+
+
+def test_huge_markup_is_read_flat():
+    raw = "<html><head><title>Huge</title></head><body>" + "<p>x</p>" * 80_000 + "</body></html>"
+    start = time.perf_counter()
+    doc = extract_html(raw)
+    assert time.perf_counter() - start < 5
+    assert doc["title"] == "Huge"
+    assert doc["body"].startswith("x\n\nx")
+
+
+def test_nested_small_boxes_do_not_make_the_walks_quadratic():
+    # Date, byline, weak-boilerplate, author and heading boxes nested just under the
+    # depth limit, around a big subtree with little text (a smoke test: the walks into
+    # such boxes are capped, and the whole stays well within the time limit).
+    boxes = ['<span class="date">', '<div class="byline">', '<div class="meta">',
+             '<div itemprop="author">', '<div itemprop="datePublished">', "<h1>"]
+    raw = page("", "".join(box * 75 for box in boxes) + "<i></i>" * 30_000 + "Jan 2, 2020, a few words")
+    start = time.perf_counter()
+    doc = extract_html(raw)
+    assert time.perf_counter() - start < 10
+    assert "Jan 2, 2020, a few words" in doc["body"]
+
+
+def test_the_tree_is_bs4_on_the_lxml_parser():
+    from bs4 import BeautifulSoup
+
+    from searchkit.readers.html import _parse
+
+    soup = _parse("<p>x</p>")
+    assert isinstance(soup, BeautifulSoup)
+    assert soup.builder.NAME == "lxml"
 
 
 def test_script_text_never_leaks_into_the_body():

@@ -5,7 +5,9 @@ Metadata comes from the most reliable source first: JSON-LD (every
 and ``<meta>`` tags, ``<link rel=canonical>`` and ``<time datetime>``, then
 ``<title>`` (site-name suffix trimmed) and the first ``<h1>``.
 
-The body is found in the DOM (lxml), independently of the metadata:
+The page is parsed once, with BeautifulSoup on the lxml parser (``BeautifulSoup(text,
+"lxml")``, no network), and both passes run over that tree.  The body is found in the
+DOM, independently of the metadata:
 
 1. The page is cut into *text blocks* in document order: each block is the
    inline text owned by one block-level element (``<p>``, ``<li>``, a ``<div>``
@@ -26,6 +28,21 @@ The body is found in the DOM (lxml), independently of the metadata:
 
 :func:`extract_html` never raises: anything the DOM route cannot handle
 (broken bytes, absurd nesting) falls back to a plain text-only path.
+
+Working with the bs4 tree:
+
+* ``Tag.__hash__`` serialises the whole subtree and ``Tag.__eq__`` compares markup, so
+  every per-element map and set here is keyed by ``id(tag)``, never by the tag.
+* ``class`` (and ``rel`` on links) come back as lists: :func:`_attr` joins them.
+* Comments, doctypes and processing instructions are strings in the tree; only
+  :data:`_TEXT` strings count as text (script and style text included, as in lxml's
+  ``text_content()``).
+* bs4 keeps any nesting depth (libxml2's own tree stops at 256), so every walk here
+  is iterative, the segmenter stops opening blocks below ``_MAX_DEPTH``, walks into
+  small boxes are capped (``_BOX_NODES``), a tree deeper than ``_MAX_TREE_DEPTH`` keeps
+  its metadata but has its body read flat, and markup with more than
+  ``_MAX_MARKUP_TAGS`` tags is read flat without building a tree (bs4 costs about
+  1 KB and 10-20 us per element).
 """
 
 from __future__ import annotations
@@ -36,7 +53,12 @@ import json
 import re
 import warnings
 import zlib
-from typing import Any, Iterable
+from itertools import islice
+from typing import Any, Callable, Iterable
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.dammit import EncodingDetector
+from bs4.element import PreformattedString
 
 from searchkit.dates import normalise_date
 
@@ -44,20 +66,20 @@ __all__ = ["extract_html"]
 
 _GZIP_CAP = 200 * 1024 * 1024
 _MAX_DEPTH = 400  # deeper elements are treated as plain text of their ancestor
+# bs4 spends some 10-20 us and 1 KB per element: markup with more tags than this is read
+# flat rather than built into a tree (a news page has a few thousand).
+_MAX_MARKUP_TAGS = 150_000
+# A tree deeper than this is junk (news pages stay under 60; libxml2's own tree stopped
+# at 256): its metadata is still read, its body is read flat.
+_MAX_TREE_DEPTH = 512
+# Small boxes (date lines, bylines, teaser cards) are read with this many nodes at most,
+# so that nested boxes cannot make the walks quadratic.
+_BOX_NODES = 5_000
+_WEAK_BOX_NODES = 20_000
 
 # --------------------------------------------------------------------------- decoding
 
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-_META_CHARSET = re.compile(
-    rb"""<meta[^>]{0,400}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]{2,40})""", re.IGNORECASE
-)
-_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,200}encoding\s*=\s*["']([A-Za-z0-9_.:\-]{2,40})""")
+_DECLARATION_WINDOW = 32768  # bytes searched for <?xml encoding> / <meta charset>
 # WHATWG: these labels mean windows-1252 in a browser; gb2312 means gb18030.
 _CHARSET_ALIASES = {
     "iso-8859-1": "cp1252",
@@ -100,16 +122,25 @@ def _lookup(name: bytes | str) -> str | None:
 
 
 def _decode(raw: bytes) -> str:
+    """Bytes -> text the way a browser reads a saved page.
+
+    bs4's :class:`EncodingDetector` finds the byte-order mark and the declaration
+    (``<?xml encoding>``, ``<meta charset>`` or ``http-equiv`` content); the label is
+    then read with WHATWG's aliases (iso-8859-1/ascii are windows-1252, a UTF-16
+    label without a BOM is UTF-8).  Order: BOM, declared (strict), UTF-8 (strict),
+    declared (lenient), windows-1252 (lenient).  UnicodeDammit's own chain is not
+    used: it would read a declared iso-8859-1 as Latin-1, trust a BOM-less UTF-16
+    label, and prefer a strict windows-1252 read of a page that merely has a few
+    bytes its declared encoding cannot decode.
+    """
     if raw[:2] == b"\x1f\x8b":
         raw = _gunzip(raw)
-    for bom, encoding in _BOMS:
-        if raw.startswith(bom):
-            return raw[len(bom):].decode(encoding, "replace")
-    head = raw[:32768]
-    declared = None
-    match = _XML_ENCODING.match(head) or _META_CHARSET.search(head)
-    if match:
-        declared = _lookup(match.group(1))
+    data, bom = EncodingDetector.strip_byte_order_mark(raw)
+    if bom:
+        return data.decode(bom, "replace")
+    label = EncodingDetector.find_declared_encoding(
+        raw[:_DECLARATION_WINDOW], is_html=True, search_entire_document=True)
+    declared = _lookup(label) if label else None
     if declared:
         try:
             return raw.decode(declared)
@@ -146,6 +177,135 @@ def _first(*values: Any) -> str | None:
             if value:
                 return value
     return None
+
+
+# --------------------------------------------------------------------------- the bs4 tree
+
+_TAG, _TEXT, _OTHER = 1, 2, 3
+_KINDS: dict[type, int] = {}
+
+
+def _kind_of(node: Any) -> int:
+    """_TAG, _TEXT (character data, script/style text included) or _OTHER (comment,
+    doctype, processing instruction, CDATA...), cached per node class."""
+    cls = type(node)
+    kind = _KINDS.get(cls)
+    if kind is None:
+        if issubclass(cls, Tag):
+            kind = _TAG
+        elif issubclass(cls, NavigableString) and not issubclass(cls, PreformattedString):
+            kind = _TEXT
+        else:
+            kind = _OTHER
+        _KINDS[cls] = kind
+    return kind
+
+
+def _attr(el: Tag, name: str) -> str | None:
+    """An attribute as one string (bs4 gives ``class`` and ``rel`` as lists)."""
+    value = el.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    return " ".join(value)
+
+
+def _parent(el: Tag) -> Tag | None:
+    """The parent element; ``None`` above ``<html>`` (the soup object is no element)."""
+    parent = el.parent
+    if parent is None or isinstance(parent, BeautifulSoup):
+        return None
+    return parent
+
+
+def _tags(el: Tag, self_too: bool = True) -> Iterable[Tag]:
+    """``el`` (unless it is the soup) and its descendant elements, in document order."""
+    if self_too and not isinstance(el, BeautifulSoup):
+        yield el
+    kinds = _KINDS
+    for node in el.descendants:
+        if (kinds.get(type(node)) or _kind_of(node)) == _TAG:
+            yield node
+
+
+def _strings(el: Tag) -> Iterable[str]:
+    kinds = _KINDS
+    for node in el.descendants:
+        if (kinds.get(type(node)) or _kind_of(node)) == _TEXT:
+            yield node
+
+
+def _text_content(el: Tag) -> str:
+    """All character data under ``el`` (lxml's ``text_content()``: no comments)."""
+    return "".join(_strings(el))
+
+
+def _text_of(el: Tag) -> str:
+    try:
+        return _WS.sub(" ", _text_content(el)).strip()
+    except Exception:  # noqa: BLE001
+        return ""
+
+
+def _short_text(el: Tag, limit: int, max_nodes: int = _BOX_NODES) -> str | None:
+    """The whitespace-normalised text of ``el`` if it is at most ``limit`` characters
+    (and ``el`` holds at most ``max_nodes`` nodes), else ``None`` -- without reading a
+    big subtree to the end."""
+    kinds = _KINDS
+    parts, solid, seen = [], 0, 0
+    for node in el.descendants:
+        seen += 1
+        if seen > max_nodes:
+            return None
+        if (kinds.get(type(node)) or _kind_of(node)) == _TEXT:
+            parts.append(node)
+            solid += len("".join(node.split()))
+            if solid > limit:
+                return None
+    text = _WS.sub(" ", "".join(parts)).strip()
+    return text if len(text) <= limit else None
+
+
+def _box_text(el: Tag) -> str:
+    """The normalised text of a box that should be small ("" if it holds a big subtree)."""
+    return _short_text(el, 1 << 30) or ""
+
+
+def _solid_len_below(el: Tag, limit: int) -> bool:
+    """True if ``el`` holds fewer than ``limit`` non-whitespace characters (a box with
+    more than ``_WEAK_BOX_NODES`` nodes counts as big)."""
+    kinds = _KINDS
+    solid, seen = 0, 0
+    for node in el.descendants:
+        seen += 1
+        if seen > _WEAK_BOX_NODES:
+            return False
+        if (kinds.get(type(node)) or _kind_of(node)) == _TEXT:
+            solid += len("".join(node.split()))
+            if solid >= limit:
+                return False
+    return True
+
+
+def _text_len_above(el: Tag, limit: int) -> bool:
+    """True if the raw text under ``el`` is longer than ``limit`` characters."""
+    total = 0
+    for text in _strings(el):
+        total += len(text)
+        if total > limit:
+            return True
+    return False
+
+
+def _lead_text(el: Tag) -> str | None:
+    """The text before the first child element (lxml's ``el.text``)."""
+    parts = []
+    for node in el.contents:
+        kind = _KINDS.get(type(node)) or _kind_of(node)
+        if kind == _TAG:
+            break
+        if kind == _TEXT:
+            parts.append(node)
+    return "".join(parts) if parts else None
 
 
 def _empty() -> dict:
@@ -381,9 +541,9 @@ _TITLE_META = ("og:title", "twitter:title", "parsely-title", "sailthru.title", "
 _SITE_META = ("og:site_name", "application-name", "publisher", "dc.publisher", "twitter:site")
 
 
-def _meta_tags(root) -> dict[str, list[str]]:
+def _meta_tags(metas: Iterable[Tag]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for el in root.iter("meta"):
+    for el in metas:
         key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
         if not key:
             continue
@@ -532,7 +692,7 @@ def _class_words(el) -> list[list[str]]:
     """Each class/id value as a list of lowercase words (camelCase and dashes split)."""
     values = []
     for attr in ("class", "id"):
-        value = el.get(attr)
+        value = _attr(el, attr)
         if value:
             values.extend(value.split())
     out = []
@@ -557,7 +717,7 @@ def _boilerplate_level(el) -> int:
     itemprop = (el.get("itemprop") or "").lower()
     if itemprop in ("articlebody", "text", "reviewbody", "description"):
         return 0
-    classes = el.get("class")
+    classes = _attr(el, "class")
     if classes and _HIDDEN_CLASSES.intersection(classes.lower().split()):
         return 2
     level = 0
@@ -581,13 +741,16 @@ def _boilerplate_level(el) -> int:
 
 def _inside_sentence(el) -> bool:
     """True if an inline element has running text right before or after it."""
-    if el.tail and el.tail.strip():
-        return True
-    prev = el.getprevious()
-    if prev is not None:
-        return bool(prev.tail and prev.tail.strip())
-    parent = el.getparent()
-    return parent is not None and bool(parent.text and parent.text.strip())
+    for step in ("next_sibling", "previous_sibling"):
+        node = getattr(el, step)
+        while node is not None:
+            kind = _KINDS.get(type(node)) or _kind_of(node)
+            if kind == _TAG:
+                break
+            if kind == _TEXT and node.strip():
+                return True
+            node = getattr(node, step)
+    return False
 
 
 def _is_boilerplate(el, tag: str = "") -> bool:
@@ -597,11 +760,7 @@ def _is_boilerplate(el, tag: str = "") -> bool:
     if level == 1 and tag not in _BLOCK_TAGS and _inside_sentence(el):
         return False  # an inline <span id="productTitle"> is part of its sentence
     if level == 1 or tag == "article":
-        limit = _WEAK_MAX_CHARS if level == 1 else 1500
-        try:
-            return len("".join(el.text_content().split())) < limit
-        except Exception:  # noqa: BLE001
-            return False
+        return _solid_len_below(el, _WEAK_MAX_CHARS if level == 1 else 1500)
     return True
 
 
@@ -626,8 +785,6 @@ class _Block:
 def _segment(body, drop_boilerplate: bool = True) -> list[_Block]:
     """Cut the tree under ``body`` into text blocks in document order (iteratively)."""
     blocks: list[_Block] = []
-    # stack items: ("enter", el, depth) or ("exit", el, block_or_None, link_flag)
-    stack: list[tuple] = [("enter", body, 0, False)]
     current: list[_Block] = []  # the innermost open block per level
     link_depth = 0
 
@@ -663,54 +820,53 @@ def _segment(body, drop_boilerplate: bool = True) -> list[_Block]:
         block.parts = []
         block.link = 0
 
-    open_block(body, body.tag if isinstance(body.tag, str) else "div")
+    kinds = _KINDS
+    open_block(body, body.name or "div")
+    # stack items: (node, depth) to enter, or (None, (block_or_None, in_link, pad)) to leave
+    stack: list[tuple] = [(body, 0)]
     while stack:
-        item = stack.pop()
-        if item[0] == "exit":
-            _, el, made_block, in_link = item
-            if made_block is not None:
+        node, depth = stack.pop()
+        if node is None:
+            made, in_link, pad = depth
+            if pad:
+                add_text(" ")
+            if made is not None:
                 flush(current.pop())
             if in_link:
                 link_depth -= 1
-            add_text(el.tail)
             continue
-        _, el, depth, _unused = item
-        tag = el.tag
-        if not isinstance(tag, str):  # comment / processing instruction: keep the tail only
-            add_text(el.tail)
-            continue
-        tag = tag.lower()
+        kind = kinds.get(type(node)) or _kind_of(node)
+        if kind != _TAG:
+            if kind == _TEXT:
+                add_text(node)
+            continue  # comments, doctypes, processing instructions
+        tag = node.name.lower()
         if ":" in tag:
             tag = tag.rsplit(":", 1)[-1]
-        if el is not body:
+        if node is not body:
             if tag in _DROP_TAGS:
-                if not (tag == "form" and len(el.text_content() or "") > _KEEP_FORM_TEXT):
-                    add_text(el.tail)
+                if not (tag == "form" and _text_len_above(node, _KEEP_FORM_TEXT)):
                     continue
-            if drop_boilerplate and tag not in ("html", "body", "main") and _is_boilerplate(el, tag):
-                add_text(el.tail)
+            if drop_boilerplate and tag not in ("html", "body", "main") and _is_boilerplate(node, tag):
                 continue
         if tag == "br":
             add_text(_BR)
-            add_text(el.tail)
             continue
         made = None
-        if tag in _BLOCK_TAGS and depth < _MAX_DEPTH and el is not body:
+        if tag in _BLOCK_TAGS and depth < _MAX_DEPTH and node is not body:
             if current and current[-1].parts:
                 flush(current[-1])
-            made = open_block(el, tag)
+            made = open_block(node, tag)
         in_link = tag == "a"
         if in_link:
             link_depth += 1
-        stack.append(("exit", el, made, in_link))
-        add_text(el.text)
-        children = list(el)
-        for child in reversed(children):
-            stack.append(("enter", child, depth + 1, False))
-        if made is None and tag in ("td", "th", "li") and current:
-            current[-1].parts.append(" ")
-        if tag in _BLOCK_TAGS and made is None:
+        # A block too deep to get its own: keep its text apart from its neighbours'.
+        pad = made is None and tag in _BLOCK_TAGS
+        if pad:
             add_text(" ")
+        stack.append((None, (made, in_link, pad)))
+        depth += 1
+        stack.extend([(child, depth) for child in reversed(node.contents)])
     while current:
         flush(current.pop())
     return blocks
@@ -761,16 +917,21 @@ def _attr_bonus(el) -> float:
     itemprop = (el.get("itemprop") or "").lower()
     if itemprop in ("articlebody", "text", "reviewbody"):
         score += 30
-    joined = " ".join(filter(None, (el.get("class"), el.get("id"))))
+    joined = " ".join(filter(None, (_attr(el, "class"), _attr(el, "id"))))
     if joined and _CONTENT_ATTR.search(_CAMEL.sub("-", joined)):
         score += 15
     return score
 
 
 def _choose_container(blocks: list[_Block], body):
-    """Readability-style voting: prose blocks vote for their ancestors."""
-    scores: dict[Any, float] = {}
-    order: dict[Any, int] = {}
+    """Readability-style voting: prose blocks vote for their ancestors.
+
+    Returns the winning element, the final score of every candidate by ``id()`` and
+    the candidates by ``id()``.
+    """
+    scores: dict[int, float] = {}
+    order: dict[int, int] = {}
+    nodes: dict[int, Tag] = {}
     for block in blocks:
         weight = _prose_weight(block)
         if not weight:
@@ -779,84 +940,89 @@ def _choose_container(blocks: list[_Block], body):
         # The owner itself (a <p>) is not a candidate; a div with loose prose is.
         if block.tag in ("p", "li", "dd", "dt", "td", "th", "pre", "blockquote", "font", "h1",
                          "h2", "h3", "h4", "h5", "h6"):
-            el = owner.getparent()
+            el = _parent(owner)
         else:
             el = owner
         level = 0
         while el is not None and level < 5:
-            if el not in scores:
-                tag = el.tag.lower() if isinstance(el.tag, str) else ""
-                scores[el] = _TAG_BONUS.get(tag, 0.0) + _attr_bonus(el)
-                order[el] = len(order)
+            key = id(el)
+            if key not in scores:
+                scores[key] = _TAG_BONUS.get(el.name.lower(), 0.0) + _attr_bonus(el)
+                order[key] = len(order)
+                nodes[key] = el
             divider = 1.0 if level == 0 else (2.0 if level == 1 else level * 3.0)
-            scores[el] += weight / divider
-            el = el.getparent()
+            scores[key] += weight / divider
+            el = _parent(el)
             level += 1
     if not scores:
-        return None, scores
+        return None, scores, nodes
     # Link density of each candidate, from the blocks below it.
-    totals: dict[Any, list[int]] = {el: [0, 0] for el in scores}
+    totals: dict[int, list[int]] = {key: [0, 0] for key in scores}
     for block in blocks:
         el = block.owner
         for _ in range(40):
             if el is None:
                 break
-            if el in totals:
-                t = totals[el]
+            t = totals.get(id(el))
+            if t is not None:
                 t[0] += len(block.text)
                 t[1] += block.link
-            el = el.getparent()
+            el = _parent(el)
     final = {}
-    for el, score in scores.items():
-        chars, links = totals[el]
+    for key, score in scores.items():
+        chars, links = totals[key]
         density = links / chars if chars else 1.0
-        final[el] = score * (1.0 - density)
-    best = max(final, key=lambda e: (final[e], -order[e]))
-    return best, final
+        final[key] = score * (1.0 - density)
+    best = max(final, key=lambda k: (final[k], -order[k]))
+    return nodes[best], final, nodes
+
+
+def _chain(el, limit: int) -> dict[int, int]:
+    """``id()`` of ``el`` and its first ancestors -> distance from ``el``."""
+    out: dict[int, int] = {}
+    while el is not None and len(out) < limit:
+        out[id(el)] = len(out)
+        el = _parent(el)
+    return out
 
 
 def _select_blocks(blocks: list[_Block], body) -> list[_Block]:
-    top, final = _choose_container(blocks, body)
+    top, final, nodes = _choose_container(blocks, body)
     if top is None:
         return []
-    top_score = final[top]
+    top_score = final[id(top)]
     # Merge siblings with prose of their own (stories split by ad slots).
-    parent = top.getparent()
-    chosen = {top}
+    parent = _parent(top)
+    chosen = {id(top)}
     if parent is not None:
         threshold = max(10.0, top_score * 0.2)
-        top_class = top.get("class")
-        for sib in parent:
-            if sib is top or not isinstance(sib.tag, str):
+        top_class = _attr(top, "class")
+        for sib in parent.contents:
+            if sib is top or (_KINDS.get(type(sib)) or _kind_of(sib)) != _TAG:
                 continue
-            bonus = top_score * 0.2 if top_class and sib.get("class") == top_class else 0.0
-            if final.get(sib, 0.0) + bonus >= threshold:
-                chosen.add(sib)
+            bonus = top_score * 0.2 if top_class and _attr(sib, "class") == top_class else 0.0
+            if final.get(id(sib), 0.0) + bonus >= threshold:
+                chosen.add(id(sib))
     # Stories cut into chunks that sit in separate wrappers (cousins, not siblings):
     # merge comparable candidates whose common ancestor with the top is near.
-    top_chain = []
-    el = top
-    while el is not None and len(top_chain) < 5:
-        top_chain.append(el)
-        el = el.getparent()
-    top_up = {el: i for i, el in enumerate(top_chain)}
+    top_up = _chain(top, 5)
     for cand, score in sorted(final.items(), key=lambda x: -x[1]):
         if score < max(10.0, top_score * 0.3):
             break
         if cand in chosen or cand in top_up:
             continue
-        up, el, inside = 0, cand, False
+        up, el, inside = 0, nodes[cand], False
         while el is not None and up < 5:
-            if el in chosen:
+            if id(el) in chosen:
                 inside = True
                 break
-            if el in top_up:
+            if id(el) in top_up:
                 break
-            el = el.getparent()
+            el = _parent(el)
             up += 1
-        if inside or el is None or el not in top_up:
+        if inside or el is None or id(el) not in top_up:
             continue
-        if up <= 3 and top_up[el] <= 3:
+        if up <= 3 and top_up[id(el)] <= 3:
             chosen.add(cand)
     selected = []
     for block in blocks:
@@ -865,13 +1031,13 @@ def _select_blocks(blocks: list[_Block], body) -> list[_Block]:
         for _ in range(60):
             if el is None:
                 break
-            if el in chosen:
+            if id(el) in chosen:
                 inside = True
                 break
-            el = el.getparent()
+            el = _parent(el)
         if inside:
             selected.append(block)
-        elif parent is not None and block.owner.getparent() is parent and _prose_weight(block) \
+        elif parent is not None and _parent(block.owner) is parent and _prose_weight(block) \
                 and block.tag == "p":
             selected.append(block)  # a loose sibling <p> of the container
     return selected
@@ -919,48 +1085,56 @@ def _filter_blocks(selected: list[_Block]) -> list[str]:
     return [b.text for b, k in zip(selected, keep) if k]
 
 
+_TEASER_BOX = 650  # > the longest blurb (400) + the card's other text (250)
+
+
 def _mark_teasers(blocks: list[_Block]) -> None:
     """Flag the blurbs of teaser cards: a short text alone in a small box with a headline link."""
-    lengths: dict[Any, int] = {}
+    lengths: dict[int, int] = {}
 
     def text_len(el) -> int:
-        if el not in lengths:
-            lengths[el] = len(_WS.sub(" ", el.text_content()).strip())
-        return lengths[el]
+        """Normalised text length of a box, or -1 if it is bigger than any card."""
+        key = id(el)
+        if key not in lengths:
+            text = _short_text(el, _TEASER_BOX)
+            lengths[key] = -1 if text is None else len(text)
+        return lengths[key]
 
     for blurb in blocks:
         nb = len(blurb.text)
         if nb >= 400 or nb < 25 or blurb.link >= 0.5 * nb or blurb.heading:
             continue
-        el, level = blurb.owner.getparent(), 0
+        owner = blurb.owner
+        el, level = _parent(owner), 0
         while el is not None and level < 3:
             size = text_len(el)
-            if size > nb + 250:
+            if size < 0 or size > nb + 250:
                 break
             link_chars = 0
-            for a in el.iter("a"):
-                if blurb.owner in _ancestors_upto(a, 60):
-                    continue
-                link_chars += len(_WS.sub(" ", a.text_content()).strip())
+            for a in el.find_all("a"):
+                if _within(a, owner, el):
+                    continue  # the blurb's own links
+                link_chars += len(_WS.sub(" ", _text_content(a)).strip())
             if link_chars >= 15 and link_chars >= 0.6 * (size - nb):
                 blurb.bad = True
                 break
-            el = el.getparent()
+            el = _parent(el)
             level += 1
 
 
-def _ancestors_upto(el, limit: int) -> set:
-    out = set()
-    while el is not None and len(out) <= limit:
-        out.add(el)
-        el = el.getparent()
-    return out
+def _within(el, box, stop) -> bool:
+    """True if ``el`` is ``box`` or inside it (looking no higher than ``stop``)."""
+    for _ in range(61):
+        if el is None or el is stop:
+            return False
+        if el is box:
+            return True
+        el = _parent(el)
+    return False
 
 
-def _dom_body(root) -> list[str]:
-    body = root.find("body")
-    if body is None:
-        body = root
+def _dom_body(body: Tag) -> list[str]:
+    """The story paragraphs under ``body`` (``<body>``, or what stands for it)."""
     blocks = _segment(body)
     _mark_teasers(blocks)
     paragraphs = _filter_blocks(_select_blocks(blocks, body))
@@ -980,30 +1154,33 @@ _TOKEN = re.compile(r"\w+")
 
 def _shingle_set(text: str, n: int = 4) -> set:
     toks = _TOKEN.findall(text.lower())
-    return {tuple(toks[i:i + n]) for i in range(max(0, len(toks) - n + 1))}
+    return set(zip(*(toks[i:] for i in range(n))))  # every run of n tokens, as a tuple
 
 
-def _choose_body(dom: list[str], ld_body: str | None, page_text: str) -> str:
+def _choose_body(dom: list[str], ld_body: str | None, page_text: Callable[[], str]) -> str:
+    """The DOM paragraphs, or JSON-LD ``articleBody`` when the DOM route found little.
+
+    ``page_text`` gives the page's text on demand: it is only read (and shingled) when
+    the structured body could win.
+    """
     dom_text = "\n\n".join(dom)
     if not ld_body:
         return dom_text
     ld = ld_body.strip()
-    if len(ld) < 200:
+    if len(ld) < 200 or len(dom_text) >= 0.5 * len(ld):
         return dom_text
     ld_sh = _shingle_set(ld)
     if not ld_sh:
         return dom_text
-    page_sh = _shingle_set(page_text)
-    on_page = len(ld_sh & page_sh) / len(ld_sh)
-    if on_page < 0.5 and len(dom_text) >= 200:
-        return dom_text  # articleBody from another page, or markup soup
-    # (A page whose story is rendered by scripts has no DOM text to check against.)
-    if len(dom_text) < 0.5 * len(ld):
-        # The DOM route found little: the structured body is the better bet.
-        if "\n" not in ld:
-            return _WS.sub(" ", ld)
-        return "\n\n".join(p for p in (_WS.sub(" ", x).strip() for x in re.split(r"\n\s*\n|\n", ld)) if p)
-    return dom_text
+    if len(dom_text) >= 200:
+        # (A page whose story is rendered by scripts has no DOM text to check against.)
+        on_page = len(ld_sh & _shingle_set(page_text())) / len(ld_sh)
+        if on_page < 0.5:
+            return dom_text  # articleBody from another page, or markup soup
+    # The DOM route found little: the structured body is the better bet.
+    if "\n" not in ld:
+        return _WS.sub(" ", ld)
+    return "\n\n".join(p for p in (_WS.sub(" ", x).strip() for x in re.split(r"\n\s*\n|\n", ld)) if p)
 
 
 # --------------------------------------------------------------------------- dateline
@@ -1029,28 +1206,13 @@ def _dateline(body: str) -> str | None:
 # --------------------------------------------------------------------------- main
 
 
-def _parse(text: str):
-    import lxml.html
-    from lxml import etree
-
+def _parse(text: str) -> BeautifulSoup | None:
+    """The page as a bs4 tree built by the lxml HTML parser (libxml2: no network access)."""
     text = _CONTROL.sub("", text)
     text = re.sub(r"^\s*<\?xml[^>]*>", "", text, count=1)
     if not text.strip():
         return None
-    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, recover=True,
-                                  default_doctype=False, no_network=True)
-    try:
-        root = lxml.html.document_fromstring(text, parser=parser)
-    except (etree.ParserError, ValueError):
-        return None
-    return root
-
-
-def _text_of(el) -> str:
-    try:
-        return _WS.sub(" ", el.text_content() or "").strip()
-    except Exception:  # noqa: BLE001
-        return ""
+    return BeautifulSoup(text, "lxml")
 
 
 def _extract(raw: bytes | str) -> dict:
@@ -1061,18 +1223,44 @@ def _extract(raw: bytes | str) -> dict:
         text = raw
     else:
         return result
+    if text.count("<") > _MAX_MARKUP_TAGS:
+        return _text_only(text)
     root = _parse(text)
     if root is None:
         return result
 
-    # --- metadata
+    # --- metadata: one walk over the tree collects the few elements it needs
+    wanted: dict[str, list[Tag]] = {
+        "script": [], "meta": [], "link": [], "h1": [], "title": [], "time": [], "body": [], "html": []}
+    path: list[Tag] = []  # the ancestors of the current element, to measure the depth
+    depth = 0
+    for el in _tags(root, self_too=False):
+        parent = el.parent
+        while path and path[-1] is not parent:
+            path.pop()
+        path.append(el)
+        if len(path) > depth:
+            depth = len(path)
+        found = wanted.get(el.name)
+        if found is not None:
+            found.append(el)
+    del path
+    deep = depth > _MAX_TREE_DEPTH
+    body_el = wanted["body"][0] if wanted["body"] else None
+    # where the body text is looked for: <body>, else <html>, else the whole soup
+    if body_el is not None:
+        body_root = body_el
+    else:
+        body_root = wanted["html"][0] if wanted["html"] else root
     scripts = []
-    for el in root.iter("script"):
-        kind = (el.get("type") or "").lower()
-        if "ld+json" in kind and el.text:
-            scripts.append(el.text)
+    for el in wanted["script"]:
+        kind = (_attr(el, "type") or "").lower()
+        if "ld+json" in kind:
+            code = "".join(x for x in el.contents if isinstance(x, NavigableString))
+            if code:
+                scripts.append(code)
     ld = _jsonld_metadata(scripts) if scripts else {}
-    metas = _meta_tags(root)
+    metas = _meta_tags(wanted["meta"])
 
     def meta(*names: str) -> str | None:
         for name in names:
@@ -1083,8 +1271,8 @@ def _extract(raw: bytes | str) -> dict:
         return None
 
     canonical = None
-    for el in root.iter("link"):
-        rel = (el.get("rel") or "").lower().split()
+    for el in wanted["link"]:
+        rel = (_attr(el, "rel") or "").lower().split()
         if "canonical" in rel and el.get("href", "").startswith(("http://", "https://")):
             canonical = el.get("href").strip()
             break
@@ -1105,12 +1293,11 @@ def _extract(raw: bytes | str) -> dict:
     result["source"] = source
 
     h1 = None
-    for el in root.iter("h1"):
-        h1 = _text_of(el)
+    for el in wanted["h1"]:
+        h1 = _box_text(el)
         if h1:
             break
-    title_el = root.find(".//title")
-    page_title = _text_of(title_el) if title_el is not None else None
+    page_title = _text_of(wanted["title"][0]) if wanted["title"] else None
     title = ld.get("title") or meta(*_TITLE_META) or page_title or h1
     if title and title is not ld.get("title"):
         title = _trim_title(title, source, h1, url)
@@ -1137,9 +1324,9 @@ def _extract(raw: bytes | str) -> dict:
             if date:
                 break
     if not date:
-        date = _time_element_date(root)
-    if not date:
-        date = _visible_date(root)
+        date = _time_element_date(root, wanted["time"])
+    if not date and not deep and body_el is not None:
+        date = _visible_date(body_el)
     if not date and url:
         match = _URL_DATE.search(url)
         if match:
@@ -1156,8 +1343,8 @@ def _extract(raw: bytes | str) -> dict:
                     break
             if author:
                 break
-    if not author:
-        author = _dom_author(root)
+    if not author and not deep:
+        author = _dom_author(body_root)
     if author:
         author = re.sub(r"^by\s*:?\s+", "", author, flags=re.IGNORECASE).strip() or None
     result["author"] = author
@@ -1176,45 +1363,45 @@ def _extract(raw: bytes | str) -> dict:
     result["tags"] = clean_tags
 
     # --- body
+    if deep:
+        # Absurd nesting: the heuristics below are not worth their time on it.
+        result["body"] = body = _text_only(text)["body"]
+        result["dateline"] = _dateline(body) if body else None
+        return result
     try:
-        paragraphs = _dom_body(root)
+        paragraphs = _dom_body(body_root)
     except RecursionError:
         paragraphs = []
     ld_body = ld.get("body")
-    page_text = ""
-    if ld_body:
-        body_el = root.find("body")
-        page_text = _text_of(body_el if body_el is not None else root)
     # The headline repeated at the top of the story is metadata, not body text.
     heads = {_norm_key(x) for x in (title, h1, ld.get("title")) if x}
     heads.discard("")
     while paragraphs and len(paragraphs[0]) < 300 and _norm_key(paragraphs[0]) in heads:
         paragraphs = paragraphs[1:]
-    body = _choose_body(paragraphs, ld_body, page_text)
+    body = _choose_body(paragraphs, ld_body, lambda: _text_of(body_root))
     if not body:
         # Nothing story-like: keep whatever visible text the page has.
-        body_el = root.find("body")
         if body_el is not None:
             blocks = _segment(body_el, drop_boilerplate=False)
             body = "\n\n".join(b.text for b in blocks if not _junk(b))
     if not body:
-        # The tree may have lost the text (libxml2 caps nesting depth): read it flat.
+        # The tree may have lost the text (a parser that gave up): read it flat.
         body = _text_only(text)["body"]
     result["body"] = body
     result["dateline"] = _dateline(body) if body else None
     return result
 
 
-def _time_element_date(root) -> str | None:
+def _time_element_date(root, times: Iterable[Tag]) -> str | None:
     best = None
-    for el in root.iter("time"):
+    for el in times:
         value = el.get("datetime") or el.get("content")
         if not value:
             continue
         date = normalise_date(value)
         if not date:
             continue
-        marks = " ".join(filter(None, (el.get("itemprop"), el.get("class"), el.get("pubdate"),
+        marks = " ".join(filter(None, (el.get("itemprop"), _attr(el, "class"), el.get("pubdate"),
                                        el.get("id")))).lower()
         if "publish" in marks or "pubdate" in marks or el.get("pubdate") is not None:
             return date
@@ -1222,15 +1409,15 @@ def _time_element_date(root) -> str | None:
             best = date
     if best:
         return best
-    for el in root.iter():
-        if isinstance(el.tag, str) and (el.get("itemprop") or "").lower() == "datepublished":
-            value = el.get("content") or el.get("datetime") or _text_of(el)
+    for el in root.find_all(itemprop=_DATE_PUBLISHED):
+            value = el.get("content") or el.get("datetime") or _box_text(el)
             date = normalise_date(value)
             if date:
                 return date
     return None
 
 
+_DATE_PUBLISHED = re.compile(r"^datepublished$", re.IGNORECASE)
 _DATE_META_NAME = re.compile(r"(?:pub|post|creat|release|issue|first).{0,12}date|date.{0,12}(?:pub|post|creat|issue)")
 _MODIFIED_NAME = re.compile(r"modif|updat|expir|revis")
 _MONTHS = (r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?")
@@ -1245,19 +1432,14 @@ _DATE_CLASS = re.compile(r"date|time|publish|posted|dateline|byline|entry-meta|p
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?:/|-|\b)")
 
 
-def _visible_date(root) -> str | None:
+def _visible_date(body: Tag) -> str | None:
     """A date written in a small box whose class/id says date/time/published/byline."""
-    body = root.find("body")
-    if body is None:
-        return None
-    for el in body.iter():
-        if not isinstance(el.tag, str):
-            continue
-        marks = " ".join(filter(None, (el.get("class"), el.get("id"))))
+    for el in _tags(body):
+        marks = " ".join(filter(None, (_attr(el, "class"), _attr(el, "id"))))
         if not marks or not _DATE_CLASS.search(marks) or _MODIFIED_NAME.search(marks.lower()):
             continue
-        text = _text_of(el)
-        if not text or len(text) > 120:
+        text = _short_text(el, 120)
+        if not text:
             continue
         match = _DATE_TEXT.search(text)
         if not match:
@@ -1292,47 +1474,42 @@ def _byline_name(text: str) -> str | None:
 
 def _in_comments(el) -> bool:
     for _ in range(12):
-        el = el.getparent()
+        el = _parent(el)
         if el is None:
             return False
-        marks = " ".join(filter(None, (el.get("class"), el.get("id"))))
+        marks = " ".join(filter(None, (_attr(el, "class"), _attr(el, "id"))))
         if marks and re.search(r"comment|respond|reply", marks, re.IGNORECASE):
             return True
     return False
 
 
-def _dom_author(root) -> str | None:
-    body = root.find("body")
-    if body is None:
-        body = root
-    for el in body.iter():
-        if not isinstance(el.tag, str):
-            continue
+def _dom_author(body: Tag) -> str | None:
+    for el in _tags(body):
         itemprop = (el.get("itemprop") or "").lower()
-        rel = (el.get("rel") or "").lower()
+        rel = (_attr(el, "rel") or "").lower()
         if itemprop == "author" or rel == "author":
             if _in_comments(el):
                 continue
             name = None
-            for sub in el.iter():
-                if isinstance(sub.tag, str) and (sub.get("itemprop") or "").lower() == "name":
-                    name = sub.get("content") or _text_of(sub)
+            for sub in islice(_tags(el), _BOX_NODES):
+                if (sub.get("itemprop") or "").lower() == "name":
+                    name = sub.get("content") or _box_text(sub)
                     break
-            name = _byline_name(name or el.get("content") or _text_of(el))
+            name = _byline_name(name or el.get("content") or _box_text(el))
             if name:
                 return name
     # Boxes whose class/id says byline/author: the first short name-like text.
-    for el in body.iter():
-        if not isinstance(el.tag, str) or el.tag in ("input", "label", "textarea", "img", "a") \
-                and not el.text:
-            continue
-        marks = " ".join(filter(None, (el.get("class"), el.get("id"))))
+    for el in _tags(body):
+        marks = " ".join(filter(None, (_attr(el, "class"), _attr(el, "id"))))
         if not marks or not _BYLINE_CLASS.search(marks) or _BYLINE_SKIP.search(marks):
             continue
-        if el.tag in ("input", "label", "textarea", "form", "img") or _in_comments(el):
+        if el.name in ("input", "label", "textarea", "form", "img") or _in_comments(el):
             continue
-        own = _clean(el.text)
-        text = own if own and len(own) > 3 else _text_of(el)
+        lead = _lead_text(el)
+        if el.name == "a" and not lead:
+            continue
+        own = _clean(lead)
+        text = own if own and len(own) > 3 else _short_text(el, 150)
         if not text or len(text) > 150:
             continue
         name = _byline_name(text)
