@@ -19,7 +19,9 @@ In one run the script
    existing non-empty index instead of rebuilding it);
 2. runs every query through ``Index.search(text, limit=LIMIT, snippets=False, **config)``
    (``--config KEY=VALUE`` options go straight to ``search``; values are read
-   as JSON when they parse - ``3``, ``0.5``, ``true`` - and as strings otherwise);
+   as JSON when they parse - ``3``, ``0.5``, ``true`` - and as strings otherwise;
+   ranking settings: ``--config feedback=true``,
+   ``--config 'ranking={"title_weight": 2, "coordination": "tier"}'``, see ``searchkit.ranking.RankingConfig``);
 3. runs the same queries against the baseline: SQLite FTS5 over the same
    documents, columns ``title`` and ``body``, ``tokenize='porter unicode61'``,
    ranked by FTS5's ``bm25(docs, W_TITLE, 1.0)`` (k1 = 1.2, b = 0.75, fixed in

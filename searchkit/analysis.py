@@ -7,22 +7,36 @@ a word already seen costs one dict lookup: news vocabularies are small
 compared with their token counts, and stemming every token afresh is the
 classic indexing bottleneck.
 
-NLTK is imported lazily, the first time an unseen word needs stemming, and a
-table of known ``word -> term`` pairs can be preloaded (see
-:func:`preload_terms`) so a cold query process need not import NLTK at all.
+NLTK is imported lazily, the first time an unseen word needs stemming.  An
+index keeps a *stem table* (:data:`STEM_TABLE_FILE`: every ``word -> stem``
+pair NLTK computed while indexing it, written by :func:`write_stem_table`);
+:func:`use_stem_table` registers it, and a word found there is stemmed
+without NLTK, so a cold query process for known words never imports NLTK
+(whose package root costs ~250 ms).  :func:`preload_terms` seeds the memo
+table directly.
+
+:class:`NewsPositions` is the posting format of the text fields: it runs the
+same chain straight from the regex matches to positions, without building a
+Whoosh ``Token`` per word (the indexing hot path).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
+from pickle import dumps
 from typing import Any
 
 from whoosh.analysis.acore import Token
 from whoosh.analysis.analyzers import Analyzer
+from whoosh.formats import Positions
+from whoosh.system import pack_uint
 
 __all__ = [
     "NewsAnalyzer",
@@ -31,6 +45,12 @@ __all__ = [
     "stopwords",
     "preload_terms",
     "WORD_PATTERN",
+    "NewsPositions",
+    "STEM_TABLE_FILE",
+    "use_stem_table",
+    "write_stem_table",
+    "stems_computed",
+    "encoded_postings",
 ]
 
 #: Words: letters/digits, joined by inner apostrophes or dots (``U.S``, ``15.8m``, ``don't``).
@@ -44,6 +64,14 @@ _CACHE_LIMIT = 1_000_000  # bound on memoized surface forms (memory stays bounde
 _cache: dict[str, str] = {}
 _stemmer: Any = None
 
+#: The stem table of an index, in its folder.  One ``word<TAB>stem`` line per
+#: folded word NLTK was asked about while indexing.
+STEM_TABLE_FILE = "stems.tsv"
+# folded word -> stem, computed by NLTK in this process (what write_stem_table saves)
+_computed: dict[str, str] = {}
+_tables: list[Path] = []  # registered stem tables, read on the first stem they may answer
+_table_lines: list[list[str]] | None = None  # their sorted lines: a lookup is a bisection
+
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
@@ -56,13 +84,87 @@ def stopwords() -> frozenset[str]:
 
 def _stem(word: str) -> str:
     global _stemmer
+    if _tables:
+        stem = _table_stem(word)
+        if stem is not None:
+            return stem
     if _stemmer is None:
-        # Importing nltk.stem.snowball pulls in NLTK's package root (~150 ms),
-        # so it happens only when a word is not in the memo table.
+        # Importing nltk.stem.snowball pulls in NLTK's package root (~250 ms),
+        # so it happens only when a word is neither memoized nor in a stem table.
         from nltk.stem.snowball import EnglishStemmer
 
         _stemmer = EnglishStemmer(ignore_stopwords=False)
-    return _stemmer.stem(word)
+    stem = _stemmer.stem(word)
+    if len(_computed) < _CACHE_LIMIT:
+        _computed[word] = stem
+    return stem
+
+
+def use_stem_table(folder: str | os.PathLike[str]) -> None:
+    """Let words be stemmed from the stem table in ``folder`` (read lazily, when first needed)."""
+    global _table_lines
+    path = Path(folder) / STEM_TABLE_FILE
+    if path not in _tables:
+        _tables.append(path)
+        _table_lines = None
+
+
+def _read_table(path: Path) -> list[str]:
+    """The sorted ``word<TAB>stem`` lines of a stem table (none when unreadable)."""
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    lines = text.split("\n")
+    lines.pop()  # "" after the last newline, or a partial line (never written so)
+    if any(lines[i] > lines[i + 1] for i in range(0, len(lines) - 1, max(1, len(lines) // 16))):
+        lines.sort()  # not written by write_stem_table: make it searchable anyway
+    return lines
+
+
+def _table_stem(word: str) -> str | None:
+    global _table_lines
+    if _table_lines is None:
+        _table_lines = [lines for lines in map(_read_table, _tables) if lines]
+    key = word + "\t"
+    for lines in _table_lines:
+        at = bisect_left(lines, key)
+        if at < len(lines) and lines[at].startswith(key):
+            return lines[at][len(key):]
+    return None
+
+
+def stems_computed() -> dict[str, str]:
+    """The ``word -> stem`` pairs NLTK computed in this process (for :func:`write_stem_table`)."""
+    return _computed
+
+
+def write_stem_table(folder: str | os.PathLike[str], *extra: dict[str, str]) -> None:
+    """Merge this process's stems (and ``extra`` ones) into the stem table of ``folder``.
+
+    The file (sorted lines, so lookups bisect it without parsing) is replaced
+    atomically; nothing is written when no pair is new.  Every pair comes from
+    NLTK itself, so a table can only ever be incomplete, never wrong.
+    """
+    global _table_lines
+    path = Path(folder) / STEM_TABLE_FILE
+    lines = _read_table(path)
+    known = {line.partition("\t")[0] for line in lines}
+    new = set()
+    for pairs in (_computed, *extra):
+        for word, stem in pairs.items():
+            if word not in known and "\n" not in word and "\t" not in word and "\n" not in stem:
+                known.add(word)
+                new.add(f"{word}\t{stem}")
+    if not new:
+        return
+    lines.extend(new)
+    lines.sort()
+    tmp = path.with_name(STEM_TABLE_FILE + ".tmp")
+    tmp.write_text("\n".join(lines) + "\n", "utf-8")
+    os.replace(tmp, path)
+    if path in _tables:
+        _table_lines = None  # re-read when next needed
 
 
 def fold(word: str) -> str:
@@ -100,6 +202,66 @@ def preload_terms(pairs: Iterable[tuple[str, str]]) -> None:
     """Seed the memo table with known ``(surface, term)`` pairs."""
     for surface, term in pairs:
         _cache.setdefault(surface, term)
+
+
+def term_positions(text: str, start_pos: int = 0) -> dict[str, list[int]]:
+    """``{term: [positions]}`` of ``text`` -- what :class:`NewsAnalyzer` yields, as one dict.
+
+    Positions count every word, stopwords included (as the analyzer's do).
+    """
+    poses: dict[str, list[int]] = {}
+    cache_get = _cache.get
+    for pos, surface in enumerate(WORD_PATTERN.findall(text), start_pos):
+        term = cache_get(surface)
+        if term is None:
+            term = normalise_word(surface)
+        if term:
+            found = poses.get(term)
+            if found is None:
+                poses[term] = [pos]
+            else:
+                found.append(pos)
+    return poses
+
+
+_SINGLE: list[bytes] = []  # encoded values of a term seen once, at positions 0..n
+
+
+def encoded_postings(text: str) -> list[tuple[bytes, int, bytes]]:
+    """``(term as UTF-8, frequency, Whoosh Positions value)`` for each term of ``text``."""
+    single = _SINGLE
+    if not single:
+        single.extend(pack_uint(1) + dumps([pos], 2) for pos in range(4096))
+    out = []
+    for term, poslist in term_positions(text).items():
+        n = len(poslist)
+        if n == 1 and poslist[0] < 4096:
+            value = single[poslist[0]]
+        else:
+            deltas = [poslist[0]]
+            previous = poslist[0]
+            for pos in poslist[1:]:
+                deltas.append(pos - previous)
+                previous = pos
+            value = pack_uint(n) + dumps(deltas, 2)
+        out.append((term.encode("utf-8"), n, value))
+    return out
+
+
+class NewsPositions(Positions):
+    """Whoosh's ``Positions`` format, fed by :func:`term_positions` for :class:`NewsAnalyzer` fields.
+
+    Postings are byte for byte those of ``Positions``; only the Token-per-word
+    machinery is skipped.  Any other analyzer (or a list value) takes Whoosh's path.
+    """
+
+    def word_values(self, value: Any, analyzer: Any, **kwargs: Any):
+        if not isinstance(value, str) or type(analyzer) is not NewsAnalyzer:
+            yield from Positions.word_values(self, value, analyzer, **kwargs)
+            return
+        fb = self.field_boost
+        for tbytes, n, encoded in encoded_postings(value):
+            yield tbytes.decode("utf-8"), n, float(n) * fb, encoded
 
 
 def analyze(text: str) -> list[str]:

@@ -2,13 +2,20 @@
 
 Words are matched through the same analysis as the index (so ``treaty``
 marks ``treaties``), but the snippet shows them as written in the article.
+
+Cost: one C-level ``findall`` over the text, one memo-table lookup per word
+(:func:`~searchkit.analysis.normalise_word` is memoized per surface form, so
+nothing is re-stemmed), a linear sweep for the best window, and character
+offsets computed only up to the end of that window.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import islice
 
+from . import analysis
 from .analysis import WORD_PATTERN, normalise_word
 
 __all__ = ["Snippet", "make_snippet", "MARK_OPEN", "MARK_CLOSE"]
@@ -42,33 +49,54 @@ def make_snippet(text: str, terms: set[str], window: int = _WINDOW_WORDS) -> Sni
     if not text:
         return Snippet([])
     scanned = text[:_SCAN_CHARS]
-    words = [(m.start(), m.end()) for m in WORD_PATTERN.finditer(scanned)]
+    words = WORD_PATTERN.findall(scanned)
     if not words:
         return Snippet([(_clip(text, 240), False)])
-    hits = [
-        i for i, (start, end) in enumerate(words) if terms and normalise_word(scanned[start:end]) in terms
-    ]
+    hits: list[int] = []
+    hit_terms: list[str] = []
+    if terms:
+        memo = analysis._cache.get
+        for i, word in enumerate(words):
+            term = memo(word)
+            if term is None:
+                term = normalise_word(word)
+            if term in terms:
+                hits.append(i)
+                hit_terms.append(term)
     best_start = 0
     if hits:
+        # For each match as anchor, the window [anchor - 3, anchor - 3 + window):
+        # the one with the most distinct terms (then the most matches) wins,
+        # the earliest on ties.  Windows only move right: a sliding count.
         best_key = (-1, -1)
+        counts: dict[str, int] = {}
+        lo = hi = 0
         for anchor in hits:
             first = max(0, anchor - 3)  # a little context before the first match
             last = first + window
-            covered = [i for i in hits if first <= i < last]
-            distinct = len({normalise_word(scanned[words[i][0]:words[i][1]]) for i in covered})
-            key = (distinct, len(covered))
+            while hi < len(hits) and hits[hi] < last:
+                counts[hit_terms[hi]] = counts.get(hit_terms[hi], 0) + 1
+                hi += 1
+            while hits[lo] < first:
+                term = hit_terms[lo]
+                counts[term] -= 1
+                if not counts[term]:
+                    del counts[term]
+                lo += 1
+            key = (len(counts), hi - lo)
             if key > best_key:
                 best_key, best_start = key, first
     end_word = min(len(words), best_start + window)
-    char_start = words[best_start][0] if best_start > 0 else 0
-    char_end = words[end_word - 1][1]
+    spans = [m.span() for m in islice(WORD_PATTERN.finditer(scanned), end_word)]
+    char_start = spans[best_start][0] if best_start > 0 else 0
+    char_end = spans[end_word - 1][1]
     marked = set(hits)
     parts: list[tuple[str, bool]] = []
     if char_start > 0:
         parts.append(("…", False))
     cursor = char_start
     for i in range(best_start, end_word):
-        start, end = words[i]
+        start, end = spans[i]
         if i in marked:
             if start > cursor:
                 parts.append((_flatten(scanned[cursor:start]), False))

@@ -25,6 +25,25 @@ META_FILE = "searchkit.json"
 INDEX_NAME = "MAIN"
 #: Seconds a writer waits for another writer's lock before giving up.
 DEFAULT_LOCK_TIMEOUT = 10.0
+#: Megabytes of postings each indexing process buffers before spilling a sorted
+#: run to disk ($SEARCHKIT_MEMORY_MB): peak memory is about this much per
+#: process (the parent and each worker), whatever the corpus size.
+WRITER_MEMORY_MB = 256
+#: Documents a run holds back before handing its documents to worker processes:
+#: a smaller run is indexed in-process (small incremental runs start none).
+SERIAL_DOCS = 1000
+
+
+def _env_int(name: str, default: int, minimum: int) -> int:
+    try:
+        return max(minimum, int(os.environ.get(name, default)))
+    except ValueError:
+        return default
+
+
+def indexing_workers() -> int:
+    """Worker processes for big runs: ``$SEARCHKIT_WORKERS``, else one per core (at most 4); 1 = none."""
+    return _env_int("SEARCHKIT_WORKERS", min(os.cpu_count() or 1, 4), 1)
 
 
 class Index:
@@ -67,6 +86,11 @@ class Index:
             raise IndexNotFoundError(
                 f"no index at {self.path} (build one with: searchkit index PATH --index {self.path})"
             )
+        from .analysis import use_stem_table
+        from .speedups import lazy_buffer_files
+
+        use_stem_table(self.path)  # queries for words the index has seen need no NLTK
+        lazy_buffer_files()  # opening a searcher no longer copies the whole index
 
     # --- opening and metadata ---------------------------------------------
 
@@ -169,12 +193,14 @@ class Index:
 
         guard_whoosh_workers()
         kwargs.setdefault("limitmb", 256)
+        writer_class = kwargs.pop("writer_class", None)
+        open_writer = self._ix.writer if writer_class is None else (lambda **kw: writer_class(self._ix, **kw))
         try:
-            return self._ix.writer(timeout=0, **kwargs)
+            return open_writer(timeout=0, **kwargs)
         except LockError:
             clear_stale_whoosh_lock(self.path, f"{INDEX_NAME}_WRITELOCK")
         try:
-            return self._ix.writer(timeout=min(self.lock_timeout, 1.0), **kwargs)
+            return open_writer(timeout=min(self.lock_timeout, 1.0), **kwargs)
         except LockError:
             raise IndexLockedError(
                 f"the index at {self.path} is locked by another program; try again when it has finished"
@@ -211,8 +237,14 @@ class Index:
         an empty index.  Everything is committed at once at the end, so an
         interrupted run leaves the index as it was (a rebuild too: the old
         documents go only when the new ones are committed).
+
+        Big runs index on several cores (see :mod:`searchkit.parallel`,
+        ``$SEARCHKIT_WORKERS``); memory is bounded per process by
+        ``$SEARCHKIT_MEMORY_MB`` (:data:`WRITER_MEMORY_MB`).
         """
         from whoosh.writing import CLEAR
+
+        from .analysis import write_stem_table
 
         started = time.perf_counter()
         missing = [str(p) for p in paths if not os.path.lexists(p)]
@@ -225,7 +257,17 @@ class Index:
                 existing, owners = {}, {}
             else:
                 existing, owners = self._source_table()
-            writer = self._writer()
+            memory_mb = _env_int("SEARCHKIT_MEMORY_MB", WRITER_MEMORY_MB, 16)
+            workers = indexing_workers()
+            if workers > 1:
+                from .parallel import ParallelWriter
+
+                writer = self._writer(writer_class=ParallelWriter, procs=workers, serial_docs=SERIAL_DOCS,
+                                      limitmb=memory_mb)
+            else:
+                from .parallel import LeanSegmentWriter
+
+                writer = self._writer(writer_class=LeanSegmentWriter, limitmb=memory_mb)
             try:
                 summary = index_paths(writer, existing, owners, [Path(p) for p in paths], progress)
             except BaseException:
@@ -237,6 +279,11 @@ class Index:
                 writer.commit()
             else:
                 writer.cancel()
+            if summary.added or summary.updated:
+                try:  # after the commit: a table missing words only costs NLTK's import
+                    write_stem_table(self.path, getattr(writer, "worker_stems", {}))
+                except OSError:
+                    pass
             meta = self._read_meta()
             meta["schema_version"] = SCHEMA_VERSION
             meta["last_indexed"] = datetime.now(timezone.utc).replace(microsecond=0).isoformat()

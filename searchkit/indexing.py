@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .dates import to_datetime
-from .document import Document
 from .schema import NO_DATE
-from .readers import Notice, RecordError, SkipFile, format_of, read_bytes, read_file
-from .walk import walk_sources
+
+if TYPE_CHECKING:
+    from .document import Document
+
+# The readers, the folder walk and date parsing are imported when a run needs
+# them: ``searchkit.index`` imports this module, and a query needs none of them.
 
 __all__ = ["IndexSummary", "index_paths", "document_fields", "Progress"]
 
@@ -76,6 +77,8 @@ def document_fields(doc: Document, file_key: str, digest: str) -> dict[str, Any]
     if doc.url:
         fields["url"] = doc.url
     if doc.date:
+        from .dates import to_datetime
+
         try:
             fields["date"] = to_datetime(doc.date)
         except ValueError:
@@ -104,6 +107,8 @@ def index_paths(
     under a root are deleted.  A file that cannot be read this time keeps the
     documents it had.
     """
+    from .walk import walk_sources
+
     summary = IndexSummary()
     written: set[str] = set()
     for root in paths:
@@ -139,6 +144,10 @@ def _skip(summary: IndexSummary, where: str, reason: str) -> None:
 
 
 def _index_file(writer, path: Path, rel: str, file_key: str, existing, owners, written, summary) -> None:
+    import hashlib
+
+    from .readers import Notice, RecordError, SkipFile, format_of, read_bytes, read_file
+
     if format_of(path) is None:
         _skip(summary, rel, "unsupported file type")
         return

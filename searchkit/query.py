@@ -8,8 +8,8 @@ Grammar (forgiving: anything malformed degrades to plain words)::
     unary   := ("NOT" | "-")* primary
     primary := "(" or ")" | '"phrase"' | field ":" value | word | prefix "*"
 
-Plain words are *best-match*: they are OR-ed, and the searcher ranks the
-documents containing all of them first (see :mod:`searchkit.searching`).
+Plain words are *best-match*: they are OR-ed and scored with BM25F (each word
+over title, body and tags at once; see :mod:`searchkit.ranking`).
 ``AND`` makes its neighbours required, ``field:value`` restricts to a field
 and is required, ``date:`` is a filter.  A date that cannot be read is the
 one thing answered with :class:`~searchkit.errors.QueryError`.
@@ -31,6 +31,7 @@ from whoosh.query.terms import Term
 from .analysis import NewsAnalyzer, fold, normalise_word
 from .dates import DateError, parse_date_bound
 from .errors import QueryError
+from .ranking import FieldsTerm
 from .schema import FIRST_DATE, SEARCH_FIELDS
 
 __all__ = [
@@ -48,6 +49,11 @@ DEFAULT_FIELDS = ("title", "body", "tags")
 MAX_PREFIX_EXPANSION = 256
 #: At most this many clauses are kept from one query (bounded work for 2,000-word pastes).
 MAX_CLAUSES = 64
+#: At most this many index terms (a word in one field, a prefix expansion) in a
+#: whole query, however it nests: the cost of matching and ranking grows with it.
+MAX_QUERY_TERMS = 512
+#: Only this much of a query's text is read (a pasted book must not cost a minute).
+MAX_QUERY_CHARS = 100_000
 _EXACT_FIELDS = ("id", "url")
 _ALL_FIELDS = set(SEARCH_FIELDS) | {"date"} | set(_EXACT_FIELDS)
 _FIELD_TOKEN = re.compile(r"^([A-Za-z_]+):(.*)$", re.S)
@@ -195,7 +201,7 @@ class _Parser:
         while self.peek() == "OR":
             self.take()
             alternative = self.parse_seq(depth)
-            if not _is_empty(alternative):
+            if not _is_empty(alternative) and len(alternatives) < MAX_CLAUSES:
                 alternatives.append(alternative)
         alternatives = [a for a in alternatives if not _is_empty(a)]
         if len(alternatives) == 1:
@@ -292,7 +298,7 @@ def _date_node(text: str) -> DateNode:
 
 def parse_query(text: str) -> Node:
     """Parse ``text`` into a syntax tree; malformed parts become plain words."""
-    return _Parser(_lex(text or "")).parse()
+    return _Parser(_lex((text or "")[:MAX_QUERY_CHARS])).parse()
 
 
 # --- compiling to Whoosh --------------------------------------------------
@@ -305,12 +311,15 @@ class CompiledQuery:
     ``clauses``: for the top-level best-match words, the set of
     ``(field, term)`` pairs each one covers, so the searcher can count how many
     of the user's words a document contains.  ``terms``: every positive index
-    term, for snippets.
+    term, for snippets.  ``best_match``: the query is only plain words, phrases
+    and prefixes (nothing required or excluded), so expanding it with more
+    terms may bring in new documents.
     """
 
     query: Query | None
     clauses: list[set[tuple[str, str]]] = field(default_factory=list)
     terms: set[str] = field(default_factory=set)
+    best_match: bool = False
 
 
 def date_range_query(start: datetime | None, end: datetime | None) -> Query:
@@ -323,6 +332,14 @@ class _Compiler:
         self.reader = reader
         self.default_fields = default_fields
         self.terms: set[str] = set()
+        self.budget = MAX_QUERY_TERMS  # index terms this query may still use
+
+    def spend(self, count: int) -> bool:
+        """Use ``count`` terms of the budget; False (and nothing used) when they do not fit."""
+        if count > self.budget:
+            return False
+        self.budget -= count
+        return True
 
     def fields(self, name: str | None) -> tuple[str, ...]:
         return (name,) if name else self.default_fields
@@ -334,21 +351,25 @@ class _Compiler:
         if len(analysed) > 1:  # "Japan-U.S." is one token for the user: a phrase
             return self.phrase_terms(analysed, node.field, collect)
         term = analysed[0][0]
+        fields = self.fields(node.field)
+        if not self.spend(len(fields)):
+            return None, set()
         if collect:
             self.terms.add(term)
-        fields = self.fields(node.field)
-        queries = [Term(f, term) for f in fields]
-        return _or(queries), {(f, term) for f in fields}
+        query = FieldsTerm(fields, term) if len(fields) > 1 else Term(fields[0], term)
+        return query, {(f, term) for f in fields}
 
     def phrase_terms(self, analysed, name, collect) -> tuple[Query | None, set]:
         words = [t for t, _ in analysed]
-        if collect:
-            self.terms.update(words)
         if len(words) == 1:
             return self.words(Words(words[0], name), collect)
+        fields = self.fields(name)
+        if not self.spend(len(fields) * len(words)):
+            return None, set()
+        if collect:
+            self.terms.update(words)
         gaps = [b - a for (_, a), (_, b) in zip(analysed, analysed[1:])]
         slop = max(1, max(gaps))
-        fields = self.fields(name)
         queries = [WPhrase(f, words, slop=slop) for f in fields]
         return _or(queries), {(f, w) for f in fields for w in words}
 
@@ -364,15 +385,20 @@ class _Compiler:
             return None, set()
         covered = set()
         queries = []
-        for fieldname in self.fields(node.field):
+        fields = self.fields(node.field)
+        per_field = min(MAX_PREFIX_EXPANSION, self.budget // max(1, len(fields)))
+        for fieldname in fields:
             expansions = []
+            if per_field <= 0:
+                break
             try:
                 for term in self.reader.expand_prefix(fieldname, stem):
                     expansions.append(term.decode("utf-8") if isinstance(term, bytes) else term)
-                    if len(expansions) >= MAX_PREFIX_EXPANSION:
+                    if len(expansions) >= per_field:
                         break
             except (KeyError, TypeError, ValueError):
                 continue
+            self.budget -= len(expansions)
             for term in expansions:
                 queries.append(Term(fieldname, term))
                 covered.add((fieldname, term))
@@ -407,6 +433,7 @@ class _Compiler:
             return (_or(parts) if parts else None), []
         assert isinstance(node, Group)
         should, must, must_not, clauses = [], [], [], []
+        should_keys: list[Query] = []
         for child, mode in node.items:
             query, child_clauses = self.compile(child, collect and mode != MUST_NOT)
             if query is None:
@@ -414,6 +441,13 @@ class _Compiler:
                     must.append(NullQuery)
                 continue
             if mode == SHOULD:
+                if query in should_keys:
+                    # A word said twice weighs twice ("sorghum crops and sorghum
+                    # exports"); Whoosh would fold the copies into one.
+                    index = should_keys.index(query)
+                    should[index] = should[index].with_boost(should[index].boost + query.boost)
+                    continue
+                should_keys.append(query)
                 should.append(query)
                 if isinstance(child, (Words, PhraseNode, PrefixNode)):
                     clauses.extend(child_clauses)
@@ -448,4 +482,15 @@ def compile_query(node: Node, reader, default_fields: tuple[str, ...] = DEFAULT_
     """Turn a parsed query into a :class:`CompiledQuery` for ``reader``'s index."""
     compiler = _Compiler(reader, default_fields)
     query, clauses = compiler.compile(node, top=True)
-    return CompiledQuery(query=query, clauses=clauses, terms=compiler.terms)
+    return CompiledQuery(query=query, clauses=clauses, terms=compiler.terms, best_match=_is_best_match(node))
+
+
+def _is_best_match(node: Node) -> bool:
+    plain = (Words, PhraseNode, PrefixNode)
+    if isinstance(node, plain):
+        return node.field is None
+    if isinstance(node, Group):
+        return bool(node.items) and all(
+            mode == SHOULD and isinstance(child, plain) and child.field is None for child, mode in node.items
+        )
+    return False

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
-from .analysis import NewsAnalyzer
+from .analysis import NewsAnalyzer, NewsPositions
 
 __all__ = ["SCHEMA_VERSION", "SEARCH_FIELDS", "make_schema", "TITLE_BOOST", "NO_DATE", "FIRST_DATE"]
 
@@ -33,7 +33,7 @@ def make_schema() -> Schema:
     them without loading the stored documents.
     """
     analyzer = NewsAnalyzer()
-    return Schema(
+    schema = Schema(
         id=ID(stored=True, unique=True, sortable=True),
         path=ID(stored=True),
         file=ID(stored=True, sortable=True),
@@ -49,3 +49,7 @@ def make_schema() -> Schema:
         date=DATETIME(sortable=True),
         date_iso=STORED,
     )
+    for name in SEARCH_FIELDS:  # same postings as Whoosh's Positions, built without Token objects
+        field = schema[name]
+        field.format = NewsPositions(field_boost=field.format.field_boost)
+    return schema

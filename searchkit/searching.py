@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from whoosh.query.compound import And
+from whoosh.query.compound import And, Or
 from whoosh.query.qcore import Every
 from whoosh.query.terms import Term
 
@@ -15,14 +15,16 @@ from .analysis import analyze
 from .dates import DateError, parse_date_bound
 from .errors import QueryError
 from .highlight import Snippet, make_snippet
-from .query import compile_query, date_range_query, parse_query
+from .query import DEFAULT_FIELDS, compile_query, date_range_query, parse_query
+from .ranking import FieldsTerm, NewsBM25, RankingConfig, resolve_ranking, rm3_expansion
 
 __all__ = ["Hit", "SearchResults", "run_search", "SORTS", "FILTER_FIELDS"]
 
 SORTS = ("relevance", "date", "-date")
 #: Keyword filters ``Index.search`` accepts besides ``since``/``until``.
 FILTER_FIELDS = ("title", "body", "author", "tags", "source", "dateline")
-#: How many top documents are re-ranked so that those with all the words come first.
+#: How many top documents are re-ranked so that those with all the words come first
+#: (the default of :attr:`RankingConfig.pool`).
 RERANK_POOL = 200
 
 
@@ -122,12 +124,19 @@ def run_search(
     since: Any = None,
     until: Any = None,
     snippets: bool = True,
+    ranking: RankingConfig | dict[str, Any] | None = None,
+    feedback: bool | None = None,
     **filters: Any,
 ) -> SearchResults:
-    """Search with an open Whoosh ``searcher``; see :meth:`searchkit.Index.search`."""
+    """Search with an open Whoosh ``searcher``; see :meth:`searchkit.Index.search`.
+
+    ``ranking`` overrides the ranking defaults (a :class:`RankingConfig` or a
+    dict of its fields); ``feedback`` switches pseudo-relevance feedback on or off.
+    """
     started = time.perf_counter()
     if sort not in SORTS:
         raise QueryError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
+    config = resolve_ranking(ranking, feedback)
     limit, offset = max(0, int(limit)), max(0, int(offset))
     compiled = compile_query(parse_query(text), searcher.reader())
     flt = _filter_query(since, until, filters)
@@ -140,9 +149,10 @@ def run_search(
         query = Every()
     wanted = offset + limit
     if sort == "relevance":
-        ranked, total = _ranked(searcher, query, flt, compiled.clauses, wanted)
+        ranked, total = _ranked(searcher, query, flt, compiled, wanted, config)
     else:
-        ranked, total = _by_date(searcher, query, flt, wanted, newest_first=(sort == "-date"))
+        ranked, total = _by_date(searcher, query, flt, wanted, newest_first=(sort == "-date"),
+                                 context=searcher.context(weighting=_weighting(config)))
     page = ranked[offset:wanted]
     hits = []
     for rank, (docnum, score) in enumerate(page, offset + 1):
@@ -171,33 +181,99 @@ def run_search(
     return SearchResults(hits, total, took, text)
 
 
-def _ranked(searcher, query, flt, clauses, wanted: int) -> tuple[list[tuple[int, float]], int]:
+_WEIGHTINGS: dict[RankingConfig, NewsBM25] = {}
+
+
+def _weighting(config: RankingConfig) -> NewsBM25:
+    model = _WEIGHTINGS.get(config)
+    if model is None:
+        if len(_WEIGHTINGS) > 64:
+            _WEIGHTINGS.clear()
+        model = _WEIGHTINGS[config] = NewsBM25(config)
+    return model
+
+
+def _run(searcher, query, context, **kwargs):
+    collector = searcher.collector(**kwargs)
+    searcher.search_with_collector(query, collector, context=context)
+    return collector.results()
+
+
+def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig) -> tuple[list[tuple[int, float]], int]:
+    context = searcher.context(weighting=_weighting(config))
     if wanted == 0:
-        results = searcher.search(query, limit=1, filter=flt)
+        results = _run(searcher, query, context, limit=1, filter=flt)
         return [], len(results)
-    coordinate = len(clauses) > 1
-    pool = max(wanted, RERANK_POOL) if coordinate else wanted
-    results = searcher.search(query, limit=pool, filter=flt, terms=coordinate)
+    clauses = compiled.clauses
+    if config.feedback and compiled.best_match and clauses:
+        query = _expanded(searcher, query, flt, compiled, config, context)
+    coordinate = len(clauses) > 1 and config.coordination != "none"
+    if config.coordination == "tier" and len(clauses) > config.tier_max_words:
+        coordinate = False
+    pool = max(wanted, config.pool) if coordinate else wanted
+    results = _run(searcher, query, context, limit=pool, filter=flt)
     total = len(results)
     if not coordinate:
         return [(hit.docnum, hit.score) for hit in results], total
+    top = [(hit.docnum, hit.score) for hit in results]
+    counts = _clause_counts(searcher, clauses, {docnum for docnum, _ in top})
+    n = len(clauses)
     scored = []
-    for hit in results:
-        matched = {(f, t.decode("utf-8") if isinstance(t, bytes) else t) for f, t in hit.matched_terms()}
-        count = sum(1 for clause in clauses if clause & matched)
-        scored.append((count == len(clauses), hit.score, hit.docnum))
+    for docnum, score in top:
+        count = counts.get(docnum, 0)
+        if config.coordination == "soft":
+            score *= (count / n) ** config.coord_power
+        scored.append((config.coordination == "tier" and count == n, score, docnum))
     scored.sort(key=lambda item: (not item[0], -item[1]))
     return [(docnum, score) for _, score, docnum in scored], total
 
 
-def _by_date(searcher, query, flt, wanted: int, newest_first: bool) -> tuple[list[tuple[int, float]], int]:
+def _clause_counts(searcher, clauses, docnums: set[int]) -> dict[int, int]:
+    """For each of ``docnums``, how many of the query's word clauses it contains."""
+    counts: dict[int, int] = {}
+    for clause in clauses:
+        found: set[int] = set()
+        for fieldname, term in clause:
+            if fieldname not in searcher.schema:
+                continue
+            found.update(docnums.intersection(searcher.docs_for_query(Term(fieldname, term))))
+        for docnum in found:
+            counts[docnum] = counts.get(docnum, 0) + 1
+    return counts
+
+
+def _expanded(searcher, query, flt, compiled, config: RankingConfig, context):
+    """RM3: the user's query plus weighted terms from the top documents of a first pass."""
+    first = _run(searcher, query, context, limit=max(1, config.fb_docs), filter=flt)
+    documents = []
+    for hit in first:
+        stored = searcher.stored_fields(hit.docnum)
+        text = " ".join(part for part in (stored.get("title"), stored.get("body")) if part)
+        documents.append((text, hit.score))
+    expansion = rm3_expansion(documents, config.fb_terms)
+    if not expansion:
+        return query
+    # Scores add up over clauses: with the user's words at weight 1 each, the
+    # expansion terms share (n_words * (1 - w) / w) so that the user's words
+    # hold the fraction w (``fb_original``) of the query's weight.
+    original = min(max(config.fb_original, 0.01), 1.0)
+    share = len(compiled.clauses) * (1.0 - original) / original
+    if share <= 0:
+        return query
+    extra = [FieldsTerm(DEFAULT_FIELDS, term, boost=share * weight) for term, weight in expansion]
+    # Expansion terms also find documents without any of the user's words
+    # (that is where RM3's gain comes from: re-scoring only gains a third of it).
+    return Or([query, *extra])
+
+
+def _by_date(searcher, query, flt, wanted: int, newest_first: bool, context=None) -> tuple[list[tuple[int, float]], int]:
     has_date = date_range_query(None, None)
     dated_filter = has_date if flt is None else And([flt, has_date])
     limit = max(wanted, 1)
-    dated = searcher.search(query, limit=limit, filter=dated_filter, sortedby="date", reverse=newest_first)
+    dated = _run(searcher, query, context, limit=limit, filter=dated_filter, sortedby="date", reverse=newest_first)
     ranked = [(hit.docnum, hit.score or 0.0) for hit in dated]
     total_dated = len(dated)
-    undated = searcher.search(query, limit=limit, filter=flt, mask=has_date)
+    undated = _run(searcher, query, context, limit=limit, filter=flt, mask=has_date)
     total = total_dated + len(undated)
     if len(ranked) < wanted:
         ranked.extend((hit.docnum, hit.score or 0.0) for hit in undated)

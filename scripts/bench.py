@@ -1,0 +1,410 @@
+#!/usr/bin/env python3
+"""Benchmark searchkit against SQLite FTS5 on the same corpus, in the same run.
+
+    python scripts/bench.py [--corpus reuters|PATH] [--scale N] [--runs R] [--write-doc]
+
+The corpus (Reuters-21578 from ``../shared/corpora/reuters21578/`` by default,
+or any JSON Lines file) is written under a temporary folder as many small
+JSON Lines files of :data:`STORIES_PER_FILE` stories each -- the shape of a
+news archive dumped day by day, and what "touching 1% of files" needs.
+``--scale N`` repeats the corpus N times with fresh ids.
+
+Measured, for searchkit and for FTS5 (``porter unicode61``; columns id
+(unindexed), title, body, tags; ``bm25()`` with the title weighted
+:data:`searchkit.schema.TITLE_BOOST`; ``snippet()`` of the body):
+
+* index build: wall time of a fresh process from the JSON Lines files to a
+  committed index (``searchkit index`` vs a ``python`` process inserting into
+  FTS5 in one transaction), documents/s, peak RSS of that process, size on disk;
+* warm queries: :data:`N_QUERIES` queries of 1-3 words drawn from headlines
+  (fixed seed), top 10 with a snippet each, in-process, p50 and p95 (the two
+  engines interleaved query by query); FTS5 gets the words OR-ed, which is
+  what searchkit's best-match query has to score too;
+* cold CLI: a fresh ``searchkit query "cocoa prices" --limit 10`` vs a fresh
+  ``python -c`` doing the same FTS5 query with snippets, interleaved, median;
+* incremental: ``searchkit index`` again on the unchanged corpus, then after
+  rewriting 1% of the files (one story edited in each), against searchkit's
+  own full build (FTS5 has no notion of source files to compare with).
+
+Every figure is printed with its searchkit/FTS5 ratio; ``--write-doc`` puts
+the table into ``docs/performance.md`` (between the ``bench`` markers) with the
+machine, date and commit.  Runs are noisy on a shared machine: compare ratios
+from the same run, and use ``--runs`` for medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))
+
+STORIES_PER_FILE = 100
+N_QUERIES = 300
+COLD_QUERY = "cocoa prices"
+SEED = 5
+DOC = REPO / "docs" / "performance.md"
+MARK_START, MARK_END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+FTS5_BUILD = r"""
+import json, os, sqlite3, sys
+corpus, db_path, title_weight = sys.argv[1], sys.argv[2], float(sys.argv[3])
+db = sqlite3.connect(db_path)
+db.execute("CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, body, tags, "
+           "tokenize='porter unicode61')")
+def rows():
+    for root, dirs, files in os.walk(corpus):
+        dirs.sort()
+        for name in sorted(files):
+            with open(os.path.join(root, name), encoding="utf-8") as handle:
+                for line in handle:
+                    if line.strip():
+                        r = json.loads(line)
+                        yield r["id"], r.get("title", ""), r.get("body", ""), " ".join(r.get("tags", []))
+with db:
+    db.executemany("INSERT INTO docs(id, title, body, tags) VALUES (?, ?, ?, ?)", rows())
+db.close()
+"""
+
+FTS5_SQL = ("SELECT id, title, snippet(docs, 2, '**', '**', '…', 32), bm25(docs, 0.0, {w}, 1.0, 1.0) AS s "
+            "FROM docs WHERE docs MATCH ? ORDER BY s LIMIT ?")
+
+FTS5_COLD = r"""
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute(sys.argv[2], (sys.argv[3], 10)).fetchall()
+for row in rows:
+    print(row[0], row[1], row[2], sep="\n")
+"""
+
+
+# --- corpus -----------------------------------------------------------------
+
+def load_records(corpus: str) -> list[dict]:
+    if corpus == "reuters":
+        from reuters import iter_reuters, jsonl_record
+
+        return [jsonl_record(story) for story in iter_reuters()]
+    records = []
+    with open(corpus, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if line.strip():
+                record = json.loads(line)
+                record.setdefault("id", f"line-{number}")
+                records.append(record)
+    return records
+
+
+def write_corpus(records: list[dict], scale: int, folder: Path) -> tuple[int, list[Path]]:
+    folder.mkdir(parents=True)
+    files, batch, count = [], [], 0
+
+    def flush() -> None:
+        path = folder / f"part-{len(files):05d}.jsonl"
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in batch), "utf-8")
+        files.append(path)
+        batch.clear()
+
+    for copy in range(scale):
+        for record in records:
+            if copy:
+                record = dict(record, id=f"{record['id']}~{copy}")
+            batch.append(record)
+            count += 1
+            if len(batch) == STORIES_PER_FILE:
+                flush()
+    if batch:
+        flush()
+    return count, files
+
+
+def make_queries(records: list[dict], n: int, stop: frozenset[str]) -> list[str]:
+    rng = random.Random(SEED)
+    titles = [r["title"] for r in records if r.get("title")]
+    queries = []
+    while len(queries) < n:
+        words = [w for w in re.findall(r"[a-z]+", rng.choice(titles).lower()) if len(w) > 2 and w not in stop]
+        if not words:
+            continue
+        k = min(len(words), rng.choice((1, 2, 3)))
+        start = rng.randrange(len(words) - k + 1)
+        queries.append(" ".join(words[start:start + k]))
+    return queries
+
+
+# --- measuring ----------------------------------------------------------------
+
+def run_process(argv: list[str], **kwargs) -> tuple[float, int, int]:
+    """Wall seconds, peak RSS (bytes) and exit status of a fresh process."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, **kwargs)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return elapsed, usage.ru_maxrss * 1024, proc.returncode
+
+
+def folder_size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def searchkit_cmd() -> list[str]:
+    exe = Path(sys.executable).with_name("searchkit")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "searchkit"]
+
+
+def fts5_match(text: str) -> str:
+    return " OR ".join(f'"{w}"' for w in re.findall(r"\w+", text.lower()))
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def build(corpus: Path, work: Path, runs: int, title_weight: float) -> dict:
+    sk, fts = [], []
+    for run in range(runs):
+        ix, db = work / "index", work / "fts5.db"
+        shutil.rmtree(ix, ignore_errors=True)
+        if db.exists():
+            db.unlink()
+        order = ("fts5", "searchkit") if run % 2 == 0 else ("searchkit", "fts5")
+        for engine in order:
+            if engine == "fts5":
+                wall, rss, code = run_process([sys.executable, "-c", FTS5_BUILD, str(corpus), str(db),
+                                               str(title_weight)])
+                assert code == 0, "FTS5 build failed"
+                fts.append((wall, rss, folder_size(db)))
+            else:
+                wall, rss, code = run_process([*searchkit_cmd(), "index", str(corpus), "--index", str(ix)])
+                assert code == 0, "searchkit index failed"
+                sk.append((wall, rss, folder_size(ix)))
+        print(f"  build run {run + 1}: searchkit {sk[-1][0]:.2f} s, FTS5 {fts[-1][0]:.2f} s", flush=True)
+    med = lambda rows, i: statistics.median(r[i] for r in rows)  # noqa: E731
+    return {"searchkit": {"seconds": med(sk, 0), "rss": med(sk, 1), "size": med(sk, 2),
+                          "all_seconds": [r[0] for r in sk]},
+            "fts5": {"seconds": med(fts, 0), "rss": med(fts, 1), "size": med(fts, 2),
+                     "all_seconds": [r[0] for r in fts]}}
+
+
+def warm(work: Path, queries: list[str], title_weight: float) -> dict:
+    import searchkit
+
+    ix = searchkit.Index(work / "index", create=False)
+    db = sqlite3.connect(work / "fts5.db")
+    sql = FTS5_SQL.format(w=title_weight)
+
+    def sk_query(q: str) -> None:
+        hits = ix.search(q, limit=10)
+        [hit.snippet for hit in hits]
+
+    def fts_query(q: str) -> None:
+        db.execute(sql, (fts5_match(q), 10)).fetchall()
+
+    for q in queries[:20]:  # warm both up: caches, lazy imports, page cache
+        sk_query(q)
+        fts_query(q)
+    times: dict[str, list[float]] = {"searchkit": [], "fts5": []}
+    for i, q in enumerate(queries):
+        pair = (("searchkit", sk_query), ("fts5", fts_query))
+        for name, fn in (pair if i % 2 == 0 else pair[::-1]):
+            started = time.perf_counter()
+            fn(q)
+            times[name].append((time.perf_counter() - started) * 1000)
+    ix.close()
+    db.close()
+    return {name: {"p50": pct(t, 0.5), "p95": pct(t, 0.95)} for name, t in times.items()}
+
+
+def cold(work: Path, runs: int, title_weight: float) -> dict:
+    sk_argv = [*searchkit_cmd(), "query", COLD_QUERY, "--limit", "10", "--index", str(work / "index")]
+    fts_argv = [sys.executable, "-c", FTS5_COLD, str(work / "fts5.db"), FTS5_SQL.format(w=title_weight),
+                fts5_match(COLD_QUERY)]
+    run_process(sk_argv)
+    run_process(fts_argv)
+    sk, fts = [], []
+    for run in range(runs):
+        for argv, out in ((sk_argv, sk), (fts_argv, fts)) if run % 2 == 0 else ((fts_argv, fts), (sk_argv, sk)):
+            wall, _, code = run_process(argv)
+            assert code == 0, f"{argv[0]} failed"
+            out.append(wall * 1000)
+    return {"searchkit": statistics.median(sk), "fts5": statistics.median(fts)}
+
+
+def incremental(corpus: Path, files: list[Path], work: Path) -> dict:
+    argv = [*searchkit_cmd(), "index", str(corpus), "--index", str(work / "index")]
+    unchanged, _, code = run_process(argv)
+    assert code == 0
+    rng = random.Random(SEED)
+    touched = rng.sample(files, max(1, len(files) // 100))
+    for path in touched:
+        lines = path.read_text("utf-8").splitlines()
+        record = json.loads(lines[0])
+        record["body"] = (record.get("body") or "") + "\nCorrection: this story was updated."
+        lines[0] = json.dumps(record, ensure_ascii=False)
+        path.write_text("\n".join(lines) + "\n", "utf-8")
+    changed, _, code = run_process(argv)
+    assert code == 0
+    return {"unchanged": unchanged, "touched": changed, "touched_files": len(touched)}
+
+
+# --- report -------------------------------------------------------------------
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return (f"{cpu}, {os.cpu_count()} cores{mem}, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}")
+
+
+def commit() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                               capture_output=True, text=True).stdout.strip()
+        return head + (" + uncommitted changes" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def table(res: dict) -> str:
+    b, w, c, inc = res["build"], res["warm"], res["cold"], res["incremental"]
+    n = res["documents"]
+    mb = 1024 * 1024
+    rows = [
+        ("index build, wall (s)", b["searchkit"]["seconds"], b["fts5"]["seconds"], "{:.2f}"),
+        ("index build, documents/s", n / b["searchkit"]["seconds"], n / b["fts5"]["seconds"], "{:,.0f}"),
+        ("index build, peak RSS (MB)", b["searchkit"]["rss"] / mb, b["fts5"]["rss"] / mb, "{:.0f}"),
+        ("index size on disk (MB)", b["searchkit"]["size"] / mb, b["fts5"]["size"] / mb, "{:.1f}"),
+        ("warm query + snippets, p50 (ms)", w["searchkit"]["p50"], w["fts5"]["p50"], "{:.2f}"),
+        ("warm query + snippets, p95 (ms)", w["searchkit"]["p95"], w["fts5"]["p95"], "{:.2f}"),
+        (f'cold CLI query "{COLD_QUERY}", median (ms)', c["searchkit"], c["fts5"], "{:.0f}"),
+    ]
+    lines = ["| measure | searchkit | FTS5 | searchkit/FTS5 |", "| --- | ---: | ---: | ---: |"]
+    for label, a, f, fmt in rows:
+        lines.append(f"| {label} | {fmt.format(a)} | {fmt.format(f)} | {a / f:.2f}x |")
+    full = b["searchkit"]["seconds"]
+    lines.append(f"| re-index, unchanged (s) | {inc['unchanged']:.2f} | n/a | "
+                 f"{inc['unchanged'] / full:.0%} of full build |")
+    lines.append(f"| re-index, {inc['touched_files']} files (1%) changed (s) | {inc['touched']:.2f} | n/a | "
+                 f"{inc['touched'] / full:.0%} of full build |")
+    return "\n".join(lines)
+
+
+def report(res: dict) -> str:
+    return "\n".join([
+        f"Corpus: {res['corpus']} x{res['scale']} = {res['documents']:,} documents in {res['files']} JSON Lines "
+        f"files ({STORIES_PER_FILE} stories each); {res['queries']} warm queries (seed {SEED}); "
+        f"{res['cold_runs']} cold runs; build: median of {res['runs']} run(s).",
+        f"Machine: {res['machine']}.",
+        f"Date: {res['date']}; commit {res['commit']}.",
+        "",
+        table(res),
+    ])
+
+
+def write_doc(text: str) -> None:
+    block = f"{MARK_START}\n{text}\n{MARK_END}"
+    current = DOC.read_text("utf-8") if DOC.exists() else f"# Performance\n\n{MARK_START}\n{MARK_END}\n"
+    if MARK_START in current and MARK_END in current:
+        head, rest = current.split(MARK_START, 1)
+        tail = rest.split(MARK_END, 1)[1]
+        current = head + block + tail
+    else:
+        current = current.rstrip("\n") + "\n\n" + block + "\n"
+    DOC.parent.mkdir(parents=True, exist_ok=True)
+    DOC.write_text(current, "utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", default="reuters", help="'reuters' or a JSON Lines file")
+    parser.add_argument("--scale", type=int, default=1, help="repeat the corpus N times with fresh ids")
+    parser.add_argument("--runs", type=int, default=1, help="index builds per engine (median)")
+    parser.add_argument("--queries", type=int, default=N_QUERIES)
+    parser.add_argument("--cold-runs", type=int, default=5)
+    parser.add_argument("--only", choices=["build", "warm", "cold", "incremental"], action="append",
+                        help="run only these parts (needs --keep with an earlier run for warm/cold)")
+    parser.add_argument("--keep", type=Path, help="work folder to use and keep (default: a temporary one)")
+    parser.add_argument("--json", type=Path, help="also write the raw results as JSON here")
+    parser.add_argument("--write-doc", action="store_true", help=f"write the table into {DOC.relative_to(REPO)}")
+    args = parser.parse_args(argv)
+
+    from searchkit.analysis import stopwords
+    from searchkit.schema import TITLE_BOOST
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="searchkit-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        print(f"corpus: {args.corpus} x{args.scale} -> {work}", flush=True)
+        records = load_records(args.corpus)
+        corpus = work / "corpus"
+        shutil.rmtree(corpus, ignore_errors=True)
+        count, files = write_corpus(records, args.scale, corpus)
+        queries = make_queries(records, args.queries, stopwords())
+        res: dict = {"corpus": args.corpus, "scale": args.scale, "documents": count, "files": len(files),
+                     "queries": len(queries), "cold_runs": args.cold_runs, "runs": args.runs,
+                     "machine": machine(), "commit": commit(),
+                     "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+        only = set(args.only or ["build", "warm", "cold", "incremental"])
+        if "build" in only:
+            print("index build ...", flush=True)
+            res["build"] = build(corpus, work, args.runs, TITLE_BOOST)
+        if "warm" in only:
+            print("warm queries ...", flush=True)
+            res["warm"] = warm(work, queries, TITLE_BOOST)
+        if "cold" in only:
+            print("cold CLI ...", flush=True)
+            res["cold"] = cold(work, args.cold_runs, TITLE_BOOST)
+        if "incremental" in only:
+            print("incremental ...", flush=True)
+            res["incremental"] = incremental(corpus, files, work)
+        if args.json:
+            args.json.write_text(json.dumps(res, indent=2), "utf-8")
+        if only == {"build", "warm", "cold", "incremental"}:
+            text = report(res)
+            print()
+            print(text)
+            if args.write_doc:
+                write_doc(text)
+        else:
+            print(json.dumps(res, indent=2))
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
