@@ -108,12 +108,14 @@ def test_kill_9_at_any_moment_keeps_the_committed_index(two_corpora):
 
 
 @pytest.mark.slow
-@pytest.mark.skip(reason="corpus now indexes before SIGINT lands; needs a larger corpus (open follow-up)")
 def test_ctrl_c_stops_cleanly_and_keeps_the_index(two_corpora):
     _, more, index_dir = two_corpora
+    # Enough files that the run is still reading when the signal lands
+    # (the parallel indexer does 600 small files in about 0.3 s).
+    make_corpus(more, 6000, "more")
     proc = start(["index", str(more), "--index", str(index_dir)])
     wait_until_writing(proc, index_dir)
-    time.sleep(0.3)
+    time.sleep(0.1)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, (out, err)
@@ -122,7 +124,7 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_index(two_corpora):
     assert check_index(index_dir, {30}) == 30
     result = subprocess.run([*CLI, "index", str(more), "--index", str(index_dir)], capture_output=True, text=True,
                             timeout=300)
-    assert result.returncode == 0 and result.stdout.startswith("added 600,"), result.stdout + result.stderr
+    assert result.returncode == 0 and result.stdout.startswith("added 6000,"), result.stdout + result.stderr
 
 
 def _big_corpus(folder: Path) -> None:
