@@ -5,18 +5,19 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .document import Document
 from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError, SearchkitError
-from .indexing import IndexSummary, Progress, index_paths
 from .locking import LOCK_FILE, WriteLock, clear_stale_whoosh_lock, guard_whoosh_workers, pid_alive
 from .schema import FIRST_DATE, SCHEMA_VERSION, make_schema
 from .searching import SearchResults, run_search
+
+if TYPE_CHECKING:  # the indexing machinery is not on a query's path
+    from .indexing import IndexSummary, Progress
 
 __all__ = ["Index", "META_FILE", "DEFAULT_LOCK_TIMEOUT"]
 
@@ -58,28 +59,14 @@ class Index:
 
     def __init__(self, path: str | os.PathLike[str] = "index", *, create: bool = True,
                  lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
-        from whoosh.index import exists_in
-
         self.path = Path(path)
         self.lock_timeout = lock_timeout
         self._searcher = None
         if self.path.exists() and not self.path.is_dir():
             raise SearchkitError(f"{self.path} is not a directory")
-        try:
-            present = exists_in(str(self.path), indexname=INDEX_NAME)
-        except Exception as exc:  # a damaged table of contents
-            raise IndexVersionError(
-                f"the index at {self.path} cannot be opened ({type(exc).__name__}); rebuild with --rebuild"
-            ) from None
-        if present:
-            meta = self._read_meta()
-            version = meta.get("schema_version")
-            if version != SCHEMA_VERSION:
-                raise IndexVersionError(
-                    f"the index at {self.path} was built by an incompatible version of searchkit "
-                    f"(schema {version}, this version uses {SCHEMA_VERSION}); rebuild with --rebuild"
-                )
-            self._ix = self._open()
+        ix = self._open() if self.path.is_dir() else None
+        if ix is not None:
+            self._ix = ix
         elif create:
             self._ix = self._create()
         else:
@@ -95,25 +82,48 @@ class Index:
     # --- opening and metadata ---------------------------------------------
 
     def _open(self):
-        from whoosh.index import open_dir
+        """The index in ``self.path``, or None when there is none yet.
+
+        The table of contents is read once, with searchkit's own schema (after
+        the version check) instead of the pickled copy: a cold query need not
+        unpickle the schema three times (Whoosh's ``exists_in``, ``open_dir``
+        and ``searcher`` each read it).
+        """
+        from whoosh.filedb.filestore import FileStorage
+        from whoosh.index import TOC, EmptyIndexError, FileIndex
 
         try:
-            return open_dir(str(self.path), indexname=INDEX_NAME)
+            storage = FileStorage(str(self.path))
+            if TOC._latest_generation(storage, INDEX_NAME) < 0:
+                return None
+        except OSError:
+            return None
+        version = self._read_meta().get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise IndexVersionError(
+                f"the index at {self.path} was built by an incompatible version of searchkit "
+                f"(schema {version}, this version uses {SCHEMA_VERSION}); rebuild with --rebuild"
+            )
+        try:
+            return FileIndex(storage, schema=make_schema(), indexname=INDEX_NAME)
+        except EmptyIndexError:
+            return None
         except Exception as exc:  # unreadable TOC: say so in one line
             raise IndexVersionError(
                 f"the index at {self.path} cannot be opened ({type(exc).__name__}); rebuild with --rebuild"
             ) from None
 
     def _create(self):
-        from whoosh.index import create_in, exists_in
+        from whoosh.index import create_in
 
         try:
             self.path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise SearchkitError(f"cannot create an index at {self.path}: {exc.strerror or exc}") from None
         with self._lock():  # two first runs at once must not both create
-            if exists_in(str(self.path), indexname=INDEX_NAME):
-                return self._open()
+            existing = self._open()
+            if existing is not None:
+                return existing
             try:
                 # The metadata first: a run killed in between leaves no index
                 # without it (which would look like an incompatible one).
@@ -218,6 +228,8 @@ class Index:
             clean_files(self._ix.storage, INDEX_NAME, toc.generation, toc.segments)
         except Exception:  # cleaning is a courtesy; never fail a run over it
             pass
+        import shutil
+
         shutil.rmtree(self.path / f"{INDEX_NAME}.tmp", ignore_errors=True)
         stray = re.compile(rf"^_{INDEX_NAME}_\d+\.toc\..+$")
         for name in (META_FILE + ".tmp", *os.listdir(self.path)):
@@ -245,6 +257,7 @@ class Index:
         from whoosh.writing import CLEAR
 
         from .analysis import write_stem_table
+        from .indexing import index_paths
 
         started = time.perf_counter()
         missing = [str(p) for p in paths if not os.path.lexists(p)]
@@ -310,6 +323,8 @@ class Index:
                 f"the index at {folder} is locked by another searchkit run "
                 f"(waited {lock_timeout:g} s); try again when it has finished"
             )
+        import shutil
+
         with lock:
             try:
                 for child in folder.iterdir():

@@ -16,11 +16,8 @@ folder wait for each other too.
 
 from __future__ import annotations
 
-import ctypes
 import errno
-import logging
 import os
-import signal
 import sys
 import threading
 import time
@@ -29,7 +26,6 @@ from pathlib import Path
 __all__ = ["WriteLock", "LOCK_FILE", "die_with_parent", "guard_whoosh_workers", "pid_alive"]
 
 LOCK_FILE = "searchkit.lock"
-log = logging.getLogger("searchkit")
 
 _held_lock = threading.Lock()
 _held: set[str] = set()  # lock files held by this process
@@ -152,7 +148,9 @@ def clear_stale_whoosh_lock(folder: Path, name: str) -> None:
         target.unlink()
     except FileNotFoundError:
         pass
-    log.warning("searchkit: cleared a stale lock left by a killed indexing run in %s", folder)
+    import logging  # not on a query's path
+
+    logging.getLogger("searchkit").warning("searchkit: cleared a stale lock left by a killed indexing run in %s", folder)
 
 
 # --- worker processes -----------------------------------------------------
@@ -160,7 +158,10 @@ def clear_stale_whoosh_lock(folder: Path, name: str) -> None:
 _PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent(sig: int = signal.SIGKILL) -> None:
+_SIGKILL = 9  # signal.SIGKILL on Linux, the only platform this applies to
+
+
+def die_with_parent(sig: int = _SIGKILL) -> None:
     """Make this (forked worker) process receive ``sig`` when its parent dies.
 
     Linux only (``prctl(PR_SET_PDEATHSIG)``); elsewhere a no-op.  Call it first
@@ -170,6 +171,8 @@ def die_with_parent(sig: int = signal.SIGKILL) -> None:
     """
     if not sys.platform.startswith("linux"):
         return
+    import ctypes  # not on a query's path
+
     parent = os.getppid()
     try:
         libc = ctypes.CDLL(None, use_errno=True)

@@ -6,20 +6,75 @@ through an mmap, handing out each part as a ``BufferFile`` over a memoryview
 it.  Opening a searcher therefore copied the whole index into memory (about
 30 ms and 65 MB for Reuters-21578), although nearly every read goes through
 ``BufferFile.get``, which slices the view and never touches the copy.  Here
-the ``BytesIO`` is made on first use of ``.file`` only.  Nothing else changes.
+``.file`` is a :class:`_ViewReader` instead: ``seek``/``tell``/``read``/
+``readline`` over the same view, without a copy.  (A lazy ``BytesIO`` was not
+enough: reading a posting list's header seeks, and the first seek copied the
+whole part -- the postings file of a Reuters index, on every cold query.)
+Whoosh only ever reads through a ``BufferFile``.
 """
 
 from __future__ import annotations
-
-from io import BytesIO
 
 __all__ = ["lazy_buffer_files"]
 
 _done = False
 
 
+class _ViewReader:
+    """A read-only, seekable file over a bytes-like object (no copy)."""
+
+    __slots__ = ("_view", "_pos")
+
+    def __init__(self, buf) -> None:
+        self._view = memoryview(buf) if buf is not None else memoryview(b"")
+        self._pos = 0
+
+    def read(self, size: int = -1) -> bytes:
+        start = self._pos
+        end = len(self._view) if size is None or size < 0 else min(start + size, len(self._view))
+        self._pos = max(start, end)
+        return bytes(self._view[start:end])
+
+    def readline(self, size: int = -1) -> bytes:
+        start = self._pos
+        limit = len(self._view) if size is None or size < 0 else min(start + size, len(self._view))
+        chunk = self._view[start:limit].tobytes()
+        cut = chunk.find(b"\n")
+        line = chunk if cut < 0 else chunk[: cut + 1]
+        self._pos = start + len(line)
+        return line
+
+    def readinto(self, target) -> int:
+        data = self.read(len(target))
+        target[: len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = 0 if whence == 0 else self._pos if whence == 1 else len(self._view)
+        position = base + offset
+        if position < 0:
+            raise ValueError(f"negative seek position {position}")
+        self._pos = position
+        return position
+
+    def tell(self) -> int:
+        return self._pos
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        self._view.release()
+
+
 def lazy_buffer_files() -> None:
-    """Make ``whoosh.filedb.structfile.BufferFile`` create its ``BytesIO`` lazily (idempotent)."""
+    """Make ``whoosh.filedb.structfile.BufferFile`` read its buffer in place (idempotent)."""
     global _done
     if _done:
         return
@@ -38,7 +93,7 @@ def lazy_buffer_files() -> None:
         try:
             return self.__dict__["_file"]
         except KeyError:
-            handle = self.__dict__["_file"] = BytesIO(self._buf if self._buf is not None else b"")
+            handle = self.__dict__["_file"] = _ViewReader(self._buf)
             return handle
 
     def _set_file(self, value):

@@ -1,0 +1,69 @@
+"""A cold query's path (issue 5): reading index files in place, opening an index once.
+
+No timings: ``scripts/bench.py`` measures the cold CLI.  These check that the
+shortcuts behave like what they replace.
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from searchkit import Index
+from searchkit.speedups import _ViewReader, lazy_buffer_files
+
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("read"), st.integers(-1, 40)),
+        st.tuples(st.just("readline"), st.integers(-1, 40)),
+        st.tuples(st.just("seek"), st.integers(0, 60), st.sampled_from([0, 1, 2])),
+        st.tuples(st.just("tell")),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.binary(max_size=50), ops=operations)
+def test_view_reader_reads_like_bytesio(data, ops):
+    view, reference = _ViewReader(memoryview(data)), BytesIO(data)
+    for op in ops:
+        if op[0] == "seek":
+            whence = op[2]
+            offset = op[1] if whence == 0 else op[1] - 30  # relative seeks go both ways
+            base = (0, reference.tell(), len(data))[whence]
+            if base + offset < 0:
+                continue  # both refuse a negative position
+            assert view.seek(offset, whence) == reference.seek(offset, whence)
+        elif op[0] == "tell":
+            assert view.tell() == reference.tell()
+        else:
+            assert getattr(view, op[0])(op[1]) == getattr(reference, op[0])(op[1]), op
+
+
+def test_a_buffer_file_reads_its_view_without_copying():
+    from whoosh.filedb.structfile import BufferFile
+
+    lazy_buffer_files()
+    data = bytearray(b"\x00\x05hello world\n" * 100)
+    part = BufferFile(memoryview(data), name="part")
+    part.seek(2)
+    assert part.read(5) == b"hello"
+    assert part.get(8, 5) == b"world"
+    assert isinstance(part.file, _ViewReader)  # no BytesIO copy of the whole part
+    data[2:7] = b"HELLO"  # a view, not a copy: it sees the buffer's bytes
+    part.seek(2)
+    assert part.read(5) == b"HELLO"
+    part.close()
+
+
+def test_reopening_an_index_reads_it_with_searchkits_schema(ix):
+    path = ix.path
+    total = ix.search("treaty").total
+    ix.close()
+    again = Index(path, create=False)
+    assert again._ix.schema.names() == ix._ix.schema.names()
+    assert again.search("treaty").total == total
+    again.close()
