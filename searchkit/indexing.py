@@ -143,10 +143,17 @@ def _skip(summary: IndexSummary, where: str, reason: str) -> None:
     summary.skipped_files.append((where, reason))
 
 
-def _index_file(writer, path: Path, rel: str, file_key: str, existing, owners, written, summary) -> None:
-    import hashlib
+#: Documents of one file are handed to the writer in batches of about this many
+#: characters of text (or :data:`BATCH_DOCS` documents): memory is bounded by a
+#: batch, not by the file.  A file whose documents fit in one batch is indexed
+#: all or nothing, as before streaming: if it cannot be read to the end, it keeps
+#: the documents it had.
+BATCH_CHARS = 8_000_000
+BATCH_DOCS = 2_000
 
-    from .readers import Notice, RecordError, SkipFile, format_of, read_bytes, read_file
+
+def _index_file(writer, path: Path, rel: str, file_key: str, existing, owners, written, summary) -> None:
+    from .readers import SkipFile, file_digest, format_of, read_file
 
     if format_of(path) is None:
         _skip(summary, rel, "unsupported file type")
@@ -156,25 +163,52 @@ def _index_file(writer, path: Path, rel: str, file_key: str, existing, owners, w
             raise SkipFile("dangling link" if path.is_symlink() else "file vanished")
         if not path.is_file():
             raise SkipFile("not a regular file")
-        raw = read_bytes(path)
+        digest = file_digest(path)  # streamed: a 500 MB file is not held in memory to be hashed
     except SkipFile as exc:
         _skip(summary, rel, str(exc))
         return
-    digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
     old_hash, old_ids = existing.get(file_key, (None, set()))
     if old_hash == digest:
         summary.unchanged += len(old_ids)
         return
     new_ids: set[str] = set()
+    batch: list = []
+    size = 0
+    flushed = False
+    failure = None
     try:
-        docs = list(read_file(path, rel, raw=raw))
+        for item in read_file(path, rel):
+            batch.append(item)
+            size += len(getattr(item, "body", "") or "") + 200
+            if size >= BATCH_CHARS or len(batch) >= BATCH_DOCS:
+                _write_batch(writer, batch, rel, file_key, digest, existing, owners, written, new_ids, summary)
+                batch, size, flushed = [], 0, True
     except SkipFile as exc:
-        _skip(summary, rel, str(exc))
-        return
+        failure = str(exc)
     except Exception as exc:  # a reader bug must not lose the whole run
-        _skip(summary, rel, f"could not be parsed ({type(exc).__name__}: {str(exc)[:100]})")
+        failure = f"could not be parsed ({type(exc).__name__}: {str(exc)[:100]})"
+    if failure is not None and not flushed:
+        _skip(summary, rel, failure)  # nothing written: the file keeps the documents it had
         return
-    for item in docs:
+    _write_batch(writer, batch, rel, file_key, digest, existing, owners, written, new_ids, summary)
+    if failure is not None:
+        # Part of a big file was written before reading failed: those documents
+        # stay (each is whole), the file's other documents are kept as they were.
+        _skip(summary, rel, f"{failure} (after {len(new_ids):,} documents, which were indexed)")
+        existing[file_key] = (old_hash or "", old_ids | new_ids)
+        return
+    for doc_id in old_ids - new_ids:
+        if doc_id not in written:
+            writer.delete_by_term("id", doc_id)
+            summary.removed += 1
+            owners.pop(doc_id, None)
+    existing[file_key] = (digest, new_ids)
+
+
+def _write_batch(writer, batch, rel, file_key, digest, existing, owners, written, new_ids, summary) -> None:
+    from .readers import Notice, RecordError
+
+    for item in batch:
         if isinstance(item, RecordError):
             _skip(summary, item.where, item.reason)
             continue
@@ -199,9 +233,4 @@ def _index_file(writer, path: Path, rel: str, file_key: str, existing, owners, w
         owners[doc.id] = file_key
         new_ids.add(doc.id)
         written.add(doc.id)
-    for doc_id in old_ids - new_ids:
-        if doc_id not in written:
-            writer.delete_by_term("id", doc_id)
-            summary.removed += 1
-            owners.pop(doc_id, None)
-    existing[file_key] = (digest, new_ids)
+    batch.clear()

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Union
 
+from whoosh.matching.binary import AndNotMatcher
+from whoosh.matching.mcore import ReadTooFar
 from whoosh.query.compound import And, AndMaybe, AndNot, Or
 from whoosh.query.positional import Phrase as WPhrase
 from whoosh.query.qcore import Every, NullQuery, Query
@@ -41,6 +43,7 @@ __all__ = [
     "DEFAULT_FIELDS",
     "MAX_PREFIX_EXPANSION",
     "date_range_query",
+    "Exclude",
 ]
 
 #: Fields searched by words that name no field.
@@ -58,6 +61,10 @@ _EXACT_FIELDS = ("id", "url")
 _ALL_FIELDS = set(SEARCH_FIELDS) | {"date"} | set(_EXACT_FIELDS)
 _FIELD_TOKEN = re.compile(r"^([A-Za-z_]+):(.*)$", re.S)
 _SPECIAL = '()"'
+#: A hyphen between two word characters ("D-mark"): ASCII, Unicode hyphen, non-breaking hyphen.
+_HYPHEN = re.compile(r"(?<=\w)[-\u2010\u2011](?=\w)")
+#: The weight of each part of a hyphenated word found on its own ("mark" for ``d-mark``).
+HYPHEN_PART_BOOST = 0.2
 SHOULD, MUST, MUST_NOT = "should", "must", "must_not"
 _ANALYZER = NewsAnalyzer()
 
@@ -301,6 +308,74 @@ def parse_query(text: str) -> Node:
     return _Parser(_lex((text or "")[:MAX_QUERY_CHARS])).parse()
 
 
+# --- exclusion --------------------------------------------------------------
+
+
+class _ExcludeMatcher(AndNotMatcher):
+    """Whoosh's ``AndNotMatcher`` with its start fixed.
+
+    Whoosh's version checks the first posting of the positive side against the
+    negative side only when both happen to start on the same document
+    (``a.id() == b.id()``); when the negative side starts *before* it (a
+    document with only the excluded word comes first in the segment), it is
+    never skipped forward, and the positive side's first document is returned
+    even when it holds the excluded word.  The same start runs again whenever
+    the collector rebuilds the matcher (``replace()``, every few matches and
+    whenever the minimum score rises), so with a small ``limit`` an excluded
+    document could slip through mid-list as well.  Here every move of the
+    positive side (start, ``next``, ``skip_to``, ``skip_to_quality``) ends with
+    the negative side skipped up to it.
+    """
+
+    def _find_first(self):
+        self._find_next()
+
+    def _find_next(self):
+        pos, neg = self.a, self.b
+        moved_block = False
+        while pos.is_active() and neg.is_active():
+            pos_id = pos.id()
+            if neg.id() < pos_id:
+                neg.skip_to(pos_id)
+                # skip_to must land on pos_id or after it; never trust a lazy one
+                while neg.is_active() and neg.id() < pos_id:
+                    neg.next()
+                if not neg.is_active():
+                    break
+            if neg.id() != pos_id:
+                break
+            moved_block = bool(pos.next()) or moved_block
+        return moved_block
+
+    def skip_to_quality(self, minquality):
+        skipped = self.a.skip_to_quality(minquality)
+        self._find_next()
+        return skipped
+
+    def next(self):
+        if not self.a.is_active():
+            raise ReadTooFar
+        moved_block = self.a.next()
+        return self._find_next() or moved_block
+
+    def skip_to(self, id):
+        if not self.a.is_active():
+            raise ReadTooFar
+        if id <= self.a.id():
+            return
+        self.a.skip_to(id)
+        self._find_next()
+
+
+class Exclude(AndNot):
+    """``a`` without the documents of ``b`` (``a ANDNOT b``), with :class:`_ExcludeMatcher`."""
+
+    def matcher(self, searcher, context=None):
+        scored = self.a.matcher(searcher, context)
+        excluded = self.b.matcher(searcher, searcher.boolean_context())
+        return _ExcludeMatcher(scored, excluded)
+
+
 # --- compiling to Whoosh --------------------------------------------------
 
 
@@ -344,11 +419,14 @@ class _Compiler:
     def fields(self, name: str | None) -> tuple[str, ...]:
         return (name,) if name else self.default_fields
 
-    def words(self, node: Words, collect: bool) -> tuple[Query | None, set]:
+    def words(self, node: Words, collect: bool, loose: bool = False) -> tuple[Query | None, set]:
         analysed = [(t.text, t.pos) for t in _ANALYZER(node.text, positions=True)]
         if not analysed:
             return None, set()
-        if len(analysed) > 1:  # "Japan-U.S." is one token for the user: a phrase
+        if len(analysed) > 1:
+            if _HYPHEN.search(node.text):
+                return self.hyphenated(node, analysed, collect, loose)
+            # "U.S./Japan" is one token for the user: a phrase
             return self.phrase_terms(analysed, node.field, collect)
         term = analysed[0][0]
         fields = self.fields(node.field)
@@ -356,10 +434,61 @@ class _Compiler:
             return None, set()
         if collect:
             self.terms.add(term)
-        query = FieldsTerm(fields, term) if len(fields) > 1 else Term(fields[0], term)
-        return query, {(f, term) for f in fields}
+        return self.term_query(fields, term), {(f, term) for f in fields}
 
-    def phrase_terms(self, analysed, name, collect) -> tuple[Query | None, set]:
+    @staticmethod
+    def term_query(fields: tuple[str, ...], term: str, boost: float = 1.0) -> Query:
+        if len(fields) > 1:
+            return FieldsTerm(fields, term, boost=boost)
+        return Term(fields[0], term, boost=boost)
+
+    def indexed(self, fields: tuple[str, ...], term: str) -> bool:
+        """Whether ``term`` occurs in one of ``fields`` of the index."""
+        for fieldname in fields:
+            try:
+                if self.reader.doc_frequency(fieldname, term):
+                    return True
+            except (KeyError, TypeError, ValueError, AttributeError):
+                continue
+        return False
+
+    def hyphenated(self, node: Words, analysed, collect: bool, loose: bool) -> tuple[Query | None, set]:
+        """``d-mark``, ``co-operation``, ``u.s.-japan``: as written, run together, or (``loose``) apart.
+
+        The analyzer splits "D-mark" in a document into ``d`` and ``mark`` at
+        consecutive positions, so the parts as a phrase find it written with a
+        hyphen or a space; the joined word (``dmark``, ``cooperation``) finds it
+        written as one word.  Both weigh as one word (the phrase, which scores
+        as the sum of its parts, is scaled by their number).  In a best-match
+        clause (``loose``), the parts on their own are alternatives too, at
+        :data:`HYPHEN_PART_BOOST`, so that a hyphenated word never empties the
+        list when one part is found (one-letter parts are left out: ``d``
+        alone says nothing); required and excluded words keep to the two
+        strict forms.
+        """
+        fields = self.fields(node.field)
+        # The phrase scores as the sum of its parts: scaled, it weighs as one word.
+        phrase, covered = self.phrase_terms(analysed, node.field, collect, boost=1.0 / len(analysed))
+        if phrase is None:
+            return None, set()
+        alternatives = [phrase]
+        parts = [term for term, _ in analysed]
+        joined = [t.text for t in _ANALYZER(_HYPHEN.sub("", node.text))]
+        if len(joined) == 1 and joined[0] not in parts and self.indexed(fields, joined[0]):
+            if self.spend(len(fields)):
+                alternatives.append(self.term_query(fields, joined[0]))
+                covered |= {(f, joined[0]) for f in fields}
+                if collect:
+                    self.terms.add(joined[0])
+        if loose:
+            for part in dict.fromkeys(parts):
+                if len(part) < 2 or part in joined or not self.spend(len(fields)):
+                    continue
+                alternatives.append(self.term_query(fields, part, boost=HYPHEN_PART_BOOST))
+                covered |= {(f, part) for f in fields}
+        return _or(alternatives), covered
+
+    def phrase_terms(self, analysed, name, collect, boost: float = 1.0) -> tuple[Query | None, set]:
         words = [t for t, _ in analysed]
         if len(words) == 1:
             return self.words(Words(words[0], name), collect)
@@ -370,7 +499,7 @@ class _Compiler:
             self.terms.update(words)
         gaps = [b - a for (_, a), (_, b) in zip(analysed, analysed[1:])]
         slop = max(1, max(gaps))
-        queries = [WPhrase(f, words, slop=slop) for f in fields]
+        queries = [WPhrase(f, words, slop=slop, boost=boost) for f in fields]
         return _or(queries), {(f, w) for f in fields for w in words}
 
     def phrase(self, node: PhraseNode, collect: bool) -> tuple[Query | None, set]:
@@ -412,10 +541,16 @@ class _Compiler:
             return self.words(Words(node.text, node.field), collect)
         return _or(queries), covered
 
-    def compile(self, node: Node, collect: bool = True, top: bool = False) -> tuple[Query | None, list]:
-        """Return (query, clause term-sets) for ``node``."""
+    def compile(
+        self, node: Node, collect: bool = True, top: bool = False, loose: bool = True
+    ) -> tuple[Query | None, list]:
+        """Return (query, clause term-sets) for ``node``.
+
+        ``loose``: ``node`` is a best-match clause (not required, not excluded),
+        so a hyphenated word may also match its parts on their own.
+        """
         if isinstance(node, Words):
-            query, covered = self.words(node, collect)
+            query, covered = self.words(node, collect, loose)
             return query, [covered] if query is not None else []
         if isinstance(node, PhraseNode):
             query, covered = self.phrase(node, collect)
@@ -428,14 +563,14 @@ class _Compiler:
         if isinstance(node, ExactNode):
             return Term(node.field, node.value), []
         if isinstance(node, OrNode):
-            parts = [self.compile(alt, collect)[0] for alt in node.alternatives]
+            parts = [self.compile(alt, collect, loose=loose)[0] for alt in node.alternatives]
             parts = [p for p in parts if p is not None]
             return (_or(parts) if parts else None), []
         assert isinstance(node, Group)
         should, must, must_not, clauses = [], [], [], []
         should_keys: list[Query] = []
         for child, mode in node.items:
-            query, child_clauses = self.compile(child, collect and mode != MUST_NOT)
+            query, child_clauses = self.compile(child, collect and mode != MUST_NOT, loose=loose and mode == SHOULD)
             if query is None:
                 if mode == MUST and not isinstance(child, (Words, PhraseNode, PrefixNode)):
                     must.append(NullQuery)
@@ -466,7 +601,7 @@ class _Compiler:
         else:
             base = _or(should)
         if must_not:
-            base = AndNot(base, _or(must_not))
+            base = Exclude(base, _or(must_not))
         return base, clauses
 
 

@@ -247,3 +247,60 @@ def test_huge_text_file_memory_is_bounded(tmp_path):
         assert ix.search("firstword") and ix.search("goodword")
         doc = ix.get("huge.txt")
         assert MAX_BODY_CHARS - 1000 <= len(doc.body) <= MAX_BODY_CHARS
+
+
+def _records(count: int, bad_at: int | None = None) -> str:
+    lines = [json.dumps({"id": f"n{i}", "title": f"Record {i}", "body": f"streamword{i} common text"})
+             for i in range(count)]
+    if bad_at is not None:
+        lines[bad_at] = '{"id": "broken", "title": '
+    return "\n".join(lines) + "\n"
+
+
+def test_big_jsonl_is_indexed_through_the_streaming_path(tmp_path, monkeypatch):
+    """Many records, written in several batches; a bad line in the middle is skipped, the rest indexed."""
+    import searchkit.indexing as indexing
+
+    monkeypatch.setattr(indexing, "BATCH_DOCS", 250)  # 3,000 records: a dozen batches
+    root = tmp_path / "dump"
+    write(root / "wire.jsonl", _records(3000, bad_at=1500))
+
+    def no_whole_reads(self, *args, **kwargs):
+        raise AssertionError(f"{self} read whole")
+
+    monkeypatch.setattr(Path, "read_bytes", no_whole_reads)
+    ix = searchkit.Index(tmp_path / "ix")
+    summary = ix.add(root)
+    assert (summary.added, summary.skipped) == (2999, 1)
+    assert summary.skipped_files[0][0] == "wire.jsonl#1501" and "invalid JSON" in summary.skipped_files[0][1]
+    assert len(ix) == 2999 and ix.get("broken") is None
+    for i in (0, 1499, 1501, 2999):
+        assert [hit.id for hit in ix.search(f"streamword{i}")] == [f"n{i}"]
+    # incremental: unchanged is not re-read; one changed record updates the file's documents
+    assert ix.add(root).unchanged == 2999
+    write(root / "wire.jsonl", _records(3000))
+    again = ix.add(root)
+    assert (again.updated, again.added, again.removed, again.skipped) == (2999, 1, 0, 0)
+    assert len(ix) == 3000 and ix.search("streamword1500")[0].id == "n1500"
+    ix.close()
+
+
+def test_gzipped_files_are_indexed_and_a_truncated_one_keeps_its_documents(tmp_path, monkeypatch):
+    import searchkit.indexing as indexing
+
+    monkeypatch.setattr(indexing, "BATCH_DOCS", 100)
+    root = tmp_path / "gz"
+    write(root / "wire.jsonl.gz", gzip.compress(_records(500).encode()))
+    write(root / "note.txt.gz", gzip.compress(b"Gzipped note\n\ngzipnoteword body\n"))
+    ix = searchkit.Index(tmp_path / "ix")
+    summary = ix.add(root)
+    assert (summary.added, summary.skipped) == (501, 0), summary.skipped_files
+    assert ix.search("gzipnoteword") and ix.search("streamword499")
+    # cut short: the whole file is checked before any record is written, so it keeps its 500
+    packed = gzip.compress(_records(600).encode())
+    write(root / "wire.jsonl.gz", packed[: len(packed) // 2])
+    again = ix.add(root)
+    assert again.skipped == 1 and again.added == 0 and again.removed == 0
+    assert "gzip" in again.skipped_files[0][1]
+    assert len(ix) == 501 and ix.search("streamword499")
+    ix.close()

@@ -129,3 +129,68 @@ def test_bad_dates_are_query_errors(ix, query):
 def test_stopword_only_query_is_empty_not_an_error(ix):
     results = ix.search("the of and")
     assert list(results) == [] and results.total == 0
+
+
+# --- hyphenated words: as written, run together, or apart -------------------
+
+HYPHEN_DOCS = {
+    "hyphen": ("Currency", "The D-mark rose against the dollar."),
+    "joined": ("Currency two", "The Dmark fell sharply."),
+    "spaced": ("Currency three", "The D mark was steady."),
+    "part": ("Stocks", "Shares hit a record mark of success."),
+    "coop-hyphen": ("Talks", "Economic co-operation continued between U.S.-Japan negotiators."),
+    "coop-joined": ("Talks two", "Closer cooperation on trade between U.S. Japan officials."),
+    "coop-part": ("Companies", "The co said operations grew."),
+    "other": ("Weather", "Rain fell on the coast."),
+}
+
+
+@pytest.fixture
+def hyphen_ix(tmp_path):
+    import json
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "h.jsonl").write_text("".join(
+        json.dumps({"id": doc_id, "title": title, "body": body}) + "\n" for doc_id, (title, body) in HYPHEN_DOCS.items()
+    ))
+    index = searchkit.Index(tmp_path / "ix")
+    index.add(folder)
+    yield index
+    index.close()
+
+
+@pytest.mark.parametrize("query", ["d-mark", "D-Mark", "d\u2011mark"])
+def test_hyphenated_word_finds_every_spelling_first(hyphen_ix, query):
+    result = found(hyphen_ix, query)
+    # hyphenated, joined and two-word spellings first; the part alone ("mark") after them
+    assert set(result[:3]) == {"hyphen", "joined", "spaced"}
+    assert result[3:] == ["part"]
+
+
+def test_hyphenated_word_as_one_word_and_apart(hyphen_ix):
+    result = found(hyphen_ix, "co-operation")
+    assert set(result[:2]) == {"coop-hyphen", "coop-joined"}
+    assert "other" not in result
+    assert set(found(hyphen_ix, "u.s.-japan")) == {"coop-hyphen", "coop-joined"}
+
+
+def test_required_and_excluded_hyphenated_words_keep_to_the_word(hyphen_ix):
+    # required: the part alone ("mark", "co"/"operations") does not count
+    assert set(found(hyphen_ix, "the AND d-mark")) == {"hyphen", "joined", "spaced"}
+    assert set(found(hyphen_ix, "title:currency AND d-mark")) == {"hyphen", "joined", "spaced"}
+    assert set(found(hyphen_ix, "body:co-operation")) == {"coop-hyphen", "coop-joined"}
+    # excluded: every spelling of the word goes, documents with a part alone stay
+    result = set(found(hyphen_ix, "talks companies -co-operation"))
+    assert result == {"coop-part"}
+    assert set(found(hyphen_ix, "NOT d-mark")) == set(HYPHEN_DOCS) - {"hyphen", "joined", "spaced"}
+
+
+def test_quoted_hyphenated_word_stays_an_exact_phrase(hyphen_ix):
+    assert set(found(hyphen_ix, '"d-mark"')) == {"hyphen", "spaced"}
+
+
+def test_hyphenated_word_highlights_what_was_found(hyphen_ix):
+    hits = {hit.id: hit.snippet for hit in hyphen_ix.search("d-mark")}
+    assert "**Dmark**" in hits["joined"]
+    assert "**D**-**mark**" in hits["hyphen"]

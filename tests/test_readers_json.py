@@ -82,3 +82,64 @@ def test_invalid_json_and_scalar_json_are_skipped(tmp_path: Path):
 def test_body_as_list_of_paragraphs(tmp_path: Path):
     path = write(tmp_path / "p.json", json.dumps({"title": "t", "body": ["p1", "p2"]}))
     assert next(read_file(path, "p.json")).body == "p1\n\np2"
+
+
+# --- JSON Lines read as a stream (issue 6: a 500 MB dump is not held in memory) ---
+
+
+def test_jsonl_is_streamed_not_read_whole(tmp_path: Path, monkeypatch):
+    lines = [json.dumps({"id": f"r{i}", "title": f"record {i}"}) for i in range(50)]
+    lines[20] = "{broken"
+    path = write(tmp_path / "s.jsonl", "\n".join(lines) + "\n")
+
+    def no_whole_reads(self, *args, **kwargs):
+        raise AssertionError(f"{self} read whole")
+
+    monkeypatch.setattr(Path, "read_bytes", no_whole_reads)
+    items = read_file(path, "s.jsonl")
+    first = next(items)  # the first record comes before the file has been read to the end
+    assert first.id == "r0"
+    rest = list(items)
+    assert [i.where for i in rest if isinstance(i, RecordError)] == ["s.jsonl#21"]
+    assert len([i for i in rest if not isinstance(i, RecordError)]) == 48
+
+
+def test_file_digest_is_the_hash_of_the_whole_content(tmp_path: Path):
+    import gzip
+    import hashlib
+
+    from searchkit.readers import file_digest
+
+    content = "".join(json.dumps({"id": f"r{i}", "body": "x" * i}) + "\n" for i in range(3000)).encode()
+    assert len(content) > 2 * 1024 * 1024  # several chunks
+    plain = write(tmp_path / "p.jsonl", content)
+    packed = write(tmp_path / "p.jsonl.gz", gzip.compress(content))
+    expected = hashlib.blake2b(content, digest_size=16).hexdigest()  # what earlier versions stored
+    assert file_digest(plain) == expected
+    assert file_digest(packed) == expected
+
+
+def test_overlong_jsonl_line_is_one_bad_record(tmp_path: Path, monkeypatch):
+    import searchkit.readers as readers
+
+    monkeypatch.setattr(readers, "MAX_LINE_BYTES", 1000)
+    lines = [json.dumps({"id": "a", "title": "before"}), json.dumps({"id": "big", "body": "y" * 50_000}),
+             json.dumps({"id": "b", "title": "after"})]
+    path = write(tmp_path / "long.jsonl", "\n".join(lines) + "\n")
+    items = list(read_file(path, "long.jsonl"))
+    assert [i.id for i in items if not isinstance(i, RecordError)] == ["a", "b"]
+    errors = [i for i in items if isinstance(i, RecordError)]
+    assert [e.where for e in errors] == ["long.jsonl#2"] and "longer than" in errors[0].reason
+
+
+def test_oversized_json_is_skipped_with_one_line(tmp_path: Path, monkeypatch):
+    import searchkit.readers as readers
+    from searchkit.readers import file_digest
+
+    monkeypatch.setattr(readers, "MAX_JSON_BYTES", 10_000)
+    path = write(tmp_path / "big.json", json.dumps([{"id": str(i), "body": "z" * 100} for i in range(200)]))
+    with pytest.raises(SkipFile, match="JSON file too large") as caught:
+        file_digest(path)
+    assert "\n" not in str(caught.value) and "JSON Lines" in str(caught.value)
+    with pytest.raises(SkipFile, match="JSON file too large"):
+        list(read_file(path, "big.json"))

@@ -9,14 +9,19 @@ bad lines yields its good records and reports the bad ones through
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import io
 import json
+import os
 import re
 import stat
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from ..document import Document
 from .encoding import decode_text, looks_binary
@@ -32,7 +37,11 @@ __all__ = [
     "format_of",
     "read_file",
     "read_bytes",
+    "file_digest",
+    "open_decompressed",
     "MAX_FILE_BYTES",
+    "MAX_JSON_BYTES",
+    "MAX_LINE_BYTES",
 ]
 
 TEXT, HTML, JSON, JSONL = "text", "html", "json", "jsonl"
@@ -46,7 +55,17 @@ SUFFIXES = {
     ".ndjson": JSONL,
 }
 #: Files (after decompression) larger than this are skipped rather than read whole.
+#: JSON Lines files are streamed line by line and have no size limit.
 MAX_FILE_BYTES = 512 * 1024 * 1024
+#: A ``.json`` file is parsed whole (its text and its objects cost about three
+#: times its size): larger ones are skipped.  JSON Lines has no such limit.
+MAX_JSON_BYTES = 128 * 1024 * 1024
+#: A JSON Lines line longer than this is skipped as one bad record without
+#: being held in memory (a record's body is indexed up to MAX_BODY_CHARS anyway).
+MAX_LINE_BYTES = 64 * 1024 * 1024
+#: Bytes read at a time when a file is hashed or streamed.
+CHUNK_BYTES = 1024 * 1024
+_GZIP_MAGIC = b"\x1f\x8b"
 _MAX_GZIP_RATIO_BYTES = MAX_FILE_BYTES
 #: A document's body is indexed up to this many characters (the rest is
 #: dropped with a notice): indexing costs several times the text's size in
@@ -90,10 +109,10 @@ def format_of(path: Path) -> str | None:
     return SUFFIXES.get(suffixes[-1])
 
 
-def _gunzip(raw: bytes) -> bytes:
+def _gunzip(raw: bytes, limit: int = _MAX_GZIP_RATIO_BYTES) -> bytes:
     decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     try:
-        data = decompressor.decompress(raw, _MAX_GZIP_RATIO_BYTES)
+        data = decompressor.decompress(raw, limit)
     except zlib.error as exc:
         raise SkipFile(f"corrupt gzip data ({exc})") from None
     if decompressor.unconsumed_tail:
@@ -101,25 +120,111 @@ def _gunzip(raw: bytes) -> bytes:
     return data
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes, decompressed when it is gzip (by suffix or by magic number)."""
+def _too_large(size: int, limit: int) -> SkipFile:
+    if limit == MAX_JSON_BYTES:
+        return SkipFile(f"JSON file too large to read whole ({size / 2**20:.0f} MB, limit "
+                        f"{limit // 2**20} MB): split it, or write it as JSON Lines")
+    return SkipFile(f"file too large ({size // (1024 * 1024)} MB)")
+
+
+def _regular_size(path: Path) -> int:
+    """The size of ``path``; SkipFile when it is not a regular file or cannot be looked at."""
     try:
         info = path.stat()
-        if not stat.S_ISREG(info.st_mode):  # a FIFO would block for ever, a device never end
-            raise SkipFile("not a regular file")
-        size = info.st_size
-        if size > MAX_FILE_BYTES:
-            raise SkipFile(f"file too large ({size // (1024 * 1024)} MB)")
-        raw = path.read_bytes()
-    except SkipFile:
-        raise
     except OSError as exc:
         raise SkipFile(f"cannot read: {exc.strerror or exc}") from None
-    if raw[:2] == b"\x1f\x8b":
-        raw = _gunzip(raw)
+    if not stat.S_ISREG(info.st_mode):  # a FIFO would block for ever, a device never end
+        raise SkipFile("not a regular file")
+    return info.st_size
+
+
+def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The file's bytes, decompressed when it is gzip (by suffix or by magic number).
+
+    A file larger than ``limit`` bytes (before or after decompression) is skipped.
+    """
+    size = _regular_size(path)
+    if size > limit:
+        raise _too_large(size, limit)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SkipFile(f"cannot read: {exc.strerror or exc}") from None
+    if raw[:2] == _GZIP_MAGIC:
+        raw = _gunzip(raw, limit)
     elif path.suffix.lower() == ".gz":
         raise SkipFile("not gzip data despite the .gz name")
     return raw
+
+
+@contextmanager
+def open_decompressed(path: Path) -> Iterator[BinaryIO]:
+    """The file's content as a binary stream, decompressed when it is gzip.
+
+    Opening raises :class:`SkipFile` (not a regular file, unreadable, a
+    ``.gz`` name on plain data).  Reading may raise ``OSError``, ``EOFError``
+    or ``zlib.error`` (a read error, corrupt gzip data): see :func:`_read_error`.
+    """
+    _regular_size(path)
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        raise SkipFile(f"cannot read: {exc.strerror or exc}") from None
+    with handle:
+        try:
+            magic = handle.read(2)
+            handle.seek(0)
+        except OSError as exc:
+            raise SkipFile(f"cannot read: {exc.strerror or exc}") from None
+        if magic == _GZIP_MAGIC:
+            with gzip.GzipFile(fileobj=handle, mode="rb") as stream:
+                yield stream
+        elif path.suffix.lower() == ".gz":
+            raise SkipFile("not gzip data despite the .gz name")
+        else:
+            yield handle
+
+
+def _read_error(exc: BaseException, stream: object) -> SkipFile:
+    """The one-line reason for an error met while reading a stream of :func:`open_decompressed`."""
+    if isinstance(stream, gzip.GzipFile) and not (isinstance(exc, OSError) and exc.errno):
+        return SkipFile(f"corrupt gzip data ({_short(exc)})")
+    if isinstance(exc, OSError):
+        return SkipFile(f"cannot read: {exc.strerror or _short(exc)}")
+    return SkipFile(f"cannot read: {_short(exc)}")
+
+
+def file_digest(path: Path) -> str:
+    """The content hash of ``path`` (of its decompressed bytes), read a chunk at a time.
+
+    The same value as hashing :func:`read_bytes` whole.  Files that would be
+    read whole (all but JSON Lines) are held to the same size limits here, so
+    a file too large to read is skipped before it is hashed.
+    """
+    kind = format_of(path)
+    limit = None if kind == JSONL else MAX_JSON_BYTES if kind == JSON else MAX_FILE_BYTES
+    size = _regular_size(path)
+    if limit is not None and size > limit:
+        raise _too_large(size, limit)
+    digest = hashlib.blake2b(digest_size=16)
+    total = 0
+    with open_decompressed(path) as stream:
+        try:
+            while True:
+                chunk = stream.read(CHUNK_BYTES)
+                if not chunk:
+                    break
+                total += len(chunk)
+                if limit is not None and total > limit:
+                    if isinstance(stream, gzip.GzipFile):
+                        raise SkipFile("gzip data expands beyond the size limit")
+                    raise _too_large(total, limit)
+                digest.update(chunk)
+        except SkipFile:
+            raise
+        except (OSError, EOFError, zlib.error) as exc:
+            raise _read_error(exc, stream) from None
+    return digest.hexdigest()
 
 
 def _decode(raw: bytes) -> str:
@@ -179,19 +284,63 @@ def _head_of_text(raw: bytes, limit: int) -> bytes:
     return raw[:cut]
 
 
-def _jsonl_lines(raw: bytes) -> Iterator[tuple[int, str | None]]:
-    """(line number, text) for each line of a JSON Lines file, decoded one by one
-    (no copy of the whole file); text is None for a line that is binary junk."""
-    stream = io.BytesIO(raw)
-    for number, line in enumerate(stream, 1):
+def _raw_lines(stream: BinaryIO, head: bytes) -> Iterator[bytes | None]:
+    """The lines of ``head`` followed by the rest of ``stream``; None for a line
+    longer than :data:`MAX_LINE_BYTES`, which is read past without being kept."""
+    pending = io.BytesIO(head)
+    while True:
+        line = pending.readline()
+        if not line:
+            break
+        if not line.endswith(b"\n") and len(head) == pending.tell():
+            # the head ends inside this line: its end comes from the stream
+            line += stream.readline(max(0, MAX_LINE_BYTES + 1 - len(line)))
+        yield _bounded(line, stream)
+    while True:
+        line = stream.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        yield _bounded(line, stream)
+
+
+def _bounded(line: bytes, stream: BinaryIO) -> bytes | None:
+    if len(line) <= MAX_LINE_BYTES or line.endswith(b"\n"):
+        return line
+    while True:  # read past the rest of the line, a chunk at a time
+        more = stream.readline(CHUNK_BYTES)
+        if not more or more.endswith(b"\n"):
+            return None
+
+
+_TOO_LONG = object()
+
+
+def _jsonl_lines(stream: BinaryIO) -> Iterator[tuple[int, object]]:
+    """(line number, text) for each non-blank line of a JSON Lines stream, decoded
+    one by one; text is None for a line that is binary junk, ``_TOO_LONG`` for one
+    longer than :data:`MAX_LINE_BYTES`.  Raises SkipFile for a file that is empty
+    or binary as a whole (judged by its start, before any line is yielded)."""
+    head = stream.read(8192 + 3)
+    body = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
+    if looks_binary(body[:8192]):
+        raise SkipFile("binary data, not text")
+    content = False
+    for number, line in enumerate(_raw_lines(stream, head), 1):
+        if line is None:
+            content = True
+            yield number, _TOO_LONG
+            continue
         if number == 1 and line.startswith(b"\xef\xbb\xbf"):
             line = line[3:]
         if not line.strip():
             continue
+        content = True
         try:
             yield number, decode_text(line)
         except ValueError:
             yield number, None
+    if not content:
+        raise SkipFile("empty file")
 
 
 def _record_id(record: dict, fallback: str) -> str:
@@ -206,15 +355,26 @@ def read_file(
 ) -> Iterator[Document | RecordError | Notice]:
     """Yield the documents in ``path`` (``base_id``: its id when it has no id of its own).
 
-    ``raw`` may be passed when the caller already read the file (to hash it).
-    Raises :class:`SkipFile` when the file as a whole cannot be used.
+    JSON Lines files are streamed: records come one at a time, however large
+    the file.  Other files are read whole (see :data:`MAX_FILE_BYTES` and
+    :data:`MAX_JSON_BYTES`).  ``raw`` may be passed when the caller already
+    holds the file's bytes.  Raises :class:`SkipFile` when the file as a whole
+    cannot be used -- for JSON Lines possibly after some records were yielded,
+    when reading fails midway.
     """
     kind = format_of(path)
     if kind is None:
         raise SkipFile("unsupported file type")
+    if kind == JSONL and raw is None:
+        with open_decompressed(path) as stream:
+            try:
+                yield from _read_jsonl(stream, base_id, path.as_posix())
+            except (OSError, EOFError, zlib.error) as exc:
+                raise _read_error(exc, stream) from None
+        return
     if raw is None:
-        raw = read_bytes(path)
-    elif raw[:2] == b"\x1f\x8b":
+        raw = read_bytes(path, MAX_JSON_BYTES if kind == JSON else MAX_FILE_BYTES)
+    elif raw[:2] == _GZIP_MAGIC:
         raw = _gunzip(raw)
     elif path.suffix.lower() == ".gz":
         raise SkipFile("not gzip data despite the .gz name")
@@ -232,7 +392,7 @@ def read_file(
         yield from _document(base_id, display, fields)
         return
     if kind == JSONL:
-        yield from _read_jsonl(raw, base_id, display)
+        yield from _read_jsonl(io.BytesIO(raw), base_id, display)
         return
     if kind == TEXT and len(raw) > MAX_BODY_CHARS + 65536:
         # Decode only what can be indexed: the rest would cost memory for nothing.
@@ -248,6 +408,7 @@ def read_file(
         yield from _document(base_id, display, fields)
         return
     text = _decode(raw)
+    del raw  # a JSON file's objects are built from its text: the bytes are not needed any more
     if not text.strip():
         raise SkipFile("empty file")
     if kind == TEXT:
@@ -259,12 +420,17 @@ def read_file(
             data = json.loads(text)
         except (ValueError, RecursionError) as exc:
             raise SkipFile(f"invalid JSON ({_short(exc)})") from None
+        del text
         if isinstance(data, dict):
             yield from _document(_record_id(data, base_id), display, record_fields(data))
         elif isinstance(data, list):
             if not data:
                 raise SkipFile("JSON list is empty")
-            for number, item in enumerate(data, 1):
+            data.reverse()  # popped one by one: each object is freed once its document is made
+            number = 0
+            while data:
+                item = data.pop()
+                number += 1
                 where = f"{base_id}#{number}"
                 if isinstance(item, dict):
                     yield from _document(_record_id(item, where), display, record_fields(item))
@@ -280,16 +446,15 @@ def _a(value: object) -> str:
     return "null" if value is None else names.get(type(value), f"a {type(value).__name__}")
 
 
-def _read_jsonl(raw: bytes, base_id: str, display: str) -> Iterator[Document | RecordError | Notice]:
-    if not raw.strip():
-        raise SkipFile("empty file")
-    if looks_binary(raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw):
-        raise SkipFile("binary data, not text")
+def _read_jsonl(stream: BinaryIO, base_id: str, display: str) -> Iterator[Document | RecordError | Notice]:
+    """The records of a JSON Lines stream, one line at a time (memory bounded by the longest line)."""
     bad = 0
-    for number, line in _jsonl_lines(raw):
+    for number, line in _jsonl_lines(stream):
         where = f"{base_id}#{number}"
         if line is None:
             reason = "binary data, not text"
+        elif line is _TOO_LONG:
+            reason = f"line longer than {MAX_LINE_BYTES // 2**20} MB"
         else:
             try:
                 item = json.loads(line)
