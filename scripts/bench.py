@@ -149,14 +149,19 @@ def make_queries(records: list[dict], n: int, stop: frozenset[str]) -> list[str]
 
 # --- measuring ----------------------------------------------------------------
 
-def run_process(argv: list[str], **kwargs) -> tuple[float, int, int]:
-    """Wall seconds, peak RSS (bytes) and exit status of a fresh process."""
+def run_process(argv: list[str], **kwargs) -> tuple[float, int, int, float]:
+    """Wall seconds, peak RSS (bytes), exit status and CPU seconds of a fresh process.
+
+    RSS is that of the tree's largest process; CPU is user + system time of
+    the process and every descendant it waited for (its worker processes):
+    on a shared machine, the figure other jobs disturb least.
+    """
     started = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, **kwargs)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return elapsed, usage.ru_maxrss * 1024, proc.returncode
+    return elapsed, usage.ru_maxrss * 1024, proc.returncode, usage.ru_utime + usage.ru_stime
 
 
 def folder_size(path: Path) -> int:
@@ -189,20 +194,21 @@ def build(corpus: Path, work: Path, runs: int, title_weight: float) -> dict:
         order = ("fts5", "searchkit") if run % 2 == 0 else ("searchkit", "fts5")
         for engine in order:
             if engine == "fts5":
-                wall, rss, code = run_process([sys.executable, "-c", FTS5_BUILD, str(corpus), str(db),
-                                               str(title_weight)])
+                wall, rss, code, cpu = run_process([sys.executable, "-c", FTS5_BUILD, str(corpus), str(db),
+                                                    str(title_weight)])
                 assert code == 0, "FTS5 build failed"
-                fts.append((wall, rss, folder_size(db)))
+                fts.append((wall, rss, folder_size(db), cpu))
             else:
-                wall, rss, code = run_process([*searchkit_cmd(), "index", str(corpus), "--index", str(ix)])
+                wall, rss, code, cpu = run_process([*searchkit_cmd(), "index", str(corpus), "--index", str(ix)])
                 assert code == 0, "searchkit index failed"
-                sk.append((wall, rss, folder_size(ix)))
-        print(f"  build run {run + 1}: searchkit {sk[-1][0]:.2f} s, FTS5 {fts[-1][0]:.2f} s", flush=True)
+                sk.append((wall, rss, folder_size(ix), cpu))
+        print(f"  build run {run + 1}: searchkit {sk[-1][0]:.2f} s ({sk[-1][3]:.2f} s CPU), "
+              f"FTS5 {fts[-1][0]:.2f} s ({fts[-1][3]:.2f} s CPU)", flush=True)
     med = lambda rows, i: statistics.median(r[i] for r in rows)  # noqa: E731
-    return {"searchkit": {"seconds": med(sk, 0), "rss": med(sk, 1), "size": med(sk, 2),
-                          "all_seconds": [r[0] for r in sk]},
-            "fts5": {"seconds": med(fts, 0), "rss": med(fts, 1), "size": med(fts, 2),
-                     "all_seconds": [r[0] for r in fts]}}
+    return {"searchkit": {"seconds": med(sk, 0), "rss": med(sk, 1), "size": med(sk, 2), "cpu": med(sk, 3),
+                          "all_seconds": [r[0] for r in sk], "all_cpu": [r[3] for r in sk]},
+            "fts5": {"seconds": med(fts, 0), "rss": med(fts, 1), "size": med(fts, 2), "cpu": med(fts, 3),
+                     "all_seconds": [r[0] for r in fts], "all_cpu": [r[3] for r in fts]}}
 
 
 def warm(work: Path, queries: list[str], title_weight: float) -> dict:
@@ -248,7 +254,7 @@ def cold(work: Path, runs: int, title_weight: float) -> dict:
     sk, fts = [], []
     for run in range(runs):
         for argv, out in ((sk_argv, sk), (fts_argv, fts)) if run % 2 == 0 else ((fts_argv, fts), (sk_argv, sk)):
-            wall, _, code = run_process(argv)
+            wall, _, code, _ = run_process(argv)
             assert code == 0, f"{argv[0]} failed"
             out.append(wall * 1000)
     return {"searchkit": statistics.median(sk), "fts5": statistics.median(fts)}
@@ -256,7 +262,7 @@ def cold(work: Path, runs: int, title_weight: float) -> dict:
 
 def incremental(corpus: Path, files: list[Path], work: Path) -> dict:
     argv = [*searchkit_cmd(), "index", str(corpus), "--index", str(work / "index")]
-    unchanged, _, code = run_process(argv)
+    unchanged, _, code, _ = run_process(argv)
     assert code == 0
     rng = random.Random(SEED)
     touched = rng.sample(files, max(1, len(files) // 100))
@@ -266,7 +272,7 @@ def incremental(corpus: Path, files: list[Path], work: Path) -> dict:
         record["body"] = (record.get("body") or "") + "\nCorrection: this story was updated."
         lines[0] = json.dumps(record, ensure_ascii=False)
         path.write_text("\n".join(lines) + "\n", "utf-8")
-    changed, _, code = run_process(argv)
+    changed, _, code, _ = run_process(argv)
     assert code == 0
     return {"unchanged": unchanged, "touched": changed, "touched_files": len(touched)}
 
@@ -309,6 +315,7 @@ def table(res: dict) -> str:
     mb = 1024 * 1024
     rows = [
         ("index build, wall (s)", b["searchkit"]["seconds"], b["fts5"]["seconds"], "{:.2f}"),
+        ("index build, CPU user+sys of all processes (s)", b["searchkit"]["cpu"], b["fts5"]["cpu"], "{:.2f}"),
         ("index build, documents/s", n / b["searchkit"]["seconds"], n / b["fts5"]["seconds"], "{:,.0f}"),
         ("index build, peak RSS (MB)", b["searchkit"]["rss"] / mb, b["fts5"]["rss"] / mb, "{:.0f}"),
         ("index size on disk (MB)", b["searchkit"]["size"] / mb, b["fts5"]["size"] / mb, "{:.1f}"),

@@ -17,7 +17,9 @@ table directly.
 
 :class:`NewsPositions` is the posting format of the text fields: it runs the
 same chain straight from the regex matches to positions, without building a
-Whoosh ``Token`` per word (the indexing hot path).
+Whoosh ``Token`` per word; :func:`buffer_postings` puts the same postings
+straight into a writer's per-term buffer (the indexing hot path).  Stems are
+memoized per surface form and per folded word (``Cocoa``, ``COCOA``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from importlib import resources
+from operator import sub
 from pathlib import Path
 from pickle import dumps
 from typing import Any
@@ -51,6 +54,8 @@ __all__ = [
     "write_stem_table",
     "stems_computed",
     "encoded_postings",
+    "buffer_postings",
+    "load_stemmer",
 ]
 
 #: Words: letters/digits, joined by inner apostrophes or dots (``U.S``, ``15.8m``, ``don't``).
@@ -83,21 +88,33 @@ def stopwords() -> frozenset[str]:
 
 
 def _stem(word: str) -> str:
-    global _stemmer
+    stem = _computed.get(word)  # another surface form of this word ("Cocoa", "COCOA") was stemmed
+    if stem is not None:
+        return stem
     if _tables:
         stem = _table_stem(word)
         if stem is not None:
             return stem
-    if _stemmer is None:
-        # Importing nltk.stem.snowball pulls in NLTK's package root (~250 ms),
-        # so it happens only when a word is neither memoized nor in a stem table.
-        from nltk.stem.snowball import EnglishStemmer
-
-        _stemmer = EnglishStemmer(ignore_stopwords=False)
-    stem = _stemmer.stem(word)
+    stem = (_stemmer or load_stemmer()).stem(word)
     if len(_computed) < _CACHE_LIMIT:
         _computed[word] = stem
     return stem
+
+
+def load_stemmer() -> Any:
+    """NLTK's English Snowball stemmer, imported on first use.
+
+    Importing ``nltk.stem.snowball`` pulls in NLTK's package root (~250 ms),
+    so it happens only when a word is neither memoized nor in a stem table --
+    or here, when a parent process is about to fork indexing workers that
+    would each import it again.
+    """
+    global _stemmer
+    if _stemmer is None:
+        from nltk.stem.snowball import EnglishStemmer
+
+        _stemmer = EnglishStemmer(ignore_stopwords=False)
+    return _stemmer
 
 
 def use_stem_table(folder: str | os.PathLike[str]) -> None:
@@ -246,6 +263,47 @@ def encoded_postings(text: str) -> list[tuple[bytes, int, bytes]]:
             value = pack_uint(n) + dumps(deltas, 2)
         out.append((term.encode("utf-8"), n, value))
     return out
+
+
+_WEIGHTS: dict[tuple[float, float], list[float]] = {}  # (format boost, field boost) -> weight of n
+
+
+def buffer_postings(text: str, docnum: int, format_boost: float, boost: float,
+                    terms: dict[bytes, list]) -> tuple[int, int, int]:
+    """Add the postings of ``text`` (document ``docnum``) to ``terms``, a writer's buffer.
+
+    ``terms`` maps UTF-8 terms to ``[docnum, weight, value, docnum, ...]``;
+    each posting is what :func:`encoded_postings` gives, with Whoosh's weight
+    ``frequency * format_boost * boost``.  Returns (the field length -- words
+    indexed --, the number of terms new to ``terms``, the number of postings).
+    """
+    single = _SINGLE
+    if not single:
+        single.extend(pack_uint(1) + dumps([pos], 2) for pos in range(4096))
+    weights = _WEIGHTS.get((format_boost, boost))
+    if weights is None:
+        weights = _WEIGHTS[(format_boost, boost)] = [float(n) * format_boost * boost for n in range(256)]
+    get = terms.get
+    length = added = 0
+    poses = term_positions(text)
+    for term, poslist in poses.items():
+        n = len(poslist)
+        length += n
+        if n == 1:
+            pos = poslist[0]
+            value = single[pos] if pos < 4096 else pack_uint(1) + dumps(poslist, 2)
+            weight = weights[1]
+        else:
+            value = pack_uint(n) + dumps([poslist[0], *map(sub, poslist[1:], poslist)], 2)
+            weight = weights[n] if n < 256 else float(n) * format_boost * boost
+        tbytes = term.encode("utf-8")
+        entry = get(tbytes)
+        if entry is None:
+            terms[tbytes] = [docnum, weight, value]
+            added += 1
+        else:
+            entry += (docnum, weight, value)
+    return length, added, len(poses)
 
 
 class NewsPositions(Positions):

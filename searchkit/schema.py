@@ -8,7 +8,8 @@ from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
 from .analysis import NewsAnalyzer, NewsPositions
 
-__all__ = ["SCHEMA_VERSION", "SEARCH_FIELDS", "make_schema", "TITLE_BOOST", "NO_DATE", "FIRST_DATE"]
+__all__ = ["SCHEMA_VERSION", "SEARCH_FIELDS", "UNINDEXED_FIELDS", "make_schema", "TITLE_BOOST", "NO_DATE",
+           "FIRST_DATE"]
 
 #: Written in the date column of undated documents (Whoosh columns need a value
 #: in every document); real dates are never earlier than :data:`FIRST_DATE`.
@@ -21,6 +22,11 @@ SCHEMA_VERSION = 1
 #: Field weight of the title in BM25F (the body weighs 1).
 TITLE_BOOST = 2.0
 
+#: Fields stored and/or kept as columns but not indexed (no query can name them).
+#: Indexes written before had them indexed: their old segments keep those
+#: terms, which nothing reads -- no version change is needed either way.
+UNINDEXED_FIELDS = ("path", "file", "hash")
+
 #: Text fields a query may name as ``field:value``.
 SEARCH_FIELDS = ("title", "body", "author", "tags", "source", "dateline")
 
@@ -30,7 +36,8 @@ def make_schema() -> Schema:
 
     ``file`` is the absolute source file (one file can hold many documents)
     and ``hash`` its content hash; both are columns so a re-run can compare
-    them without loading the stored documents.
+    them without loading the stored documents.  Neither is indexed, nor is
+    ``path`` (see :data:`UNINDEXED_FIELDS`).
     """
     analyzer = NewsAnalyzer()
     schema = Schema(
@@ -49,6 +56,10 @@ def make_schema() -> Schema:
         date=DATETIME(sortable=True),
         date_iso=STORED,
     )
+    # Never searched: ``path`` is only shown, ``file`` and ``hash`` are read
+    # from their columns.  Not indexing them saves three postings per document.
+    for name in UNINDEXED_FIELDS:
+        schema[name].indexed = False
     for name in SEARCH_FIELDS:  # same postings as Whoosh's Positions, built without Token objects
         field = schema[name]
         field.format = NewsPositions(field_boost=field.format.field_boost)
