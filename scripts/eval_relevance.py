@@ -5,7 +5,7 @@ Usage::
 
     python scripts/eval_relevance.py COLLECTION [--limit 1000] [--queries short|nl|all]
         [--index-dir DIR] [--reuse-index] [--config KEY=VALUE ...] [--out RUN]
-        [--title-weight W] [--baseline-stopwords lucene|none] [--per-query] [--json FILE]
+        [--title-weight W] [--baseline-stopwords lucene|none] [--per-query] [--timing] [--json FILE]
 
 A collection is a folder with ``docs.jsonl`` (``{"id", "title"?, "text"|"body"}``),
 ``queries.tsv`` (``qid<TAB>query text``) and ``qrels.txt`` (TREC ``qid 0 docid rel``);
@@ -20,7 +20,9 @@ In one run the script
 2. runs every query through ``Index.search(text, limit=LIMIT, snippets=False, **config)``
    (``--config KEY=VALUE`` options go straight to ``search``; values are read
    as JSON when they parse - ``3``, ``0.5``, ``true`` - and as strings otherwise;
-   ranking settings: ``--config feedback=true``,
+   ranking settings: ``--config feedback=false`` (no RM3 re-ranking),
+   ``--config 'ranking={"proximity": 1}'`` (term-proximity bonus),
+   ``--config 'ranking={"fb_mode": "full", "fb_min_words": 1}'`` (classic RM3 on every query),
    ``--config 'ranking={"title_weight": 2, "coordination": "tier"}'``, see ``searchkit.ranking.RankingConfig``);
 3. runs the same queries against the baseline: SQLite FTS5 over the same
    documents, columns ``title`` and ``body``, ``tokenize='porter unicode61'``,
@@ -34,7 +36,8 @@ In one run the script
    and Recall@100 (``searchkit.evaluation``, trec_eval semantics) for the
    baseline and searchkit, with the relative difference, for every query set
    (``<qid>-short`` / ``<qid>-nl`` suffixes; all queries), plus the mean query
-   time of each system.
+   time of each system (``--timing``: also searchkit's median per query set,
+   and its time at ``limit=10`` with snippets, as ``searchkit query`` runs).
 
 The baseline is tuned, not naive: the title weight (``--title-weight``, default
 1.5) is the best of 1, 1.5, 2, 3 and 5 by MAP + nDCG@10 summed over both
@@ -191,6 +194,17 @@ def searchkit_search(ix: Any, limit: int, config: dict[str, Any]) -> Callable[[s
     return search
 
 
+def interactive_times(ix: Any, queries: dict[str, str], config: dict[str, Any]) -> dict[str, list[float]]:
+    """Each query's time at ``limit=10`` with snippets (what ``searchkit query`` does), twice, warm."""
+    times: dict[str, list[float]] = {qid: [] for qid in queries}
+    for _ in range(2):
+        for qid, text in queries.items():
+            started = time.perf_counter()
+            ix.search(text, limit=10, snippets=True, **config)
+            times[qid].append((time.perf_counter() - started) * 1000)
+    return times
+
+
 # --- reporting --------------------------------------------------------------
 
 
@@ -238,6 +252,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="drop Lucene's English stopwords from baseline queries (default) or keep all words")
     parser.add_argument("--no-searchkit", action="store_true", help="only run the baseline")
     parser.add_argument("--per-query", action="store_true", help="print every query's AP for both systems")
+    parser.add_argument("--timing", action="store_true",
+                        help="also time searchkit interactively: every query twice at limit 10 with snippets; "
+                             "median and mean per query set, next to the top-LIMIT run's")
     parser.add_argument("--json", type=Path, help="also write all figures as JSON here")
     args = parser.parse_args(argv)
 
@@ -279,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"searchkit: {note}; search options {config or '{}'}")
             try:
                 mine_run, mine_times = timed_run(searchkit_search(ix, args.limit, config), queries)
+                if args.timing:
+                    interactive = interactive_times(ix, queries, config)
             finally:
                 ix.close()
         finally:
@@ -308,6 +327,17 @@ def main(argv: list[str] | None = None) -> int:
     mine_ms = statistics.mean(mine_times) if mine_times else 0.0
     print(f"mean query time: BM25 (FTS5) {base_ms:.1f} ms, searchkit {mine_ms:.1f} ms (top {args.limit})")
     report["mean_ms"] = {"baseline": base_ms, "searchkit": mine_ms}
+    if args.timing and mine_times:
+        print("searchkit per query (ms):  set     top-%d median / mean   top-10+snippets median / mean" % args.limit)
+        by_qid = dict(zip(queries, mine_times))
+        report["timing_ms"] = {}
+        for name, qids in groups:
+            big = [by_qid[q] for q in qids]
+            small = [t for q in qids for t in interactive[q]]
+            print(f"  {name:<24} {statistics.median(big):8.1f} / {statistics.mean(big):5.1f}"
+                  f"   {statistics.median(small):14.1f} / {statistics.mean(small):5.1f}")
+            report["timing_ms"][name] = {"top_limit_median": statistics.median(big),
+                                         "top10_snippets_median": statistics.median(small)}
 
     if args.per_query:
         base_pq = evaluate(base_run, qrels, queries)

@@ -7,7 +7,10 @@ model it drives: BM25 with Robertson-Sparck Jones idf (``log(1 + (N - df +
 0.5) / (df + 0.5))``, never a floor for common words), per-field k1, b and
 weights, and a document-level document frequency for title and body.
 :func:`rm3_expansion` is pseudo-relevance feedback: a weighted list of terms
-drawn from the top documents of a first pass.
+drawn from the top documents of a first pass.  :func:`read_positions`,
+:func:`pair_frequency` and :func:`bm25f_scores` serve the re-ranking of a
+first pass's top documents (term proximity, feedback terms) at a cost bounded
+by the number of re-ranked documents, not by the number of matches.
 
 Everything here applies at search time: the index is not rebuilt to change it.
 """
@@ -15,6 +18,7 @@ Everything here applies at search time: the index is not rebuilt to change it.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Mapping
@@ -28,7 +32,18 @@ from whoosh.scoring import WeightingModel, WeightLengthScorer, WeightScorer
 
 from .analysis import analyze
 
-__all__ = ["RankingConfig", "DEFAULT_RANKING", "NewsBM25", "FieldsTerm", "rm3_expansion", "resolve_ranking"]
+__all__ = [
+    "RankingConfig",
+    "DEFAULT_RANKING",
+    "NewsBM25",
+    "FieldsTerm",
+    "rm3_expansion",
+    "resolve_ranking",
+    "read_positions",
+    "pair_frequency",
+    "bm25f_scores",
+    "document_frequency",
+]
 
 
 @dataclass(frozen=True)
@@ -54,28 +69,64 @@ class RankingConfig:
     * ``"soft"``: scores are multiplied by ``(matched / words) ** coord_power``;
     * ``"none"``: plain sum.
 
-    Pseudo-relevance feedback (RM3): with ``feedback``, the top ``fb_docs``
-    documents of a first pass give ``fb_terms`` expansion terms; the final
-    query keeps the user's words at weight ``fb_original`` (0..1) and the
-    expansion terms share the rest.
+    * ``idf_power``: the idf is raised to this power; queries of at least
+      ``long_query_words`` word clauses (natural-language requests) use
+      ``long_idf_power`` instead, so their rarest words weigh more against
+      the many common ones ("changes", "figures", "production").
+
+    Term proximity (``proximity`` > 0, queries of two words or more): the top
+    ``prox_depth`` documents of the first pass get a bonus for every pair of
+    query words (``prox_pairs="all"``, or ``"adjacent"`` in the query) that
+    occur within ``prox_window`` positions of each other in the body or title.
+    A pair at distance d counts ``1/d**2`` (BM25TP); per pair the counts are
+    weighted by field (``title_weight``), length-normalised, saturated with
+    ``prox_k`` and weighted by the rarer word's idf; ``proximity`` scales the sum.
+
+    Pseudo-relevance feedback (RM3): with ``feedback``, for best-match queries
+    of at least ``fb_min_words`` word clauses, the top ``fb_docs`` documents
+    (after the proximity re-rank) give ``fb_terms`` expansion terms (terms in
+    more than ``fb_max_df`` of the documents are skipped); the user's words
+    keep weight ``fb_original`` (0..1) and the expansion terms share the rest.
+    ``fb_mode``:
+
+    * ``"rerank"``: the expansion terms re-score the top ``fb_depth``
+      documents; the result set is exactly the documents the user's query
+      matches (no document without a typed word is ever added);
+    * ``"tiers"``: as ``"rerank"``, and when a query of plain words has
+      fewer matches than were asked for, documents found by the expansion
+      terms alone follow *after* every real match;
+    * ``"full"``: classic RM3, the expansion terms are OR-ed into the query
+      (documents without any typed word can rank anywhere; slow).
     """
 
     fields: str = "bm25f"
     k1: float = 1.2
     b: float = 0.5
     title_k1: float = 1.2
-    title_b: float = 0.75
+    title_b: float = 0.0
     title_weight: float = 3.0
     tags_weight: float = 1.0
     idf: str = "bm25"
+    idf_power: float = 1.0
+    long_query_words: int = 4
+    long_idf_power: float = 1.5
     coordination: str = "none"
     tier_max_words: int = 3
     coord_power: float = 1.0
     pool: int = 200
-    feedback: bool = False
-    fb_docs: int = 5
+    proximity: float = 0.0
+    prox_window: int = 5
+    prox_depth: int = 50
+    prox_pairs: str = "all"
+    prox_k: float = 1.2
+    feedback: bool = True
+    fb_mode: str = "rerank"
+    fb_min_words: int = 4
+    fb_docs: int = 10
     fb_terms: int = 20
-    fb_original: float = 0.7
+    fb_original: float = 0.6
+    fb_max_df: float = 0.1
+    fb_depth: int = 50
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> RankingConfig:
         known = {f.name for f in fields(self)}
@@ -114,6 +165,11 @@ def resolve_ranking(ranking: RankingConfig | Mapping[str, Any] | None, feedback:
 _DOC_FIELDS = ("title", "body")
 
 
+def document_frequency(reader: Any, text: str) -> int:
+    """A word's document frequency in title or body, whichever is larger."""
+    return max((reader.doc_frequency(f, text) for f in _DOC_FIELDS if f in reader.schema), default=0)
+
+
 class NewsBM25(WeightingModel):
     """BM25 per field with a proper idf, per-field k1/b and field weights.
 
@@ -144,11 +200,16 @@ class NewsBM25(WeightingModel):
             df = parent.doc_frequency(fieldname, text)
             return math.log(n_docs / (df + 1)) + 1
         if fieldname in _DOC_FIELDS:
-            df = max(parent.doc_frequency(f, text) for f in _DOC_FIELDS if f in parent.schema)
+            df = document_frequency(parent, text)
         else:
             df = parent.doc_frequency(fieldname, text)
+        return self.idf_of(df, n_docs)
+
+    def idf_of(self, df: int, n_docs: int) -> float:
+        """The BM25 idf of a word found in ``df`` of ``n_docs`` documents, raised to ``idf_power``."""
         df = min(df, n_docs)
-        return math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+        idf = math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+        return idf ** self.config.idf_power if self.config.idf_power != 1 else idf
 
     def scorer(self, searcher: Any, fieldname: str, text: Any, qf: int = 1):
         if not searcher.schema[fieldname].scorable:
@@ -350,3 +411,172 @@ def rm3_expansion(
 
 def _numeric(term: str) -> bool:
     return any(ch.isdigit() for ch in term)
+
+
+# --- proximity (term dependence) --------------------------------------------
+
+
+def read_positions(searcher: Any, fieldname: str, terms: list[str], docnums: list[int]) -> dict[int, dict[str, list[int]]]:
+    """``{docnum: {term: positions}}`` of ``terms`` in ``fieldname``, for the (global) ``docnums``.
+
+    Reads the postings of each term once per segment, skipping straight to
+    the wanted documents: the cost grows with ``len(terms) * len(docnums)``,
+    not with how many documents contain the terms.
+    """
+    out: dict[int, dict[str, list[int]]] = {}
+    if fieldname not in searcher.schema or not docnums:
+        return out
+    field = searcher.schema[fieldname]
+    wanted = sorted(set(docnums))
+    leaves = searcher.leaf_searchers()
+    for index, (sub, offset) in enumerate(leaves):
+        end = leaves[index + 1][1] if index + 1 < len(leaves) else offset + sub.doc_count_all()
+        local = [d - offset for d in wanted if offset <= d < end]
+        if not local:
+            continue
+        reader = sub.reader()
+        for term in terms:
+            try:
+                btext = field.to_bytes(term)
+            except ValueError:
+                continue
+            if (fieldname, btext) not in reader:
+                continue
+            postings = reader.postings(fieldname, btext)
+            if not postings.supports("positions"):
+                continue
+            for docnum in local:
+                if not postings.is_active():
+                    break
+                if postings.id() < docnum:
+                    postings.skip_to(docnum)
+                    if not postings.is_active():
+                        break
+                if postings.id() == docnum:
+                    out.setdefault(docnum + offset, {})[term] = postings.value_as("positions")
+    return out
+
+
+def pair_frequency(first: list[int], second: list[int], window: int) -> float:
+    """How often two words occur within ``window`` positions of each other, nearer counting more.
+
+    Each occurrence of the rarer word pairs with the nearest occurrence of
+    the other; a pair at distance ``d`` adds ``1 / d**2`` (BM25TP's term-pair
+    instance weight), so adjacent words add 1.
+    """
+    if len(first) > len(second):
+        first, second = second, first
+    total = 0.0
+    n = len(second)
+    j = 0
+    for pos in first:
+        while j < n and second[j] < pos:
+            j += 1
+        best = window + 1
+        if j < n:
+            best = second[j] - pos
+        if j > 0 and pos - second[j - 1] < best:
+            best = pos - second[j - 1]
+        if 0 < best <= window:
+            total += 1.0 / (best * best)
+    return total
+
+
+def bm25f_scores(
+    searcher: Any,
+    model: NewsBM25,
+    terms: list[tuple[str, float, float]],
+    docnums: list[int],
+    fieldnames: tuple[str, ...] = ("title", "body", "tags"),
+) -> dict[int, float]:
+    """BM25F scores of ``terms`` (``(term, idf, boost)``) summed, for the (global) ``docnums``.
+
+    The same formula as a :class:`FieldsTerm` under ``model``, computed from
+    the raw postings: each term's postings skip straight to the wanted
+    documents, segment by segment, so the cost grows with
+    ``len(terms) * len(docnums)``, not with how many documents hold the terms.
+    """
+    scores: dict[int, float] = {}
+    wanted = sorted(set(docnums))
+    if not wanted or not terms:
+        return scores
+    schema = searcher.schema
+    params = []
+    for fieldname in fieldnames:
+        if fieldname not in schema:
+            continue
+        _, b, weight = model.field_params(fieldname)
+        boost = getattr(schema[fieldname].format, "field_boost", 1.0) or 1.0
+        avgfl = searcher.avg_field_length(fieldname) or 1.0
+        params.append((fieldname, schema[fieldname], b, weight / boost, avgfl))
+    norms: dict[tuple[int, str], float] = {}
+    dfl = searcher.doc_field_length
+    k1 = model.config.k1
+    leaves = searcher.leaf_searchers()
+    for term, idf, boost in terms:
+        tfs: dict[int, float] = {}
+        for index, (sub, offset) in enumerate(leaves):
+            end = leaves[index + 1][1] if index + 1 < len(leaves) else offset + sub.doc_count_all()
+            local = [d - offset for d in wanted if offset <= d < end]
+            if not local:
+                continue
+            reader = sub.reader()
+            for fieldname, field, b, weight, avgfl in params:
+                try:
+                    btext = field.to_bytes(term)
+                except ValueError:
+                    continue
+                if (fieldname, btext) not in reader:
+                    continue
+                for docnum, freq in _weights_for(reader.postings(fieldname, btext), local):
+                    key = docnum + offset
+                    norm = norms.get((key, fieldname))
+                    if norm is None:
+                        norm = norms[(key, fieldname)] = 1.0 - b + b * dfl(key, fieldname, 1) / avgfl
+                    tfs[key] = tfs.get(key, 0.0) + weight * freq / norm
+        scale = idf * boost
+        for key, tf in tfs.items():
+            scores[key] = scores.get(key, 0.0) + scale * tf * (k1 + 1.0) / (tf + k1)
+    return scores
+
+
+def _weights_for(postings: Any, docnums: list[int]):
+    """``(docnum, weight)`` for each of the sorted segment ``docnums`` found in ``postings``.
+
+    Whoosh's on-disk postings come in blocks with a known last id: a block
+    holding none of the wanted documents is never decoded, and within a block
+    the wanted ids are found by bisection rather than by stepping through
+    every posting.  Other matchers take the generic ``skip_to`` path.
+    """
+    if not all(hasattr(postings, name) for name in ("_read_ids", "_read_weights", "_next_block", "block_max_id")):
+        for docnum in docnums:
+            if not postings.is_active():
+                return
+            if postings.id() < docnum:
+                postings.skip_to(docnum)
+                if not postings.is_active():
+                    return
+            if postings.id() == docnum:
+                yield docnum, postings.weight()
+        return
+    i, n = 0, len(docnums)
+    while i < n and postings.is_active():
+        last = postings.block_max_id()
+        if docnums[i] <= last:
+            if postings._ids is None:
+                postings._read_ids()
+            ids = postings._ids
+            weights = None
+            size = len(ids)
+            while i < n and docnums[i] <= last:
+                at = bisect_left(ids, docnums[i])
+                if at < size and ids[at] == docnums[i]:
+                    if weights is None:
+                        if postings._weights is None:
+                            postings._read_weights()
+                        weights = postings._weights
+                    yield docnums[i], weights[at]
+                i += 1
+        if i >= n:
+            return
+        postings._next_block()

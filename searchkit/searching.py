@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -15,8 +15,18 @@ from .analysis import analyze
 from .dates import DateError, parse_date_bound
 from .errors import QueryError
 from .highlight import Snippet, make_snippet
-from .query import DEFAULT_FIELDS, compile_query, date_range_query, parse_query
-from .ranking import FieldsTerm, NewsBM25, RankingConfig, resolve_ranking, rm3_expansion
+from .query import DEFAULT_FIELDS, SHOULD, Group, Words, compile_query, date_range_query, parse_query
+from .ranking import (
+    FieldsTerm,
+    NewsBM25,
+    RankingConfig,
+    bm25f_scores,
+    document_frequency,
+    pair_frequency,
+    read_positions,
+    resolve_ranking,
+    rm3_expansion,
+)
 
 __all__ = ["Hit", "SearchResults", "run_search", "SORTS", "FILTER_FIELDS"]
 
@@ -138,7 +148,8 @@ def run_search(
         raise QueryError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
     config = resolve_ranking(ranking, feedback)
     limit, offset = max(0, int(limit)), max(0, int(offset))
-    compiled = compile_query(parse_query(text), searcher.reader())
+    node = parse_query(text)
+    compiled = compile_query(node, searcher.reader())
     flt = _filter_query(since, until, filters)
     query = compiled.query
     if query is None:
@@ -149,7 +160,7 @@ def run_search(
         query = Every()
     wanted = offset + limit
     if sort == "relevance":
-        ranked, total = _ranked(searcher, query, flt, compiled, wanted, config)
+        ranked, total = _ranked(searcher, query, flt, compiled, wanted, config, plain=_plain_words(node))
     else:
         ranked, total = _by_date(searcher, query, flt, wanted, newest_first=(sort == "-date"),
                                  context=searcher.context(weighting=_weighting(config)))
@@ -199,23 +210,45 @@ def _run(searcher, query, context, **kwargs):
     return collector.results()
 
 
-def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig) -> tuple[list[tuple[int, float]], int]:
+def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
+            plain: bool = False) -> tuple[list[tuple[int, float]], int]:
+    clauses = compiled.clauses
+    if len(clauses) >= config.long_query_words and config.long_idf_power != config.idf_power:
+        # A long (natural-language) query leans harder on its rarest words.
+        config = replace(config, idf_power=config.long_idf_power)
     context = searcher.context(weighting=_weighting(config))
     if wanted == 0:
         results = _run(searcher, query, context, limit=1, filter=flt)
         return [], len(results)
-    clauses = compiled.clauses
-    if config.feedback and compiled.best_match and clauses:
+    feedback = config.feedback and compiled.best_match and len(clauses) >= max(1, config.fb_min_words)
+    if feedback and config.fb_mode == "full":
         query = _expanded(searcher, query, flt, compiled, config, context)
+        feedback = False
     coordinate = len(clauses) > 1 and config.coordination != "none"
     if config.coordination == "tier" and len(clauses) > config.tier_max_words:
         coordinate = False
-    pool = max(wanted, config.pool) if coordinate else wanted
+    words = _single_words(clauses)
+    depth = config.prox_depth if config.proximity > 0 and len(words) > 1 else 0
+    fb_depth = config.fb_depth if feedback else 0
+    pool = max(wanted, config.pool if coordinate else 0, depth, fb_depth)
     results = _run(searcher, query, context, limit=pool, filter=flt)
     total = len(results)
-    if not coordinate:
-        return [(hit.docnum, hit.score) for hit in results], total
     top = [(hit.docnum, hit.score) for hit in results]
+    if depth:
+        top = _proximity_rerank(searcher, top, words, config, context.weighting)
+    if feedback:
+        top, extra = _feedback_rerank(searcher, top, compiled, config, context)
+        if extra and config.fb_mode == "tiers" and plain and len(top) < wanted:
+            # Documents with none of the typed words, found by the expansion
+            # terms alone, come after every document that has one of them.
+            queries = [FieldsTerm(DEFAULT_FIELDS, term, boost=boost) for term, _, boost in extra]
+            related = _run(searcher, _or_query(queries), context, limit=wanted - len(top), filter=flt, mask=query)
+            floor = min((score for _, score in top), default=1.0)
+            best = max((hit.score for hit in related), default=1.0) or 1.0
+            top.extend((hit.docnum, floor * 0.5 * hit.score / best) for hit in related)
+            total += len(related)
+    if not coordinate:
+        return top, total
     counts = _clause_counts(searcher, clauses, {docnum for docnum, _ in top})
     n = len(clauses)
     scored = []
@@ -226,6 +259,72 @@ def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig) 
         scored.append((config.coordination == "tier" and count == n, score, docnum))
     scored.sort(key=lambda item: (not item[0], -item[1]))
     return [(docnum, score) for _, score, docnum in scored], total
+
+
+def _or_query(queries):
+    return queries[0] if len(queries) == 1 else Or(queries)
+
+
+def _plain_words(node) -> bool:
+    """The query is only plain words: no phrase, prefix, field, operator or exclusion."""
+    if isinstance(node, Words):
+        return node.field is None
+    if isinstance(node, Group):
+        return bool(node.items) and all(
+            mode == SHOULD and isinstance(child, Words) and child.field is None for child, mode in node.items
+        )
+    return False
+
+
+def _single_words(clauses) -> list[str]:
+    """The query's one-term word clauses, in query order (phrases and prefixes left out)."""
+    words = []
+    for clause in clauses:
+        terms = {term for _, term in clause}
+        if len(terms) == 1:
+            words.append(next(iter(terms)))
+    return words
+
+
+def _proximity_rerank(searcher, ranked, words, config: RankingConfig, model):
+    """Add a term-proximity bonus to the top ``prox_depth`` documents and re-sort them."""
+    depth = min(config.prox_depth, len(ranked))
+    head, tail = ranked[:depth], ranked[depth:]
+    docnums = [docnum for docnum, _ in head]
+    idf = {w: model.term_idf(searcher, "body", w) for w in words}
+    if config.prox_pairs == "adjacent":
+        pairs = list(zip(words, words[1:]))
+    else:
+        pairs = [(a, b) for i, a in enumerate(words) for b in words[i + 1:]]
+    pairs = [(a, b, min(idf[a], idf[b])) for a, b in pairs if a != b]
+    fields = [("body", 1.0, config.b), ("title", config.title_weight, config.title_b)]
+    per_field = []
+    for fieldname, weight, b in fields:
+        if fieldname not in searcher.schema:
+            continue
+        avg = searcher.avg_field_length(fieldname) or 1.0
+        per_field.append((fieldname, weight, b, avg, read_positions(searcher, fieldname, words, docnums)))
+    k = config.prox_k
+    window = config.prox_window
+    rescored = []
+    for docnum, score in head:
+        bonus = 0.0
+        for a, b_, pair_idf in pairs:
+            tf = 0.0
+            for fieldname, weight, b, avg, positions in per_field:
+                found = positions.get(docnum)
+                if not found or a not in found or b_ not in found:
+                    continue
+                freq = pair_frequency(found[a], found[b_], window)
+                if freq:
+                    length = searcher.doc_field_length(docnum, fieldname, 1)
+                    freq /= 1.0 - b + b * length / avg
+                tf += weight * freq
+            if tf:
+                bonus += pair_idf * tf * (k + 1.0) / (tf + k)
+        rescored.append((docnum, score + config.proximity * bonus))
+    rescored.sort(key=lambda item: -item[1])
+    return rescored + tail
 
 
 def _clause_counts(searcher, clauses, docnums: set[int]) -> dict[int, int]:
@@ -242,28 +341,66 @@ def _clause_counts(searcher, clauses, docnums: set[int]) -> dict[int, int]:
     return counts
 
 
+def _expansion_terms(searcher, ranked, compiled, config: RankingConfig) -> list[tuple[str, float, float]]:
+    """RM3's expansion terms from the top ``fb_docs`` of ``ranked``: ``[(term, idf, boost)]``.
+
+    Terms in more than ``fb_max_df`` of the documents ("said", "pct") are
+    skipped.  With the user's words at weight 1 each, the expansion terms
+    share ``n_words * (1 - w) / w`` so that the user's words hold the fraction
+    ``w`` (``fb_original``) of the query's weight.
+    """
+    original = min(max(config.fb_original, 0.01), 1.0)
+    share = len(compiled.clauses) * (1.0 - original) / original
+    if share <= 0 or config.fb_terms <= 0:
+        return []
+    documents = []
+    for docnum, score in ranked[:max(1, config.fb_docs)]:
+        stored = searcher.stored_fields(docnum)
+        text = " ".join(part for part in (stored.get("title"), stored.get("body")) if part)
+        documents.append((text, score))
+    candidates = rm3_expansion(documents, config.fb_terms * 4 if config.fb_max_df < 1 else config.fb_terms)
+    model = _weighting(config)
+    n_docs = max(1, searcher.doc_count_all())
+    kept = []
+    for term, weight in candidates:
+        df = document_frequency(searcher, term)
+        if df > config.fb_max_df * n_docs:
+            continue
+        kept.append((term, model.idf_of(df, n_docs), weight))
+        if len(kept) >= config.fb_terms:
+            break
+    norm = sum(weight for _, _, weight in kept)
+    if norm <= 0:
+        return []
+    return [(term, idf, share * weight / norm) for term, idf, weight in kept]
+
+
 def _expanded(searcher, query, flt, compiled, config: RankingConfig, context):
     """RM3: the user's query plus weighted terms from the top documents of a first pass."""
     first = _run(searcher, query, context, limit=max(1, config.fb_docs), filter=flt)
-    documents = []
-    for hit in first:
-        stored = searcher.stored_fields(hit.docnum)
-        text = " ".join(part for part in (stored.get("title"), stored.get("body")) if part)
-        documents.append((text, hit.score))
-    expansion = rm3_expansion(documents, config.fb_terms)
-    if not expansion:
+    extra = _expansion_terms(searcher, [(hit.docnum, hit.score) for hit in first], compiled, config)
+    if not extra:
         return query
-    # Scores add up over clauses: with the user's words at weight 1 each, the
-    # expansion terms share (n_words * (1 - w) / w) so that the user's words
-    # hold the fraction w (``fb_original``) of the query's weight.
-    original = min(max(config.fb_original, 0.01), 1.0)
-    share = len(compiled.clauses) * (1.0 - original) / original
-    if share <= 0:
-        return query
-    extra = [FieldsTerm(DEFAULT_FIELDS, term, boost=share * weight) for term, weight in expansion]
-    # Expansion terms also find documents without any of the user's words
-    # (that is where RM3's gain comes from: re-scoring only gains a third of it).
+    extra = [FieldsTerm(DEFAULT_FIELDS, term, boost=boost) for term, _, boost in extra]
+    # Expansion terms also find documents without any of the user's words.
     return Or([query, *extra])
+
+
+def _feedback_rerank(searcher, ranked, compiled, config: RankingConfig, context):
+    """RM3 as a re-ranking: the expansion terms re-score the top ``fb_depth`` documents of ``ranked``.
+
+    Returns the re-ranked list (the same documents) and the expansion terms
+    (``[(term, idf, boost)]``; empty when the feedback documents gave none).
+    """
+    extra = _expansion_terms(searcher, ranked, compiled, config)
+    if not extra:
+        return ranked, extra
+    depth = min(config.fb_depth, len(ranked))
+    head, tail = ranked[:depth], ranked[depth:]
+    bonus = bm25f_scores(searcher, context.weighting, extra, [docnum for docnum, _ in head], DEFAULT_FIELDS)
+    head = [(docnum, score + bonus.get(docnum, 0.0)) for docnum, score in head]
+    head.sort(key=lambda item: -item[1])
+    return head + tail, extra
 
 
 def _by_date(searcher, query, flt, wanted: int, newest_first: bool, context=None) -> tuple[list[tuple[int, float]], int]:

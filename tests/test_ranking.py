@@ -1,4 +1,4 @@
-"""Ranking behaviour: BM25F weighting, idf, word coordination, RM3 feedback."""
+"""Ranking behaviour: BM25F weighting, idf, word coordination, RM3 feedback (see also test_proximity.py)."""
 
 from __future__ import annotations
 
@@ -60,10 +60,13 @@ def test_feedback_switch_and_config_overrides(index):
         index.search("sorghum", ranking={"no_such_knob": 1})
 
 
-def test_feedback_does_not_add_documents_to_filtered_or_required_queries(index):
-    found = ids(index.search("sorghum AND china", feedback=True))
+@pytest.mark.parametrize("mode", ["rerank", "tiers", "full"])
+def test_feedback_does_not_add_documents_to_filtered_or_required_queries(index, mode):
+    config = {"fb_mode": mode, "fb_min_words": 1}
+    found = ids(index.search("sorghum AND china", feedback=True, ranking=config))
     assert set(found) == {"title-hit", "related"}
-    assert ids(index.search("title:sorghum", feedback=True)) == ["title-hit"]
+    assert ids(index.search("title:sorghum", feedback=True, ranking=config)) == ["title-hit"]
+    assert "sorghum-only" not in ids(index.search("sorghum -dry", feedback=True, ranking=config))
 
 
 def test_rm3_expansion_adds_related_terms():
@@ -107,4 +110,9 @@ def test_idf_pools_title_and_body_frequencies():
 
 def test_defaults_are_the_shipped_configuration():
     assert DEFAULT_RANKING.fields == "bm25f" and DEFAULT_RANKING.idf == "bm25"
-    assert DEFAULT_RANKING.feedback is False
+    # the proximity bonus is an option (it turns test_cli's "security treaty" seed query around)
+    assert DEFAULT_RANKING.proximity == 0
+    # feedback is on, but only as a re-ranking of long queries' own matches
+    assert DEFAULT_RANKING.feedback is True
+    assert DEFAULT_RANKING.fb_mode == "rerank" and DEFAULT_RANKING.fb_min_words >= 4
+    assert DEFAULT_RANKING.long_idf_power > DEFAULT_RANKING.idf_power == 1.0
