@@ -30,7 +30,6 @@ import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
-from importlib import resources
 from operator import sub
 from pathlib import Path
 from pickle import dumps
@@ -75,13 +74,13 @@ STEM_TABLE_FILE = "stems.tsv"
 # folded word -> stem, computed by NLTK in this process (what write_stem_table saves)
 _computed: dict[str, str] = {}
 _tables: list[Path] = []  # registered stem tables, read on the first stem they may answer
-_table_lines: list[list[str]] | None = None  # their sorted lines: a lookup is a bisection
+_table_data: list[bytes] | None = None  # their bytes (sorted lines): a lookup is a bisection
 
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     """The shipped English stopword list."""
-    text = resources.files("searchkit").joinpath("data/stopwords-en.txt").read_text("utf-8")
+    text = (Path(__file__).parent / "data" / "stopwords-en.txt").read_text("utf-8")
     return frozenset(
         line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
     )
@@ -119,11 +118,11 @@ def load_stemmer() -> Any:
 
 def use_stem_table(folder: str | os.PathLike[str]) -> None:
     """Let words be stemmed from the stem table in ``folder`` (read lazily, when first needed)."""
-    global _table_lines
+    global _table_data
     path = Path(folder) / STEM_TABLE_FILE
     if path not in _tables:
         _tables.append(path)
-        _table_lines = None
+        _table_data = None
 
 
 def _read_table(path: Path) -> list[str]:
@@ -140,15 +139,51 @@ def _read_table(path: Path) -> list[str]:
 
 
 def _table_stem(word: str) -> str | None:
-    global _table_lines
-    if _table_lines is None:
-        _table_lines = [lines for lines in map(_read_table, _tables) if lines]
-    key = word + "\t"
-    for lines in _table_lines:
-        at = bisect_left(lines, key)
-        if at < len(lines) and lines[at].startswith(key):
-            return lines[at][len(key):]
+    global _table_data
+    if _table_data is None:
+        _table_data = [data for data in map(_read_table_bytes, _tables) if data]
+    key = (word + "\t").encode("utf-8", "surrogatepass")
+    for data in _table_data:
+        stem = _bisect_table(data, key)
+        if stem is not None:
+            return stem
     return None
+
+
+def _read_table_bytes(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return b""
+
+
+def _bisect_table(data: bytes, key: bytes) -> str | None:
+    """The stem on the line of ``data`` starting with ``key`` (``word\\t``), by bisection.
+
+    Works on the file's bytes, without splitting it into lines: a cold query
+    looks up a handful of words in a table of tens of thousands.  UTF-8 byte
+    order is code point order, the order the lines are written in; a table
+    out of order only makes lookups miss (NLTK then answers), never wrong.
+    """
+    lo, hi = 0, len(data)  # both line starts; lines before lo sort below key, from hi on not
+    while lo < hi:
+        mid = (lo + hi) // 2
+        start = max(lo, data.rfind(b"\n", lo, mid) + 1)
+        end = data.find(b"\n", start)
+        if end < 0:
+            end = len(data)
+        if data[start:end] < key:
+            lo = end + 1
+        else:
+            hi = start
+    if not data.startswith(key, lo):
+        return None
+    end = data.find(b"\n", lo)
+    try:
+        return data[lo + len(key): end if end >= 0 else len(data)].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def stems_computed() -> dict[str, str]:
@@ -163,7 +198,7 @@ def write_stem_table(folder: str | os.PathLike[str], *extra: dict[str, str]) -> 
     atomically; nothing is written when no pair is new.  Every pair comes from
     NLTK itself, so a table can only ever be incomplete, never wrong.
     """
-    global _table_lines
+    global _table_data
     path = Path(folder) / STEM_TABLE_FILE
     lines = _read_table(path)
     known = {line.partition("\t")[0] for line in lines}
@@ -181,11 +216,13 @@ def write_stem_table(folder: str | os.PathLike[str], *extra: dict[str, str]) -> 
     tmp.write_text("\n".join(lines) + "\n", "utf-8")
     os.replace(tmp, path)
     if path in _tables:
-        _table_lines = None  # re-read when next needed
+        _table_data = None  # re-read when next needed
 
 
 def fold(word: str) -> str:
     """NFKC, case folding and accent folding of one word (no stemming)."""
+    if word.isascii():
+        return word.lower()  # what NFKC and casefold do to ASCII
     word = unicodedata.normalize("NFKC", word).casefold()
     if not word.isascii():
         decomposed = unicodedata.normalize("NFKD", word)

@@ -744,6 +744,33 @@ class ParallelWriter(_Lean, MpWriter):
             return
         MpWriter.add_document(self, **fields)  # into a job file for the workers
 
+    def _enqueue(self) -> None:
+        """Whoosh's ``MpWriter._enqueue`` (documents to a job file), with a watched put."""
+        docbuffer, self.docbuffer = self.docbuffer, []
+        filename = f"{random_name()}.doclist"
+        with self.temp_storage().create_file(filename).raw_file() as handle:
+            for item in docbuffer:
+                pickle.dump(item, handle, 2)
+        if len(self.tasks) < self.procs:
+            self._new_task()
+        self._put_job((filename, len(docbuffer)))
+
+    def _put_job(self, job: Any) -> None:
+        """Put on the (bounded) job queue; a dead worker raises instead of blocking forever.
+
+        Workers leave only after the end-of-jobs sentinel, so one found dead
+        while the queue is full has failed (an exception, the OOM killer).
+        """
+        while True:
+            try:
+                self.jobqueue.put(job, timeout=0.5)
+                return
+            except queue.Full:
+                dead = [task.exitcode for task in self.tasks if not task.is_alive()]
+                if dead:
+                    raise WorkerError(f"an indexing worker process failed (exit status {dead[0]}); "
+                                      "nothing was committed, the index is as it was") from None
+
     def commit(self, mergetype=None, optimize=None, merge=None) -> None:
         pending, self._pending = self._pending, None
         try:
@@ -770,7 +797,7 @@ class ParallelWriter(_Lean, MpWriter):
             if self.docbuffer:
                 self._enqueue()
             for _ in self.tasks:
-                self.jobqueue.put(None)
+                self._put_job(None)
             finalsegments = self._merge_segments(mergetype, optimize, merge)
             results = self._results()
         except BaseException:

@@ -114,7 +114,7 @@ class RankingConfig:
     tier_max_words: int = 3
     coord_power: float = 1.0
     pool: int = 200
-    proximity: float = 0.0
+    proximity: float = 1.0
     prox_window: int = 5
     prox_depth: int = 50
     prox_pairs: str = "all"

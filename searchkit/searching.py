@@ -286,17 +286,19 @@ def _single_words(clauses) -> list[str]:
     return words
 
 
+#: Proximity looks at the first this many single words of a query (a pasted
+#: paragraph would otherwise cost the square of its length).
+MAX_PROXIMITY_WORDS = 32
+
+
 def _proximity_rerank(searcher, ranked, words, config: RankingConfig, model):
     """Add a term-proximity bonus to the top ``prox_depth`` documents and re-sort them."""
     depth = min(config.prox_depth, len(ranked))
     head, tail = ranked[:depth], ranked[depth:]
     docnums = [docnum for docnum, _ in head]
+    words = words[:MAX_PROXIMITY_WORDS]  # pairs grow with the square of the words
     idf = {w: model.term_idf(searcher, "body", w) for w in words}
-    if config.prox_pairs == "adjacent":
-        pairs = list(zip(words, words[1:]))
-    else:
-        pairs = [(a, b) for i, a in enumerate(words) for b in words[i + 1:]]
-    pairs = [(a, b, min(idf[a], idf[b])) for a, b in pairs if a != b]
+    adjacent = [(a, b, min(idf[a], idf[b])) for a, b in zip(words, words[1:]) if a != b]
     fields = [("body", 1.0, config.b), ("title", config.title_weight, config.title_b)]
     per_field = []
     for fieldname, weight, b in fields:
@@ -309,6 +311,12 @@ def _proximity_rerank(searcher, ranked, words, config: RankingConfig, model):
     rescored = []
     for docnum, score in head:
         bonus = 0.0
+        if config.prox_pairs == "adjacent":
+            pairs = adjacent
+        else:  # every pair of the query's words that are both in this document
+            present = set().union(*(positions.get(docnum, ()) for *_, positions in per_field))
+            here = [w for w in words if w in present]
+            pairs = [(a, b, min(idf[a], idf[b])) for i, a in enumerate(here) for b in here[i + 1:] if a != b]
         for a, b_, pair_idf in pairs:
             tf = 0.0
             for fieldname, weight, b, avg, positions in per_field:

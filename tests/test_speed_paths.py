@@ -11,6 +11,7 @@ what the straightforward versions give.
 from __future__ import annotations
 
 import json
+import os
 import random
 import subprocess
 import sys
@@ -161,6 +162,29 @@ def test_a_failed_worker_commits_nothing(tmp_path, monkeypatch):
     assert len(ix) == 1 and [h.id for h in ix.search("cocoa")] == ["one.txt"]
 
 
+CRASHING_RUN = r"""
+import os, sys
+import searchkit
+from searchkit import index, parallel
+index.SERIAL_DOCS = 30
+parallel._Worker._process_file = lambda self, filename, count: os._exit(3)  # every worker dies at once
+try:
+    searchkit.Index(sys.argv[2]).add(sys.argv[1])
+except searchkit.SearchkitError as exc:
+    print("FAILED:", exc)
+"""
+
+
+def test_dead_workers_never_leave_the_run_waiting(tmp_path):
+    """With more jobs than the job queue holds, the parent must notice dead workers, not block on put()."""
+    corpus = make_corpus(tmp_path / "corpus", files=30, per_file=100)  # 30 jobs for a queue of 8
+    result = subprocess.run([sys.executable, "-c", CRASHING_RUN, str(corpus), str(tmp_path / "ix")],
+                            capture_output=True, text=True, timeout=120, cwd=REPO,
+                            env={**os.environ, "SEARCHKIT_WORKERS": "2"})
+    assert "FAILED: an indexing worker process failed" in result.stdout, result.stderr[-2000:]
+    assert len(searchkit.Index(tmp_path / "ix")) == 0
+
+
 def test_stem_table_holds_nltks_stems(ix, index_dir):
     from nltk.stem.snowball import EnglishStemmer
 
@@ -193,7 +217,7 @@ def test_stems_from_the_table_match_nltk(tmp_path):
         analysis._computed.update(saved[1])
         analysis._stemmer = saved[2]
         analysis._tables[:] = saved[3]
-        analysis._table_lines = None
+        analysis._table_data = None
 
 
 QUERY_PATH = r"""

@@ -67,3 +67,17 @@ def test_reopening_an_index_reads_it_with_searchkits_schema(ix):
     assert again._ix.schema.names() == ix._ix.schema.names()
     assert again.search("treaty").total == total
     again.close()
+
+
+words = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(table=st.dictionaries(words, words, max_size=40), probes=st.lists(words, max_size=10))
+def test_stem_table_bisection_finds_exactly_the_written_pairs(table, probes):
+    """The cold query's byte-level lookup answers what a dict of the table would."""
+    from searchkit.analysis import _bisect_table
+
+    data = "".join(f"{w}\t{s}\n" for w, s in sorted(table.items())).encode("utf-8")
+    for word in [*table, *probes]:
+        assert _bisect_table(data, (word + "\t").encode("utf-8")) == table.get(word), word
