@@ -56,9 +56,17 @@ def make_snippet(text: str, terms: set[str], window: int = _WINDOW_WORDS) -> Sni
     hit_terms: list[str] = []
     if terms:
         memo = analysis._cache.get
+        # A word's term starts with the word's first letter, lower-cased (the
+        # stemmer only cuts and rewrites endings): an ASCII word whose first
+        # letter starts no query term need not be analysed (a cold process
+        # would look every word of ten articles up in the stem table).
+        initials = {term[:1] for term in terms}
         for i, word in enumerate(words):
             term = memo(word)
             if term is None:
+                first = word[0]
+                if first.isascii() and first.lower() not in initials:
+                    continue
                 term = normalise_word(word)
             if term in terms:
                 hits.append(i)
