@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Document", "DOCUMENT_FIELDS"]
+__all__ = ["Document", "DOCUMENT_FIELDS", "stored_metadata"]
 
 #: The public fields of a document, in the order ``searchkit extract`` prints them.
 DOCUMENT_FIELDS = (
@@ -45,3 +45,18 @@ class Document:
         """The document as a JSON-ready dict with the fields in canonical order."""
         data = asdict(self)
         return {name: data[name] for name in DOCUMENT_FIELDS}
+
+
+def stored_metadata(stored: dict[str, Any]) -> dict[str, Any]:
+    """A document's metadata (every public field but the body) from its stored index fields."""
+    return {
+        "id": stored.get("id"),
+        "path": stored.get("path") or None,
+        "title": stored.get("title") or None,
+        "date": stored.get("date_iso"),
+        "author": stored.get("author"),
+        "tags": list(stored.get("tag_list") or []),
+        "source": stored.get("source"),
+        "url": stored.get("url"),
+        "dateline": stored.get("dateline"),
+    }

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .document import Document
+from .document import Document, stored_metadata
 from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError, SearchkitError
 from .locking import LOCK_FILE, WriteLock, clear_stale_whoosh_lock, guard_whoosh_workers, pid_alive
 from .schema import FIRST_DATE, SCHEMA_VERSION, make_schema
@@ -393,18 +393,7 @@ class Index:
         stored = self._searcher_now().document(id=doc_id)
         if stored is None:
             return None
-        return Document(
-            id=stored["id"],
-            path=stored.get("path") or None,
-            title=stored.get("title") or None,
-            body=stored.get("body") or "",
-            date=stored.get("date_iso"),
-            author=stored.get("author"),
-            tags=list(stored.get("tag_list") or []),
-            source=stored.get("source"),
-            url=stored.get("url"),
-            dateline=stored.get("dateline"),
-        )
+        return Document(body=stored.get("body") or "", **stored_metadata(stored))
 
     def __len__(self) -> int:
         return self._searcher_now().doc_count()

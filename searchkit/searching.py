@@ -13,6 +13,7 @@ from whoosh.query.terms import Term
 
 from .analysis import analyze
 from .dates import DateError, parse_date_bound
+from .document import stored_metadata
 from .errors import QueryError
 from .highlight import Snippet, make_snippet
 from .query import DEFAULT_FIELDS, SHOULD, Group, Words, compile_query, date_range_query, parse_query
@@ -172,21 +173,8 @@ def run_search(
         if snippets:
             snippet = make_snippet(stored.get("body") or stored.get("title") or "", compiled.terms)
         hits.append(
-            Hit(
-                id=stored.get("id"),
-                score=float(score),
-                title=stored.get("title"),
-                date=stored.get("date_iso"),
-                author=stored.get("author"),
-                tags=list(stored.get("tag_list") or []),
-                source=stored.get("source"),
-                url=stored.get("url"),
-                path=stored.get("path"),
-                snippet=str(snippet),
-                rank=rank,
-                dateline=stored.get("dateline"),
-                snippet_parts=snippet.parts,
-            )
+            Hit(score=float(score), snippet=str(snippet), rank=rank, snippet_parts=snippet.parts,
+                **stored_metadata(stored))
         )
     took = (time.perf_counter() - started) * 1000
     return SearchResults(hits, total, took, text)
