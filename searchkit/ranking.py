@@ -21,7 +21,7 @@ import math
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from whoosh.matching.binary import UnionMatcher
 from whoosh.matching.mcore import Matcher, NullMatcher
@@ -445,16 +445,22 @@ def read_positions(searcher: Any, fieldname: str, terms: list[str], docnums: lis
             postings = reader.postings(fieldname, btext)
             if not postings.supports("positions"):
                 continue
-            for docnum in local:
-                if not postings.is_active():
-                    break
-                if postings.id() < docnum:
-                    postings.skip_to(docnum)
-                    if not postings.is_active():
-                        break
-                if postings.id() == docnum:
-                    out.setdefault(docnum + offset, {})[term] = postings.value_as("positions")
+            for docnum in _positioned_at(postings, local):
+                out.setdefault(docnum + offset, {})[term] = postings.value_as("positions")
     return out
+
+
+def _positioned_at(postings: Any, docnums: list[int]) -> Iterator[int]:
+    """Each of the sorted ``docnums`` that ``postings`` holds, with the matcher on it when yielded."""
+    for docnum in docnums:
+        if not postings.is_active():
+            return
+        if postings.id() < docnum:
+            postings.skip_to(docnum)
+            if not postings.is_active():
+                return
+        if postings.id() == docnum:
+            yield docnum
 
 
 def pair_frequency(first: list[int], second: list[int], window: int) -> float:
@@ -549,15 +555,8 @@ def _weights_for(postings: Any, docnums: list[int]):
     every posting.  Other matchers take the generic ``skip_to`` path.
     """
     if not all(hasattr(postings, name) for name in ("_read_ids", "_read_weights", "_next_block", "block_max_id")):
-        for docnum in docnums:
-            if not postings.is_active():
-                return
-            if postings.id() < docnum:
-                postings.skip_to(docnum)
-                if not postings.is_active():
-                    return
-            if postings.id() == docnum:
-                yield docnum, postings.weight()
+        for docnum in _positioned_at(postings, docnums):
+            yield docnum, postings.weight()
         return
     i, n = 0, len(docnums)
     while i < n and postings.is_active():
