@@ -108,3 +108,50 @@ def lazy_buffer_files() -> None:
     BufferFile.file = property(_get_file, _set_file)
     BufferFile.close = close
     _done = True
+
+
+_MORPH = "whoosh.lang.morph_en"
+
+
+def defer_whoosh_morphology() -> None:
+    """Import ``whoosh.lang.morph_en`` on first use, not when ``whoosh.query`` is imported.
+
+    ``whoosh.query.terms`` imports ``variations`` from it at import time for
+    its ``Variations`` query, which searchkit never builds; compiling that
+    module's regular expressions was the largest single import of a cold
+    query (~5 ms).  A stand-in module takes its place in ``sys.modules``; its
+    ``variations`` loads the real module (and puts it in ``sys.modules``) on
+    the first call.  Must run before ``whoosh.query`` is first imported;
+    does nothing after.
+    """
+    import sys
+
+    if _MORPH in sys.modules or "whoosh.query.terms" in sys.modules:
+        return
+    from types import ModuleType
+
+    stand_in = ModuleType(_MORPH, "Stand-in: the real module is loaded on first use (searchkit.speedups).")
+    stand_in.variations = _variations  # type: ignore[attr-defined]
+    sys.modules[_MORPH] = stand_in
+
+
+def _real_morph_en():
+    import importlib.util
+    import os
+    import sys
+
+    module = sys.modules.get(_MORPH)
+    if module is not None and hasattr(module, "rules"):  # the real one
+        return module
+    import whoosh.lang
+
+    path = os.path.join(os.path.dirname(whoosh.lang.__file__), "morph_en.py")
+    spec = importlib.util.spec_from_file_location(_MORPH, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.modules[_MORPH] = module
+    return module
+
+
+def _variations(word: str):
+    return _real_morph_en().variations(word)

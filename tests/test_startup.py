@@ -6,6 +6,8 @@ shortcuts behave like what they replace.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from io import BytesIO
 
 from hypothesis import given, settings
@@ -81,3 +83,18 @@ def test_stem_table_bisection_finds_exactly_the_written_pairs(table, probes):
     data = "".join(f"{w}\t{s}\n" for w, s in sorted(table.items())).encode("utf-8")
     for word in [*table, *probes]:
         assert _bisect_table(data, (word + "\t").encode("utf-8")) == table.get(word), word
+
+
+def test_whooshs_english_morphology_loads_only_when_used():
+    code = (
+        "import sys, searchkit\n"
+        "from searchkit import Index\n"
+        "import whoosh.query\n"
+        "from whoosh.query.terms import variations\n"
+        "stand_in = not hasattr(sys.modules['whoosh.lang.morph_en'], 'rules')\n"
+        "found = sorted(variations('rendered'))\n"
+        "real = sys.modules['whoosh.lang.morph_en']\n"
+        "print(stand_in, hasattr(real, 'rules'), sorted(real.variations('rendered')) == found, 'render' in found)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ["True", "True", "True", "True"], result.stderr
