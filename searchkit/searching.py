@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from collections.abc import Callable
 from typing import Any
 
 from whoosh.query.compound import And, Or
@@ -76,9 +77,16 @@ class Hit:
 class SearchResults(list):
     """A list of :class:`Hit` with ``total`` (all matches), ``took_ms`` and ``query``."""
 
-    def __init__(self, hits: list[Hit], total: int, took_ms: float, query: str):
+    @property
+    def total(self) -> int:
+        """Every match, not only those listed (counted on first access)."""
+        if callable(self._total):
+            self._total = self._total()
+        return self._total
+
+    def __init__(self, hits: list[Hit], total: int | Callable[[], int], took_ms: float, query: str):
         super().__init__(hits)
-        self.total = total
+        self._total = total
         self.took_ms = took_ms
         self.query = query
 
@@ -198,6 +206,90 @@ def _run(searcher, query, context, **kwargs):
     return collector.results()
 
 
+def _match_count(results) -> int:
+    """How many documents match, exactly.
+
+    Once Whoosh's top-N collector is full it narrows its matchers to what can
+    still reach the top (a union becomes an intersection, blocks are
+    skipped), so its running total falls short; it counts again only when
+    the *last* segment's matcher skipped blocks.  With several segments the
+    total could be short ("cocoa prices": 592 at ``limit=10``, 1,017 in
+    truth).  Here the matches are counted (unscored, filters applied)
+    whenever the collector filled up.
+    """
+    collector = results.collector
+    top = collector
+    while hasattr(top, "child"):
+        top = top.child
+    if not (hasattr(top, "_use_block_quality") and top.total >= top.limit):
+        return collector.count()
+    if collector is top:  # no filter or mask: plain words count as a union of posting lists
+        leaves = _or_leaves(results.q)
+        if leaves is not None:
+            return _union_size(results.searcher, leaves)
+    return sum(1 for _ in collector.all_ids())
+
+
+def _or_leaves(query) -> list[tuple[str, str]] | None:
+    """The ``(field, text)`` terms of a query that is only terms OR-ed together, else None."""
+    if isinstance(query, Term):
+        return [(query.fieldname, query.text)]
+    if isinstance(query, FieldsTerm):
+        return list(query.terms())
+    if isinstance(query, Or):
+        leaves = []
+        for sub in query.subqueries:
+            found = _or_leaves(sub)
+            if found is None:
+                return None
+            leaves.extend(found)
+        return leaves
+    return None
+
+
+def _union_size(searcher, leaves: list[tuple[str, str]]) -> int:
+    """How many documents hold at least one of these terms (posting ids read a block at a time)."""
+    total = 0
+    for sub, _ in searcher.leaf_searchers():
+        reader = sub.reader()
+        ids: set[int] = set()
+        for fieldname, text in leaves:
+            if fieldname not in sub.schema:
+                continue
+            try:
+                btext = sub.schema[fieldname].to_bytes(text)
+            except ValueError:
+                continue
+            if (fieldname, btext) not in reader:
+                continue
+            postings = reader.postings(fieldname, btext)
+            if hasattr(postings, "_read_ids") and hasattr(postings, "_next_block"):
+                while postings.is_active():  # Whoosh's W3 posting blocks
+                    if postings._ids is None:
+                        postings._read_ids()
+                    ids.update(postings._ids)
+                    postings._next_block()
+            else:  # e.g. deletions filtered out: the generic way
+                ids.update(postings.all_ids())
+        total += len(ids)
+    return total
+
+
+def _lazy_total(counted: list) -> Callable[[], int]:
+    """The number of matches of these Whoosh results, counted when first asked for.
+
+    Counting costs a pass over the postings (a few ms on Reuters); a caller
+    who shows ten hits and no total (as FTS5 would) does not pay for it.
+    """
+    def total() -> int:
+        try:
+            return sum(_match_count(results) for results in counted)
+        except Exception:  # the searcher was closed since (the index changed): a lower bound
+            return sum(len(results) for results in counted)
+
+    return total
+
+
 def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
             plain: bool = False) -> tuple[list[tuple[int, float]], int]:
     clauses = compiled.clauses
@@ -207,7 +299,7 @@ def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
     context = searcher.context(weighting=_weighting(config))
     if wanted == 0:
         results = _run(searcher, query, context, limit=1, filter=flt)
-        return [], len(results)
+        return [], _lazy_total([results])
     feedback = config.feedback and compiled.best_match and len(clauses) >= max(1, config.fb_min_words)
     if feedback and config.fb_mode == "full":
         query = _expanded(searcher, query, flt, compiled, config, context)
@@ -220,7 +312,7 @@ def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
     fb_depth = config.fb_depth if feedback else 0
     pool = max(wanted, config.pool if coordinate else 0, depth, fb_depth)
     results = _run(searcher, query, context, limit=pool, filter=flt)
-    total = len(results)
+    counted = [results]
     top = [(hit.docnum, hit.score) for hit in results]
     if depth:
         top = _proximity_rerank(searcher, top, words, config, context.weighting)
@@ -234,9 +326,9 @@ def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
             floor = min((score for _, score in top), default=1.0)
             best = max((hit.score for hit in related), default=1.0) or 1.0
             top.extend((hit.docnum, floor * 0.5 * hit.score / best) for hit in related)
-            total += len(related)
+            counted.append(related)
     if not coordinate:
-        return top, total
+        return top, _lazy_total(counted)
     counts = _clause_counts(searcher, clauses, {docnum for docnum, _ in top})
     n = len(clauses)
     scored = []
@@ -246,7 +338,7 @@ def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
             score *= (count / n) ** config.coord_power
         scored.append((config.coordination == "tier" and count == n, score, docnum))
     scored.sort(key=lambda item: (not item[0], -item[1]))
-    return [(docnum, score) for _, score, docnum in scored], total
+    return [(docnum, score) for _, score, docnum in scored], _lazy_total(counted)
 
 
 def _or_query(queries):
@@ -405,9 +497,8 @@ def _by_date(searcher, query, flt, wanted: int, newest_first: bool, context=None
     limit = max(wanted, 1)
     dated = _run(searcher, query, context, limit=limit, filter=dated_filter, sortedby="date", reverse=newest_first)
     ranked = [(hit.docnum, hit.score or 0.0) for hit in dated]
-    total_dated = len(dated)
     undated = _run(searcher, query, context, limit=limit, filter=flt, mask=has_date)
-    total = total_dated + len(undated)
+    total = _lazy_total([dated, undated])
     if len(ranked) < wanted:
         ranked.extend((hit.docnum, hit.score or 0.0) for hit in undated)
     return ranked, total
