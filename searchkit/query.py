@@ -617,15 +617,15 @@ def compile_query(node: Node, reader, default_fields: tuple[str, ...] = DEFAULT_
     """Turn a parsed query into a :class:`CompiledQuery` for ``reader``'s index."""
     compiler = _Compiler(reader, default_fields)
     query, clauses = compiler.compile(node, top=True)
-    return CompiledQuery(query=query, clauses=clauses, terms=compiler.terms, best_match=_is_best_match(node))
+    return CompiledQuery(query=query, clauses=clauses, terms=compiler.terms, best_match=is_best_match(node))
 
 
-def _is_best_match(node: Node) -> bool:
-    plain = (Words, PhraseNode, PrefixNode)
-    if isinstance(node, plain):
+def is_best_match(node: Node, kinds: tuple[type, ...] = (Words, PhraseNode, PrefixNode)) -> bool:
+    """The query is only optional, field-less items of these kinds (no operator, field or exclusion)."""
+    if isinstance(node, kinds):
         return node.field is None
     if isinstance(node, Group):
         return bool(node.items) and all(
-            mode == SHOULD and isinstance(child, plain) and child.field is None for child, mode in node.items
+            mode == SHOULD and isinstance(child, kinds) and child.field is None for child, mode in node.items
         )
     return False

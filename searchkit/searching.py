@@ -17,7 +17,7 @@ from .dates import DateError, parse_date_bound
 from .document import stored_metadata
 from .errors import QueryError
 from .highlight import Snippet, make_snippet
-from .query import DEFAULT_FIELDS, SHOULD, Group, Words, compile_query, date_range_query, parse_query
+from .query import DEFAULT_FIELDS, Words, compile_query, date_range_query, is_best_match, parse_query
 from .ranking import (
     FieldsTerm,
     NewsBM25,
@@ -169,7 +169,7 @@ def run_search(
         query = Every()
     wanted = offset + limit
     if sort == "relevance":
-        ranked, total = _ranked(searcher, query, flt, compiled, wanted, config, plain=_plain_words(node))
+        ranked, total = _ranked(searcher, query, flt, compiled, wanted, config, plain=is_best_match(node, kinds=(Words,)))
     else:
         ranked, total = _by_date(searcher, query, flt, wanted, newest_first=(sort == "-date"),
                                  context=searcher.context(weighting=_weighting(config)))
@@ -343,17 +343,6 @@ def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
 
 def _or_query(queries):
     return queries[0] if len(queries) == 1 else Or(queries)
-
-
-def _plain_words(node) -> bool:
-    """The query is only plain words: no phrase, prefix, field, operator or exclusion."""
-    if isinstance(node, Words):
-        return node.field is None
-    if isinstance(node, Group):
-        return bool(node.items) and all(
-            mode == SHOULD and isinstance(child, Words) and child.field is None for child, mode in node.items
-        )
-    return False
 
 
 def _single_words(clauses) -> list[str]:
