@@ -113,7 +113,10 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_index(two_corpora):
     # Enough files that the run is still reading when the signal lands
     # (the parallel indexer does 600 small files in about 0.3 s).
     make_corpus(more, 6000, "more")
-    proc = start(["index", str(more), "--index", str(index_dir)])
+    # As from a terminal: a shell without job control starts background jobs
+    # (say, `pytest &`) with SIGINT ignored, and Python keeps an inherited SIG_IGN.
+    proc = start(["index", str(more), "--index", str(index_dir)],
+                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     wait_until_writing(proc, index_dir)
     time.sleep(0.1)
     proc.send_signal(signal.SIGINT)
