@@ -34,8 +34,9 @@ In one run the script
 4. writes both TREC runs (``--out``, default ``COLLECTION/runs/searchkit.txt``,
    the baseline beside it as ``bm25-fts5.txt``) and prints MAP, nDCG@10, P@10
    and Recall@100 (``searchkit.evaluation``, trec_eval semantics) for the
-   baseline and searchkit, with the relative difference, for every query set
-   (``<qid>-short`` / ``<qid>-nl`` suffixes; all queries), plus the mean query
+   baseline and searchkit, with the relative difference and the p-value of a
+   paired randomization test (could the difference be chance?), for every
+   query set (``<qid>-short`` / ``<qid>-nl`` suffixes; all queries), plus the mean query
    time of each system (``--timing``: also searchkit's median per query set,
    and its time at ``limit=10`` with snippets, as ``searchkit query`` runs).
 
@@ -68,6 +69,7 @@ from searchkit.evaluation import (  # noqa: E402
     METRICS,
     evaluate,
     mean_scores,
+    paired_randomization_test,
     read_qrels,
     read_queries,
     write_run,
@@ -227,11 +229,23 @@ def relative(base: float, new: float) -> str:
     return f"{(new - base) / base * 100:+6.1f}%"
 
 
-def table(title: str, base: dict[str, float], mine: dict[str, float], n: int) -> list[str]:
-    lines = [f"{title} ({n} queries)", f"  {'metric':<11} {'BM25 (FTS5)':>11} {'searchkit':>10} {'diff':>8}"]
+def table(title: str, base: dict[str, float], mine: dict[str, float], n: int,
+          p_values: dict[str, float] | None = None) -> list[str]:
+    """The metrics side by side; ``p``: paired randomization test of the difference."""
+    p_values = p_values or {}
+    lines = [f"{title} ({n} queries)", f"  {'metric':<11} {'BM25 (FTS5)':>11} {'searchkit':>10} {'diff':>8} {'p':>7}"]
     for metric in METRICS:
-        lines.append(f"  {metric:<11} {base[metric]:>11.4f} {mine[metric]:>10.4f} {relative(base[metric], mine[metric]):>8}")
+        p = f"{p_values[metric]:>7.4f}" if metric in p_values else f"{'':>7}"
+        lines.append(f"  {metric:<11} {base[metric]:>11.4f} {mine[metric]:>10.4f} "
+                     f"{relative(base[metric], mine[metric]):>8} {p}")
     return lines
+
+
+def significance(base_pq: dict[str, dict[str, float]], mine_pq: dict[str, dict[str, float]]) -> dict[str, float]:
+    """Per metric, the p-value that searchkit and the baseline differ by chance on these queries."""
+    qids = sorted(base_pq)
+    return {m: paired_randomization_test([base_pq[q][m] for q in qids], [mine_pq[q][m] for q in qids])
+            for m in METRICS}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -320,9 +334,11 @@ def main(argv: list[str] | None = None) -> int:
         mine_pq = evaluate(mine_run, qrels, qids)
         base_mean, mine_mean = mean_scores(base_pq), mean_scores(mine_pq)
         label = {"short": "short queries", "nl": "natural-language queries", "all": "all queries"}.get(name, name)
-        print("\n".join(table(label, base_mean, mine_mean, len(base_pq))))
+        p_values = significance(base_pq, mine_pq) if mine_run else {}
+        print("\n".join(table(label, base_mean, mine_mean, len(base_pq), p_values)))
         print()
-        report["sets"][name] = {"queries": len(base_pq), "baseline": base_mean, "searchkit": mine_mean}
+        report["sets"][name] = {"queries": len(base_pq), "baseline": base_mean, "searchkit": mine_mean,
+                                "p_values": p_values}
     base_ms = statistics.mean(base_times) if base_times else 0.0
     mine_ms = statistics.mean(mine_times) if mine_times else 0.0
     print(f"mean query time: BM25 (FTS5) {base_ms:.1f} ms, searchkit {mine_ms:.1f} ms (top {args.limit})")

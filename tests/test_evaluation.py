@@ -17,6 +17,7 @@ from searchkit.evaluation import (
     evaluate_query,
     mean_scores,
     ndcg_at,
+    paired_randomization_test,
     precision_at,
     read_qrels,
     read_queries,
@@ -141,6 +142,36 @@ def test_evaluate_and_mean_over_queries():
     assert means["ndcg@10"] == pytest.approx((0.70392 + 0.36999) / 3, abs=1e-5)
     assert sorted(evaluate(run, qrels, qids=["q1", "q3"])) == ["q1"]
     assert mean_scores({}) == {m: 0.0 for m in METRICS}
+
+
+# --- significance -------------------------------------------------------------
+
+
+def test_randomization_test_exact_by_hand():
+    # Three queries, each +1: of the 8 sign assignments only all-plus and
+    # all-minus reach |mean| = 1, so p = 2/8.
+    assert paired_randomization_test([0, 0, 0], [1, 1, 1]) == pytest.approx(0.25)
+    # Differences +2 and -1 (observed mean 0.5): the four assignments give means
+    # 0.5, -1.5, 1.5, -0.5, all at least 0.5 from zero, so p = 1.
+    assert paired_randomization_test([0, 1], [2, 0]) == pytest.approx(1.0)
+    # +3, +1, -1: |sum| 3 is reached by (+3 +1 -1), (+3 -1 +1), their mirrors,
+    # and (+3 +1 +1) / (-3 -1 -1): 6 of 8.
+    assert paired_randomization_test([0, 0, 1], [3, 1, 0]) == pytest.approx(6 / 8)
+    assert paired_randomization_test([0.5, 0.2], [0.5, 0.2]) == 1.0
+    assert paired_randomization_test([], []) == 1.0
+
+
+def test_randomization_test_sampled_for_many_queries():
+    base = [0.1 * (i % 7) for i in range(60)]
+    better = [x + 0.05 for x in base]
+    p = paired_randomization_test(base, better, trials=2000)
+    assert 0 < p <= 1 / 1000  # every one of 60 queries better: no flip comes close
+    noisy = [x + (0.05 if i % 2 else -0.05) for i, x in enumerate(base)]
+    assert paired_randomization_test(base, noisy, trials=2000) > 0.5  # wins and losses cancel
+    # symmetric and reproducible
+    assert paired_randomization_test(better, base, trials=500) == paired_randomization_test(base, better, trials=500)
+    with pytest.raises(ValueError):
+        paired_randomization_test([1.0], [1.0, 2.0])
 
 
 # --- TREC files -------------------------------------------------------------
@@ -367,6 +398,8 @@ def test_eval_relevance_end_to_end(tmp_path, capsys):
     assert figures["config"] == {"sort": "relevance"}
     assert figures["sets"]["short"]["baseline"]["map"] == pytest.approx(1.0)
     assert figures["sets"]["short"]["searchkit"]["map"] == pytest.approx(1.0)
+    # equal scores on every query: nothing to tell apart
+    assert figures["sets"]["short"]["p_values"]["map"] == 1.0
     assert set(read_run(run)) == {"cocoa-short", "cocoa-nl", "oil-short"}
     assert set(read_run(run.parent / "bm25-fts5.txt")) == {"cocoa-short", "cocoa-nl", "oil-short"}
     # --queries nl runs only those; --reuse-index keeps an index built before.
