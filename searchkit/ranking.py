@@ -118,11 +118,11 @@ class RankingConfig:
     prox_window: int = 5
     prox_depth: int = 50
     prox_pairs: str = "all"
-    prox_k: float = 1.2
+    prox_k: float = 2.0
     feedback: bool = True
     fb_mode: str = "rerank"
     fb_min_words: int = 4
-    fb_docs: int = 10
+    fb_docs: int = 12
     fb_terms: int = 20
     fb_original: float = 0.6
     fb_max_df: float = 0.1
