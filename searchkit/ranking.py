@@ -10,7 +10,8 @@ weights, and a document-level document frequency for title and body.
 drawn from the top documents of a first pass.  :func:`read_positions`,
 :func:`pair_frequency` and :func:`bm25f_scores` serve the re-ranking of a
 first pass's top documents (term proximity, feedback terms) at a cost bounded
-by the number of re-ranked documents, not by the number of matches.
+by the number of re-ranked documents, not by the number of matches;
+:func:`all_bm25f_scores` is the first pass itself for a query of plain words.
 
 Everything here applies at search time: the index is not rebuilt to change it.
 """
@@ -29,6 +30,7 @@ from whoosh.query import qcore
 from whoosh.query.compound import Or
 from whoosh.query.terms import Term
 from whoosh.scoring import WeightingModel, WeightLengthScorer, WeightScorer
+from whoosh.util.numeric import byte_to_length
 
 from .analysis import analyze
 
@@ -544,6 +546,89 @@ def bm25f_scores(
         for key, tf in tfs.items():
             scores[key] = scores.get(key, 0.0) + scale * tf * (k1 + 1.0) / (tf + k1)
     return scores
+
+
+def all_bm25f_scores(
+    searcher: Any,
+    model: NewsBM25,
+    terms: list[tuple[str, float, float]],
+    fieldnames: tuple[str, ...] = ("title", "body", "tags"),
+) -> dict[int, float] | None:
+    """BM25F scores (summed over ``terms``: ``(term, idf, boost)``) of every live document holding one of them.
+
+    Term at a time, straight from the posting blocks into a dict: the first
+    pass of a query of plain words without Whoosh's matcher tree, whose
+    per-posting method calls (a union per word over its fields, a union over
+    the words, a deletion filter) cost several times the arithmetic.  The
+    formula is :class:`FieldsTerm`'s (a test checks equality).  None when a
+    segment is not laid out as this reads it (the caller then asks Whoosh).
+    """
+    scores: dict[int, float] = {}
+    schema = searcher.schema
+    k1 = model.config.k1
+    params = []
+    for fieldname in fieldnames:
+        if fieldname in schema:
+            _, b, weight = model.field_params(fieldname)
+            field = schema[fieldname]
+            boost = getattr(field.format, "field_boost", 1.0) or 1.0
+            avgfl = searcher.avg_field_length(fieldname) or 1.0
+            # one factor per length byte: Whoosh stores a field's length in one byte
+            factors = [weight / boost / (1.0 - b + b * byte_to_length(byte) / avgfl) for byte in range(256)]
+            params.append((fieldname, field, factors))
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
+        for term, idf, boost in terms:
+            tfs: dict[int, float] = {}
+            get = tfs.get
+            for fieldname, field, factors in params:
+                try:
+                    btext = field.to_bytes(term)
+                except ValueError:
+                    continue
+                if (fieldname, btext) not in reader:
+                    continue
+                lengths = _field_lengths(reader, fieldname)
+                postings = getattr(reader, "_terms", None)
+                postings = postings and postings.matcher(fieldname, btext, field.format)
+                if lengths is None or not all(hasattr(postings, name) for name in _BLOCK_API):
+                    return None
+                while postings.is_active():
+                    postings._read_ids()
+                    postings._read_weights()
+                    for docnum, freq in zip(postings._ids, postings._weights):
+                        tfs[docnum] = get(docnum, 0.0) + factors[lengths[docnum]] * freq
+                    postings._next_block()
+            scale = idf * boost * (k1 + 1.0)
+            add = scores.get
+            for docnum, tf in tfs.items():
+                if docnum not in deleted:
+                    key = docnum + offset
+                    scores[key] = add(key, 0.0) + scale * tf / (tf + k1)
+    return scores
+
+
+#: What :func:`all_bm25f_scores` uses of Whoosh 3's on-disk posting matcher.
+_BLOCK_API = ("is_active", "_read_ids", "_read_weights", "_next_block")
+
+
+def _field_lengths(reader: Any, fieldname: str) -> bytes | None:
+    """A segment's length bytes for ``fieldname``, one per document (cached on the reader), or None."""
+    cache = reader.__dict__.setdefault("_searchkit_lengths", {})
+    if fieldname not in cache:
+        from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+
+        lengths = None
+        try:
+            column = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+            if column is not None and column._fixedlen == 1:
+                raw = bytes(column._dbfile.get(column._basepos, column._count))
+                lengths = raw + bytes(max(0, reader.doc_count_all() - len(raw)))  # missing: length 0
+        except AttributeError:  # another codec
+            lengths = None
+        cache[fieldname] = lengths
+    return cache[fieldname]
 
 
 def _weights_for(postings: Any, docnums: list[int]):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import time
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -22,6 +23,7 @@ from .ranking import (
     FieldsTerm,
     NewsBM25,
     RankingConfig,
+    all_bm25f_scores,
     bm25f_scores,
     document_frequency,
     pair_frequency,
@@ -276,16 +278,16 @@ def _union_size(searcher, leaves: list[tuple[str, str]]) -> int:
 
 
 def _lazy_total(counted: list) -> Callable[[], int]:
-    """The number of matches of these Whoosh results, counted when first asked for.
+    """The number of matches of these Whoosh results (or counts already known), counted when first asked for.
 
     Counting costs a pass over the postings (a few ms on Reuters); a caller
     who shows ten hits and no total (as FTS5 would) does not pay for it.
     """
     def total() -> int:
         try:
-            return sum(_match_count(results) for results in counted)
+            return sum(part if isinstance(part, int) else _match_count(part) for part in counted)
         except Exception:  # the searcher was closed since (the index changed): a lower bound
-            return sum(len(results) for results in counted)
+            return sum(part if isinstance(part, int) else len(part) for part in counted)
 
     return total
 
@@ -311,9 +313,19 @@ def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
     depth = config.prox_depth if config.proximity > 0 and len(words) > 1 else 0
     fb_depth = config.fb_depth if feedback else 0
     pool = max(wanted, config.pool if coordinate else 0, depth, fb_depth)
-    results = _run(searcher, query, context, limit=pool, filter=flt)
-    counted = [results]
-    top = [(hit.docnum, hit.score) for hit in results]
+    scores = None
+    plain_words = _plain_terms(query) if flt is None and config.fields == "bm25f" else None
+    if plain_words is not None:  # plain words: scored term at a time, without Whoosh's matchers
+        model = context.weighting
+        terms = [(word.text, _word_idf(searcher, model, word), word.boost) for word in plain_words]
+        scores = all_bm25f_scores(searcher, model, terms, DEFAULT_FIELDS)
+    if scores is not None:
+        top = heapq.nlargest(pool, scores.items(), key=_by_score_then_docnum)
+        counted = [len(scores)]
+    else:
+        results = _run(searcher, query, context, limit=pool, filter=flt)
+        counted = [results]
+        top = [(hit.docnum, hit.score) for hit in results]
     if depth:
         top = _proximity_rerank(searcher, top, words, config, context.weighting)
     if feedback:
@@ -339,6 +351,30 @@ def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
         scored.append((config.coordination == "tier" and count == n, score, docnum))
     scored.sort(key=lambda item: (not item[0], -item[1]))
     return [(docnum, score) for _, score, docnum in scored], _lazy_total(counted)
+
+
+def _plain_terms(query) -> list[FieldsTerm] | None:
+    """The words of a query that is only BM25F words OR-ed together (no boost on the OR), else None."""
+    if isinstance(query, FieldsTerm):
+        return [query]
+    if isinstance(query, Or) and query.boost == 1:
+        words = []
+        for sub in query.subqueries:
+            found = _plain_terms(sub)
+            if found is None:
+                return None
+            words.extend(found)
+        return words
+    return None
+
+
+def _word_idf(searcher, model: NewsBM25, word: FieldsTerm) -> float:
+    """The idf :meth:`FieldsTerm.matcher` gives ``word``."""
+    return model.term_idf(searcher, "body" if "body" in word.fieldnames else word.fieldnames[0], word.text)
+
+
+def _by_score_then_docnum(item: tuple[int, float]) -> tuple[float, int]:
+    return item[1], -item[0]  # ties: the earlier document first, as Whoosh's collector does
 
 
 def _or_query(queries):
