@@ -167,6 +167,15 @@ def resolve_ranking(ranking: RankingConfig | Mapping[str, Any] | None, feedback:
 _DOC_FIELDS = ("title", "body")
 
 
+def indexed_bytes(reader: Any, fieldname: str, field: Any, text: str) -> bytes | None:
+    """``text`` as ``field``'s bytes when ``reader`` holds that term in ``fieldname``, else None."""
+    try:
+        btext = field.to_bytes(text)
+    except ValueError:
+        return None
+    return btext if (fieldname, btext) in reader else None
+
+
 def document_frequency(reader: Any, text: str) -> int:
     """A word's document frequency in title or body, whichever is larger."""
     return max((reader.doc_frequency(f, text) for f in _DOC_FIELDS if f in reader.schema), default=0)
@@ -292,11 +301,8 @@ class FieldsTerm(qcore.Query):
             if fieldname not in searcher.schema:
                 continue
             field = searcher.schema[fieldname]
-            try:
-                btext = field.to_bytes(self.text)
-            except ValueError:
-                continue
-            if (fieldname, btext) not in reader:
+            btext = indexed_bytes(reader, fieldname, field, self.text)
+            if btext is None:
                 continue
             leaves.append(searcher.postings(fieldname, btext, weighting=model))
             k1, b, weight = model.field_params(fieldname)
@@ -438,11 +444,8 @@ def read_positions(searcher: Any, fieldname: str, terms: list[str], docnums: lis
             continue
         reader = sub.reader()
         for term in terms:
-            try:
-                btext = field.to_bytes(term)
-            except ValueError:
-                continue
-            if (fieldname, btext) not in reader:
+            btext = indexed_bytes(reader, fieldname, field, term)
+            if btext is None:
                 continue
             postings = reader.postings(fieldname, btext)
             if not postings.supports("positions"):
@@ -530,11 +533,8 @@ def bm25f_scores(
                 continue
             reader = sub.reader()
             for fieldname, field, b, weight, avgfl in params:
-                try:
-                    btext = field.to_bytes(term)
-                except ValueError:
-                    continue
-                if (fieldname, btext) not in reader:
+                btext = indexed_bytes(reader, fieldname, field, term)
+                if btext is None:
                     continue
                 for docnum, freq in _weights_for(reader.postings(fieldname, btext), local):
                     key = docnum + offset
@@ -583,11 +583,8 @@ def all_bm25f_scores(
             tfs: dict[int, float] = {}
             get = tfs.get
             for fieldname, field, factors in params:
-                try:
-                    btext = field.to_bytes(term)
-                except ValueError:
-                    continue
-                if (fieldname, btext) not in reader:
+                btext = indexed_bytes(reader, fieldname, field, term)
+                if btext is None:
                     continue
                 lengths = _field_lengths(reader, fieldname)
                 postings = getattr(reader, "_terms", None)

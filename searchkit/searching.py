@@ -26,6 +26,7 @@ from .ranking import (
     all_bm25f_scores,
     bm25f_scores,
     document_frequency,
+    indexed_bytes,
     pair_frequency,
     read_positions,
     resolve_ranking,
@@ -232,21 +233,30 @@ def _match_count(results) -> int:
     return sum(1 for _ in collector.all_ids())
 
 
-def _or_leaves(query) -> list[tuple[str, str]] | None:
-    """The ``(field, text)`` terms of a query that is only terms OR-ed together, else None."""
-    if isinstance(query, Term):
-        return [(query.fieldname, query.text)]
-    if isinstance(query, FieldsTerm):
-        return list(query.terms())
-    if isinstance(query, Or):
-        leaves = []
+def _or_operands(query, *, unboosted: bool = False) -> list | None:
+    """The terms (``Term``/``FieldsTerm``) of a query that only ORs terms together, nested ORs flattened; else None.
+
+    ``unboosted``: an OR carrying a boost of its own does not count.
+    """
+    if isinstance(query, (Term, FieldsTerm)):
+        return [query]
+    if isinstance(query, Or) and not (unboosted and query.boost != 1):
+        operands = []
         for sub in query.subqueries:
-            found = _or_leaves(sub)
+            found = _or_operands(sub, unboosted=unboosted)
             if found is None:
                 return None
-            leaves.extend(found)
-        return leaves
+            operands.extend(found)
+        return operands
     return None
+
+
+def _or_leaves(query) -> list[tuple[str, str]] | None:
+    """The ``(field, text)`` terms of a query that is only terms OR-ed together, else None."""
+    operands = _or_operands(query)
+    if operands is None:
+        return None
+    return [pair for operand in operands for pair in operand.terms()]
 
 
 def _union_size(searcher, leaves: list[tuple[str, str]]) -> int:
@@ -258,11 +268,8 @@ def _union_size(searcher, leaves: list[tuple[str, str]]) -> int:
         for fieldname, text in leaves:
             if fieldname not in sub.schema:
                 continue
-            try:
-                btext = sub.schema[fieldname].to_bytes(text)
-            except ValueError:
-                continue
-            if (fieldname, btext) not in reader:
+            btext = indexed_bytes(reader, fieldname, sub.schema[fieldname], text)
+            if btext is None:
                 continue
             postings = reader.postings(fieldname, btext)
             if hasattr(postings, "_read_ids") and hasattr(postings, "_next_block"):
@@ -355,17 +362,10 @@ def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
 
 def _plain_terms(query) -> list[FieldsTerm] | None:
     """The words of a query that is only BM25F words OR-ed together (no boost on the OR), else None."""
-    if isinstance(query, FieldsTerm):
-        return [query]
-    if isinstance(query, Or) and query.boost == 1:
-        words = []
-        for sub in query.subqueries:
-            found = _plain_terms(sub)
-            if found is None:
-                return None
-            words.extend(found)
-        return words
-    return None
+    operands = _or_operands(query, unboosted=True)
+    if operands is None or not all(isinstance(operand, FieldsTerm) for operand in operands):
+        return None
+    return operands
 
 
 def _word_idf(searcher, model: NewsBM25, word: FieldsTerm) -> float:
