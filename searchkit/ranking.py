@@ -447,7 +447,7 @@ def read_positions(searcher: Any, fieldname: str, terms: list[str], docnums: lis
             btext = indexed_bytes(reader, fieldname, field, term)
             if btext is None:
                 continue
-            postings = reader.postings(fieldname, btext)
+            postings = _raw_postings(reader, fieldname, field, btext)
             if not postings.supports("positions"):
                 continue
             for docnum in _positioned_at(postings, local):
@@ -455,17 +455,58 @@ def read_positions(searcher: Any, fieldname: str, terms: list[str], docnums: lis
     return out
 
 
+#: What the block readers here use of Whoosh 3's on-disk posting matcher.
+_BLOCK_API = ("is_active", "_read_ids", "_read_weights", "_next_block", "block_max_id", "_i")
+
+
 def _positioned_at(postings: Any, docnums: list[int]) -> Iterator[int]:
-    """Each of the sorted ``docnums`` that ``postings`` holds, with the matcher on it when yielded."""
-    for docnum in docnums:
-        if not postings.is_active():
-            return
-        if postings.id() < docnum:
-            postings.skip_to(docnum)
+    """Each of the sorted ``docnums`` that ``postings`` holds, with the matcher on it when yielded.
+
+    Whoosh's on-disk postings come in blocks with a known last id: a block
+    holding none of the wanted documents is never decoded, and within a block
+    the wanted ids are found by bisection rather than by stepping through
+    every posting.  Other matchers take the generic ``skip_to`` path.
+    """
+    if not all(hasattr(postings, name) for name in _BLOCK_API):
+        for docnum in docnums:
             if not postings.is_active():
                 return
-        if postings.id() == docnum:
-            yield docnum
+            if postings.id() < docnum:
+                postings.skip_to(docnum)
+                if not postings.is_active():
+                    return
+            if postings.id() == docnum:
+                yield docnum
+        return
+    i, n = 0, len(docnums)
+    while i < n and postings.is_active():
+        last = postings.block_max_id()
+        if docnums[i] <= last:
+            if postings._ids is None:
+                postings._read_ids()
+            ids = postings._ids
+            size = len(ids)
+            while i < n and docnums[i] <= last:
+                at = bisect_left(ids, docnums[i])
+                if at < size and ids[at] == docnums[i]:
+                    postings._i = at  # the matcher's in-block cursor: weight() and value() read there
+                    yield docnums[i]
+                i += 1
+        if i >= n:
+            return
+        postings._next_block()
+
+
+def _raw_postings(reader: Any, fieldname: str, field: Any, btext: bytes) -> Any:
+    """A segment's postings of a term, without Whoosh's deleted-documents filter where it can be had.
+
+    For looking up documents already known to be live (the top of a ranking):
+    the filter only adds a method call per posting.
+    """
+    terms = getattr(reader, "_terms", None)
+    if terms is not None and hasattr(terms, "matcher"):
+        return terms.matcher(fieldname, btext, field.format)
+    return reader.postings(fieldname, btext)
 
 
 def pair_frequency(first: list[int], second: list[int], window: int) -> float:
@@ -536,7 +577,7 @@ def bm25f_scores(
                 btext = indexed_bytes(reader, fieldname, field, term)
                 if btext is None:
                     continue
-                for docnum, freq in _weights_for(reader.postings(fieldname, btext), local):
+                for docnum, freq in _weights_for(_raw_postings(reader, fieldname, field, btext), local):
                     key = docnum + offset
                     norm = norms.get((key, fieldname))
                     if norm is None:
@@ -587,8 +628,7 @@ def all_bm25f_scores(
                 if btext is None:
                     continue
                 lengths = _field_lengths(reader, fieldname)
-                postings = getattr(reader, "_terms", None)
-                postings = postings and postings.matcher(fieldname, btext, field.format)
+                postings = _raw_postings(reader, fieldname, field, btext)  # deleted documents: dropped below
                 if lengths is None or not all(hasattr(postings, name) for name in _BLOCK_API):
                     return None
                 while postings.is_active():
@@ -604,10 +644,6 @@ def all_bm25f_scores(
                     key = docnum + offset
                     scores[key] = add(key, 0.0) + scale * tf / (tf + k1)
     return scores
-
-
-#: What :func:`all_bm25f_scores` uses of Whoosh 3's on-disk posting matcher.
-_BLOCK_API = ("is_active", "_read_ids", "_read_weights", "_next_block")
 
 
 def _field_lengths(reader: Any, fieldname: str) -> bytes | None:
@@ -629,35 +665,6 @@ def _field_lengths(reader: Any, fieldname: str) -> bytes | None:
 
 
 def _weights_for(postings: Any, docnums: list[int]):
-    """``(docnum, weight)`` for each of the sorted segment ``docnums`` found in ``postings``.
-
-    Whoosh's on-disk postings come in blocks with a known last id: a block
-    holding none of the wanted documents is never decoded, and within a block
-    the wanted ids are found by bisection rather than by stepping through
-    every posting.  Other matchers take the generic ``skip_to`` path.
-    """
-    if not all(hasattr(postings, name) for name in ("_read_ids", "_read_weights", "_next_block", "block_max_id")):
-        for docnum in _positioned_at(postings, docnums):
-            yield docnum, postings.weight()
-        return
-    i, n = 0, len(docnums)
-    while i < n and postings.is_active():
-        last = postings.block_max_id()
-        if docnums[i] <= last:
-            if postings._ids is None:
-                postings._read_ids()
-            ids = postings._ids
-            weights = None
-            size = len(ids)
-            while i < n and docnums[i] <= last:
-                at = bisect_left(ids, docnums[i])
-                if at < size and ids[at] == docnums[i]:
-                    if weights is None:
-                        if postings._weights is None:
-                            postings._read_weights()
-                        weights = postings._weights
-                    yield docnums[i], weights[at]
-                i += 1
-        if i >= n:
-            return
-        postings._next_block()
+    """``(docnum, weight)`` for each of the sorted segment ``docnums`` found in ``postings``."""
+    for docnum in _positioned_at(postings, docnums):
+        yield docnum, postings.weight()

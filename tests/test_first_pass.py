@@ -10,6 +10,7 @@ import pytest
 import searchkit
 import searchkit.ranking as ranking
 import searchkit.searching as searching
+from searchkit.analysis import term_positions
 from searchkit.ranking import FieldsTerm, RankingConfig, all_bm25f_scores
 from searchkit.searching import _weighting
 from whoosh.query import Or
@@ -99,3 +100,20 @@ def test_an_unknown_segment_layout_falls_back_to_whoosh(index, monkeypatch):
     got = [(h.id, h.score) for h in index.search("sugar brazil")]
     assert [i for i, _ in got] == [i for i, _ in expected]
     assert all(math.isclose(a, b, rel_tol=1e-9) for (_, a), (_, b) in zip(got, expected))
+
+
+def test_rerank_readers_skip_to_live_documents_in_blocks(index):
+    """Positions and re-ranking scores for chosen documents, read a block at a time past a deletion."""
+    searcher = index._searcher_now()
+    live = [d for d in range(searcher.doc_count_all()) if not searcher.reader().is_deleted(d)]
+    found = ranking.read_positions(searcher, "body", ["sugar", "brazil", "cocoa"], live)
+    for docnum in live:
+        stored = searcher.stored_fields(docnum)
+        expected = {t: p for t, p in term_positions(stored["body"]).items() if t in {"sugar", "brazil", "cocoa"}}
+        assert found.get(docnum, {}) == expected, stored["id"]
+    model = _weighting(RankingConfig())
+    terms = [("sugar", 1.3, 1.0), ("brazil", 0.7, 2.0)]
+    everything = all_bm25f_scores(searcher, model, terms, FIELDS)
+    some = live[1::2]
+    assert ranking.bm25f_scores(searcher, model, terms, some, FIELDS) == pytest.approx(
+        {d: everything[d] for d in some if d in everything})
