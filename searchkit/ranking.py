@@ -19,6 +19,7 @@ Everything here applies at search time: the index is not rebuilt to change it.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import asdict, dataclass, fields, replace
@@ -311,8 +312,11 @@ class FieldsTerm(qcore.Query):
             params.append((fieldname, b, weight * unboost, avgfl))
         if not leaves:
             return NullMatcher()
-        idf = model.term_idf(searcher, self.fieldnames[0] if "body" not in self.fieldnames else "body", self.text)
-        return _BM25FMatcher(searcher, leaves, params, idf * self.boost, model.config.k1)
+        return _BM25FMatcher(searcher, leaves, params, self.idf(searcher, model) * self.boost, model.config.k1)
+
+    def idf(self, searcher: Any, model: NewsBM25) -> float:
+        """The word's idf under ``model`` (the body's, pooled with the title's, when the body is searched)."""
+        return model.term_idf(searcher, "body" if "body" in self.fieldnames else self.fieldnames[0], self.text)
 
 
 class _BM25FMatcher(Matcher):
@@ -552,15 +556,7 @@ def bm25f_scores(
     wanted = sorted(set(docnums))
     if not wanted or not terms:
         return scores
-    schema = searcher.schema
-    params = []
-    for fieldname in fieldnames:
-        if fieldname not in schema:
-            continue
-        _, b, weight = model.field_params(fieldname)
-        boost = getattr(schema[fieldname].format, "field_boost", 1.0) or 1.0
-        avgfl = searcher.avg_field_length(fieldname) or 1.0
-        params.append((fieldname, schema[fieldname], b, weight / boost, avgfl))
+    params = _bm25f_fields(searcher, model, fieldnames)
     norms: dict[tuple[int, str], float] = {}
     dfl = searcher.doc_field_length
     k1 = model.config.k1
@@ -605,18 +601,9 @@ def all_bm25f_scores(
     segment is not laid out as this reads it (the caller then asks Whoosh).
     """
     scores: dict[int, float] = {}
-    schema = searcher.schema
     k1 = model.config.k1
-    params = []
-    for fieldname in fieldnames:
-        if fieldname in schema:
-            _, b, weight = model.field_params(fieldname)
-            field = schema[fieldname]
-            boost = getattr(field.format, "field_boost", 1.0) or 1.0
-            avgfl = searcher.avg_field_length(fieldname) or 1.0
-            # one factor per length byte: Whoosh stores a field's length in one byte
-            factors = [weight / boost / (1.0 - b + b * byte_to_length(byte) / avgfl) for byte in range(256)]
-            params.append((fieldname, field, factors))
+    params = [(fieldname, field, _length_factors(b, weight, avgfl))
+              for fieldname, field, b, weight, avgfl in _bm25f_fields(searcher, model, fieldnames)]
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
         deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
@@ -644,6 +631,29 @@ def all_bm25f_scores(
                     key = docnum + offset
                     scores[key] = add(key, 0.0) + scale * tf / (tf + k1)
     return scores
+
+
+def _bm25f_fields(searcher: Any, model: NewsBM25, fieldnames: tuple[str, ...]) -> list[tuple]:
+    """``(fieldname, field, b, weight, avg_length)`` of the searched fields in the schema.
+
+    ``weight`` is the configured field weight with the schema's index-time
+    ``field_boost`` (baked into the stored frequencies) divided out.
+    """
+    schema = searcher.schema
+    params = []
+    for fieldname in fieldnames:
+        if fieldname in schema:
+            _, b, weight = model.field_params(fieldname)
+            field = schema[fieldname]
+            boost = getattr(field.format, "field_boost", 1.0) or 1.0
+            params.append((fieldname, field, b, weight / boost, searcher.avg_field_length(fieldname) or 1.0))
+    return params
+
+
+@lru_cache(maxsize=64)
+def _length_factors(b: float, weight: float, avgfl: float) -> tuple[float, ...]:
+    """``weight / (1 - b + b * length / avgfl)`` for each of the 256 one-byte lengths Whoosh stores."""
+    return tuple(weight / (1.0 - b + b * byte_to_length(byte) / avgfl) for byte in range(256))
 
 
 def _field_lengths(reader: Any, fieldname: str) -> bytes | None:

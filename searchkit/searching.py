@@ -324,7 +324,7 @@ def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
     plain_words = _plain_terms(query) if flt is None and config.fields == "bm25f" else None
     if plain_words is not None:  # plain words: scored term at a time, without Whoosh's matchers
         model = context.weighting
-        terms = [(word.text, _word_idf(searcher, model, word), word.boost) for word in plain_words]
+        terms = [(word.text, word.idf(searcher, model), word.boost) for word in plain_words]
         scores = all_bm25f_scores(searcher, model, terms, DEFAULT_FIELDS)
     if scores is not None:
         top = heapq.nlargest(pool, scores.items(), key=_by_score_then_docnum)
@@ -366,11 +366,6 @@ def _plain_terms(query) -> list[FieldsTerm] | None:
     if operands is None or not all(isinstance(operand, FieldsTerm) for operand in operands):
         return None
     return operands
-
-
-def _word_idf(searcher, model: NewsBM25, word: FieldsTerm) -> float:
-    """The idf :meth:`FieldsTerm.matcher` gives ``word``."""
-    return model.term_idf(searcher, "body" if "body" in word.fieldnames else word.fieldnames[0], word.text)
 
 
 def _by_score_then_docnum(item: tuple[int, float]) -> tuple[float, int]:
