@@ -10,16 +10,21 @@ news archive dumped day by day, and what "touching 1% of files" needs.
 ``--scale N`` repeats the corpus N times with fresh ids.
 
 Measured, for searchkit and for FTS5 (``porter unicode61``; columns id
-(unindexed), title, body, tags; ``bm25()`` with the title weighted
-:data:`searchkit.schema.TITLE_BOOST`; ``snippet()`` of the body):
+(unindexed), title, body, tags, date (unindexed); ``bm25()`` with the title
+weighted as searchkit weighs it, ``RankingConfig().title_weight``;
+``snippet()`` of the body):
 
 * index build: wall time of a fresh process from the JSON Lines files to a
   committed index (``searchkit index`` vs a ``python`` process inserting into
-  FTS5 in one transaction), documents/s, peak RSS of that process, size on disk;
+  FTS5 in one transaction), documents/s, peak RSS of the whole process tree
+  (with ``psutil``), size on disk;
 * warm queries: :data:`N_QUERIES` queries of 1-3 words drawn from headlines
-  (fixed seed), top 10 with a snippet each, in-process, p50 and p95 (the two
-  engines interleaved query by query); FTS5 gets the words OR-ed, which is
-  what searchkit's best-match query has to score too;
+  (fixed seed), top 10 with a snippet each, in-process, p50 and p95 (the
+  engines interleaved query by query), against FTS5 in the form a user types
+  (its default MATCH: an AND of the words) and in the form with searchkit's
+  result set (the words OR-ed); then, against the FTS5 form with the same
+  result set, words with a ``since`` date filter, two-word ``"phrases"`` and
+  ``tags:topic word`` field queries (see :func:`make_kind_queries`);
 * cold CLI: a fresh ``searchkit query "cocoa prices" --limit 10`` vs a fresh
   ``python -c`` doing the same FTS5 query with snippets, interleaved, median;
 * incremental: ``searchkit index`` again on the unchanged corpus, then after
@@ -65,7 +70,7 @@ FTS5_BUILD = r"""
 import json, os, sqlite3, sys
 corpus, db_path, title_weight = sys.argv[1], sys.argv[2], float(sys.argv[3])
 db = sqlite3.connect(db_path)
-db.execute("CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, body, tags, "
+db.execute("CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, body, tags, date UNINDEXED, "
            "tokenize='porter unicode61')")
 def rows():
     for root, dirs, files in os.walk(corpus):
@@ -75,14 +80,17 @@ def rows():
                 for line in handle:
                     if line.strip():
                         r = json.loads(line)
-                        yield r["id"], r.get("title", ""), r.get("body", ""), " ".join(r.get("tags", []))
+                        yield (r["id"], r.get("title", ""), r.get("body", ""), " ".join(r.get("tags", [])),
+                               r.get("date") or "")
 with db:
-    db.executemany("INSERT INTO docs(id, title, body, tags) VALUES (?, ?, ?, ?)", rows())
+    db.executemany("INSERT INTO docs(id, title, body, tags, date) VALUES (?, ?, ?, ?, ?)", rows())
 db.close()
 """
 
-FTS5_SQL = ("SELECT id, title, snippet(docs, 2, '**', '**', '…', 32), bm25(docs, 0.0, {w}, 1.0, 1.0) AS s "
+FTS5_SQL = ("SELECT id, title, snippet(docs, 2, '**', '**', '…', 32), bm25(docs, 0.0, {w}, 1.0, 1.0, 0.0) AS s "
             "FROM docs WHERE docs MATCH ? ORDER BY s LIMIT ?")
+FTS5_SQL_SINCE = ("SELECT id, title, snippet(docs, 2, '**', '**', '…', 32), bm25(docs, 0.0, {w}, 1.0, 1.0, 0.0) AS s "
+                  "FROM docs WHERE docs MATCH ? AND date >= ? ORDER BY s LIMIT ?")
 
 FTS5_COLD = r"""
 import sqlite3, sys
@@ -134,11 +142,12 @@ def write_corpus(records: list[dict], scale: int, folder: Path) -> tuple[int, li
 
 
 def make_queries(records: list[dict], n: int, stop: frozenset[str]) -> list[str]:
+    """``n`` plain-words queries of 1-3 words drawn from headlines (fixed seed)."""
     rng = random.Random(SEED)
     titles = [r["title"] for r in records if r.get("title")]
     queries = []
     while len(queries) < n:
-        words = [w for w in re.findall(r"[a-z]+", rng.choice(titles).lower()) if len(w) > 2 and w not in stop]
+        words = _title_words(rng.choice(titles), stop)
         if not words:
             continue
         k = min(len(words), rng.choice((1, 2, 3)))
@@ -147,21 +156,96 @@ def make_queries(records: list[dict], n: int, stop: frozenset[str]) -> list[str]
     return queries
 
 
+def _title_words(title: str, stop: frozenset[str]) -> list[str]:
+    return [w for w in re.findall(r"[a-z]+", title.lower()) if len(w) > 2 and w not in stop]
+
+
+def make_kind_queries(records: list[dict], n: int, stop: frozenset[str]) -> dict[str, list[dict]]:
+    """Queries of each kind the issue tracker names, each with both engines' forms.
+
+    * ``since``: 1-3 headline words with ``since`` = a story date drawn at
+      random from the corpus's 20th to 80th percentile of dates;
+    * ``phrase``: two adjacent headline words, quoted;
+    * ``field``: ``tags:TOPIC word`` with a topic of the headline's story.
+    """
+    rng = random.Random(SEED + 1)
+    dated = sorted(r["date"][:10] for r in records if r.get("date"))
+    plain = make_queries(records, n, stop)
+    out: dict[str, list[dict]] = {"since": [], "phrase": [], "field": []}
+    for q in plain:
+        since = dated[int(len(dated) * rng.uniform(0.2, 0.8))] if dated else "1987-01-01"
+        out["since"].append({"searchkit": q, "since": since, "fts5": fts5_match(q)})
+    tagged = [r for r in records if r.get("title") and r.get("tags")]
+    titled = [r for r in records if r.get("title")]
+    while len(out["phrase"]) < n:
+        words = _title_words(rng.choice(titled)["title"], stop)
+        if len(words) < 2:
+            continue
+        start = rng.randrange(len(words) - 1)
+        pair = " ".join(words[start:start + 2])
+        out["phrase"].append({"searchkit": f'"{pair}"', "fts5": f'"{pair}"'})
+    while tagged and len(out["field"]) < n:
+        record = rng.choice(tagged)
+        words = _title_words(record["title"], stop)
+        tag = rng.choice(record["tags"]).lower()
+        if not words or not re.fullmatch(r"[a-z]+", tag):
+            continue
+        word = rng.choice(words)
+        out["field"].append({"searchkit": f"tags:{tag} {word}", "fts5": f'tags : "{tag}" AND "{word}"'})
+    return out
+
+
 # --- measuring ----------------------------------------------------------------
 
 def run_process(argv: list[str], **kwargs) -> tuple[float, int, int, float]:
     """Wall seconds, peak RSS (bytes), exit status and CPU seconds of a fresh process.
 
-    RSS is that of the tree's largest process; CPU is user + system time of
-    the process and every descendant it waited for (its worker processes):
-    on a shared machine, the figure other jobs disturb least.
+    RSS is the peak of the sum over the whole process tree (the process and
+    its worker processes, sampled every 20 ms with ``psutil``, from the
+    ``bench`` extra); without psutil, the largest single process's peak
+    (``ru_maxrss``).  CPU is user + system time of the process and every
+    descendant it waited for: on a shared machine, the figure other jobs
+    disturb least.
     """
+    import threading
+
+    try:
+        import psutil
+    except ImportError:
+        psutil = None
     started = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, **kwargs)
+    tree_peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        try:
+            root = psutil.Process(proc.pid)
+        except psutil.Error:
+            return
+        while not done.wait(0.02):
+            total = 0
+            try:
+                for member in [root, *root.children(recursive=True)]:
+                    try:
+                        total += member.memory_info().rss
+                    except psutil.Error:
+                        pass
+            except psutil.Error:
+                return
+            tree_peak[0] = max(tree_peak[0], total)
+
+    sampler = threading.Thread(target=sample, daemon=True) if psutil else None
+    if sampler:
+        sampler.start()
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - started
+    done.set()
+    if sampler:
+        sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return elapsed, usage.ru_maxrss * 1024, proc.returncode, usage.ru_utime + usage.ru_stime
+    peak = max(tree_peak[0], usage.ru_maxrss * 1024)
+    return elapsed, peak, proc.returncode, usage.ru_utime + usage.ru_stime
 
 
 def folder_size(path: Path) -> int:
@@ -211,33 +295,66 @@ def build(corpus: Path, work: Path, runs: int, title_weight: float) -> dict:
                      "all_seconds": [r[0] for r in fts], "all_cpu": [r[3] for r in fts]}}
 
 
-def warm(work: Path, queries: list[str], title_weight: float) -> dict:
+def fts5_and(text: str) -> str:
+    """FTS5's default reading of typed words: all of them required (an implicit AND)."""
+    return " ".join(f'"{w}"' for w in re.findall(r"\w+", text.lower()))
+
+
+def warm(work: Path, queries: list[str], kinds: dict[str, list[dict]], title_weight: float) -> dict:
+    """p50/p95 (ms) of warm queries, each engine's forms interleaved query by query.
+
+    ``plain`` runs searchkit's best-match query against FTS5 with the words
+    OR-ed (``fts5_or``: the same result set) and AND-ed (``fts5_and``: what a
+    user typing the words into FTS5 gets); the other kinds against the FTS5
+    form with the same result set.
+    """
     import searchkit
 
     ix = searchkit.Index(work / "index", create=False)
     db = sqlite3.connect(work / "fts5.db")
     sql = FTS5_SQL.format(w=title_weight)
+    sql_since = FTS5_SQL_SINCE.format(w=title_weight)
 
-    def sk_query(q: str) -> None:
-        hits = ix.search(q, limit=10)
+    def sk_query(q: str, **kw) -> None:
+        hits = ix.search(q, limit=10, **kw)
         [hit.snippet for hit in hits]
 
-    def fts_query(q: str) -> None:
-        db.execute(sql, (fts5_match(q), 10)).fetchall()
+    def fts_query(match: str, since: str | None = None) -> None:
+        if since is None:
+            db.execute(sql, (match, 10)).fetchall()
+        else:
+            db.execute(sql_since, (match, since, 10)).fetchall()
 
-    for q in queries[:20]:  # warm both up: caches, lazy imports, page cache
-        sk_query(q)
-        fts_query(q)
-    times: dict[str, list[float]] = {"searchkit": [], "fts5": []}
-    for i, q in enumerate(queries):
-        pair = (("searchkit", sk_query), ("fts5", fts_query))
-        for name, fn in (pair if i % 2 == 0 else pair[::-1]):
-            started = time.perf_counter()
-            fn(q)
-            times[name].append((time.perf_counter() - started) * 1000)
+    runs: dict[str, list] = {"plain": [], "since": [], "phrase": [], "field": []}
+    for q in queries:
+        runs["plain"].append({"searchkit": lambda q=q: sk_query(q),
+                              "fts5_or": lambda q=q: fts_query(fts5_match(q)),
+                              "fts5_and": lambda q=q: fts_query(fts5_and(q))})
+    for item in kinds["since"]:
+        runs["since"].append({"searchkit": lambda i=item: sk_query(i["searchkit"], since=i["since"]),
+                              "fts5_or": lambda i=item: fts_query(i["fts5"], i["since"])})
+    for kind in ("phrase", "field"):
+        for item in kinds[kind]:
+            runs[kind].append({"searchkit": lambda i=item: sk_query(i["searchkit"]),
+                               "fts5_or": lambda i=item: fts_query(i["fts5"])})
+    out: dict = {}
+    for kind, items in runs.items():
+        for item in items[:20]:  # warm both up: caches, lazy imports, page cache
+            for fn in item.values():
+                fn()
+        times: dict[str, list[float]] = {name: [] for name in items[0]} if items else {}
+        for i, item in enumerate(items):
+            names = list(item)
+            for name in (names if i % 2 == 0 else names[::-1]):
+                started = time.perf_counter()
+                item[name]()
+                times[name].append((time.perf_counter() - started) * 1000)
+        out[kind] = {name: {"p50": pct(t, 0.5), "p95": pct(t, 0.95)} for name, t in times.items()}
     ix.close()
     db.close()
-    return {name: {"p50": pct(t, 0.5), "p95": pct(t, 0.95)} for name, t in times.items()}
+    # the old key names, for --json readers of earlier runs
+    out["searchkit"], out["fts5"] = out["plain"]["searchkit"], out["plain"]["fts5_or"]
+    return out
 
 
 def cold(work: Path, runs: int, title_weight: float) -> dict:
@@ -317,10 +434,24 @@ def table(res: dict) -> str:
         ("index build, wall (s)", b["searchkit"]["seconds"], b["fts5"]["seconds"], "{:.2f}"),
         ("index build, CPU user+sys of all processes (s)", b["searchkit"]["cpu"], b["fts5"]["cpu"], "{:.2f}"),
         ("index build, documents/s", n / b["searchkit"]["seconds"], n / b["fts5"]["seconds"], "{:,.0f}"),
-        ("index build, peak RSS (MB)", b["searchkit"]["rss"] / mb, b["fts5"]["rss"] / mb, "{:.0f}"),
+        ("index build, peak RSS of the process tree (MB)", b["searchkit"]["rss"] / mb, b["fts5"]["rss"] / mb, "{:.0f}"),
         ("index size on disk (MB)", b["searchkit"]["size"] / mb, b["fts5"]["size"] / mb, "{:.1f}"),
-        ("warm query + snippets, p50 (ms)", w["searchkit"]["p50"], w["fts5"]["p50"], "{:.2f}"),
-        ("warm query + snippets, p95 (ms)", w["searchkit"]["p95"], w["fts5"]["p95"], "{:.2f}"),
+        ("warm query + snippets, p50 (ms), vs FTS5 AND of the words", w["plain"]["searchkit"]["p50"],
+         w["plain"]["fts5_and"]["p50"], "{:.2f}"),
+        ("warm query + snippets, p95 (ms), vs FTS5 AND", w["plain"]["searchkit"]["p95"],
+         w["plain"]["fts5_and"]["p95"], "{:.2f}"),
+        ("warm query + snippets, p50 (ms), vs FTS5 OR of the words", w["plain"]["searchkit"]["p50"],
+         w["plain"]["fts5_or"]["p50"], "{:.2f}"),
+        ("warm query + snippets, p95 (ms), vs FTS5 OR", w["plain"]["searchkit"]["p95"],
+         w["plain"]["fts5_or"]["p95"], "{:.2f}"),
+        ("words + `since` date filter, p50 (ms)", w["since"]["searchkit"]["p50"], w["since"]["fts5_or"]["p50"],
+         "{:.2f}"),
+        ("words + `since` date filter, p95 (ms)", w["since"]["searchkit"]["p95"], w["since"]["fts5_or"]["p95"],
+         "{:.2f}"),
+        ('`"quoted phrase"`, p50 (ms)', w["phrase"]["searchkit"]["p50"], w["phrase"]["fts5_or"]["p50"], "{:.2f}"),
+        ('`"quoted phrase"`, p95 (ms)', w["phrase"]["searchkit"]["p95"], w["phrase"]["fts5_or"]["p95"], "{:.2f}"),
+        ("`tags:topic word`, p50 (ms)", w["field"]["searchkit"]["p50"], w["field"]["fts5_or"]["p50"], "{:.2f}"),
+        ("`tags:topic word`, p95 (ms)", w["field"]["searchkit"]["p95"], w["field"]["fts5_or"]["p95"], "{:.2f}"),
         (f'cold CLI query "{COLD_QUERY}", median (ms)', c["searchkit"], c["fts5"], "{:.0f}"),
     ]
     lines = ["| measure | searchkit | FTS5 | searchkit/FTS5 |", "| --- | ---: | ---: | ---: |"]
@@ -374,7 +505,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from searchkit.analysis import stopwords
-    from searchkit.schema import TITLE_BOOST
+    from searchkit.ranking import RankingConfig
+
+    TITLE_BOOST = RankingConfig().title_weight  # the weight searchkit's ranking really gives the title
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="searchkit-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -385,6 +518,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(corpus, ignore_errors=True)
         count, files = write_corpus(records, args.scale, corpus)
         queries = make_queries(records, args.queries, stopwords())
+        kinds = make_kind_queries(records, max(50, args.queries // 3), stopwords())
         res: dict = {"corpus": args.corpus, "scale": args.scale, "documents": count, "files": len(files),
                      "queries": len(queries), "cold_runs": args.cold_runs, "runs": args.runs,
                      "machine": machine(), "commit": commit(),
@@ -395,7 +529,7 @@ def main(argv: list[str] | None = None) -> int:
             res["build"] = build(corpus, work, args.runs, TITLE_BOOST)
         if "warm" in only:
             print("warm queries ...", flush=True)
-            res["warm"] = warm(work, queries, TITLE_BOOST)
+            res["warm"] = warm(work, queries, kinds, TITLE_BOOST)
         if "cold" in only:
             print("cold CLI ...", flush=True)
             res["cold"] = cold(work, args.cold_runs, TITLE_BOOST)
