@@ -44,6 +44,8 @@ __all__ = [
     "MAX_PREFIX_EXPANSION",
     "date_range_query",
     "Exclude",
+    "split_filters",
+    "is_filter",
 ]
 
 #: Fields searched by words that name no field.
@@ -103,6 +105,11 @@ class ExactNode:
 
 
 @dataclass
+class AllNode:
+    """``*``: every document (what filters and exclusions then narrow)."""
+
+
+@dataclass
 class Group:
     items: list[tuple[Node, str]] = field(default_factory=list)
 
@@ -112,15 +119,35 @@ class OrNode:
     alternatives: list[Node]
 
 
-Node = Union[Words, PhraseNode, PrefixNode, DateNode, ExactNode, Group, OrNode]
+Node = Union[Words, PhraseNode, PrefixNode, DateNode, ExactNode, Group, OrNode, AllNode]
 
 
 # --- lexing ---------------------------------------------------------------
 
 
+#: Operator words and symbols; the words only count as operators under :func:`_operators_apply`.
+_OPERATOR_WORDS = {"AND": "AND", "OR": "OR", "NOT": "NOT"}
+_OPERATOR_SYMBOLS = {"&&": "AND", "||": "OR", "|": "OR"}
+#: A lone "+" or "&" between words ("x + c", "Procter & Gamble") separates words; it requires nothing.
+_SEPARATORS = {"+", "&"}
+_OPERAND_END = ("WORD", "PHRASE", "RP")
+_OPERAND_START = ("WORD", "PHRASE", "LP", "NEG")
+
+
 def _lex(text: str) -> list[tuple]:
+    """Tokens of ``text``: ``WORD``, ``PHRASE``, ``LP``, ``RP``, ``NEG``, ``AND``, ``OR``, ``NOT``.
+
+    The operator rule (see :func:`_operators_apply`): ``AND``/``OR``/``NOT``
+    written in capitals are operators only when the query also has a
+    lower-case letter or explicit syntax (quotes, parentheses, ``field:``,
+    ``-word``, ``word*``, ``&&``, ``||``), and only where they have operands
+    (``AND``/``OR`` between two, ``NOT`` before one); otherwise they are
+    words.  ``-`` excludes only at the start of a word (after a space, a
+    parenthesis or the start of the query).
+    """
     text = "".join(ch if ch.isprintable() or ch in "\t\n" else " " for ch in text)
     tokens: list[tuple] = []
+    explicit = False  # explicit syntax seen: capitalised operator words are operators
     pos, n = 0, len(text)
     while pos < n:
         ch = text[pos]
@@ -128,9 +155,11 @@ def _lex(text: str) -> list[tuple]:
             pos += 1
         elif ch == "(":
             tokens.append(("LP",))
+            explicit = True
             pos += 1
         elif ch == ")":
             tokens.append(("RP",))
+            explicit = True
             pos += 1
         elif ch == '"':
             end = text.find('"', pos + 1)
@@ -138,26 +167,33 @@ def _lex(text: str) -> list[tuple]:
                 text = text[:pos] + " " + text[pos + 1:]
                 continue
             tokens.append(("PHRASE", text[pos + 1:end], None))
+            explicit = True
             pos = end + 1
-        elif ch == "-" and pos + 1 < n and not text[pos + 1].isspace() and text[pos + 1] != "-":
+        elif (ch == "-" and pos + 1 < n and not text[pos + 1].isspace() and text[pos + 1] != "-"
+              and (pos == 0 or text[pos - 1].isspace() or text[pos - 1] == "(")):
             tokens.append(("NEG",))
+            explicit = True
             pos += 1
         else:
             end = pos
             while end < n and not text[end].isspace() and text[end] not in _SPECIAL:
                 end += 1
+            if end == pos:  # a "-" that excludes nothing, or one glued after a quote
+                end += 1
             word = text[pos:end]
             pos = end
-            if word in ("OR", "||", "|"):
-                tokens.append(("OR",))
-            elif word in ("AND", "&&", "&", "+"):
-                tokens.append(("AND",))
-            elif word == "NOT":
-                tokens.append(("NOT",))
+            if word in _OPERATOR_WORDS:
+                tokens.append(("OPWORD", word))
+            elif word in _OPERATOR_SYMBOLS:
+                tokens.append((_OPERATOR_SYMBOLS[word],))
+                explicit = True
+            elif word in _SEPARATORS:
+                continue
             else:
                 match = _FIELD_TOKEN.match(word)
                 name = match.group(1).lower() if match else None
                 if match and name in _ALL_FIELDS:
+                    explicit = True
                     rest = match.group(2)
                     if rest:
                         tokens.append(("WORD", rest, name))
@@ -168,8 +204,44 @@ def _lex(text: str) -> list[tuple]:
                             pos = end + 1
                     # "field:" with nothing usable after it is dropped
                 else:  # "unknown:field", "10:30": plain words
+                    if word.endswith("*") and len(word) > 1:
+                        explicit = True
                     tokens.extend(("WORD", part, None) for part in word.lstrip("+").split(":") if part)
-    return tokens
+    return _resolve_operators(tokens, _operators_apply(text, explicit))
+
+
+def _operators_apply(text: str, explicit: bool) -> bool:
+    """Whether capitalised AND/OR/NOT may be operators in ``text``.
+
+    A question pasted in capitals ("WHAT IS INFORMATION RETRIEVAL AND
+    INDEXING") reads AND as a word; a query with a lower-case letter
+    (``japan OR korea``) or explicit syntax (``"A" OR "B"``) reads it as an operator.
+    """
+    if explicit:
+        return True
+    stripped = text
+    for word in _OPERATOR_WORDS:
+        stripped = stripped.replace(word, " ")
+    return any(ch.islower() for ch in stripped)
+
+
+def _resolve_operators(tokens: list[tuple], operators: bool) -> list[tuple]:
+    """Turn each ``OPWORD`` into an operator where the rule allows and it has operands, else a word."""
+    out: list[tuple] = []
+    for i, token in enumerate(tokens):
+        if token[0] != "OPWORD":
+            out.append(token)
+            continue
+        word = token[1]
+        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        before_operand = following is not None and (
+            following[0] in _OPERAND_START or following == ("OPWORD", "NOT"))
+        after_operand = bool(out) and out[-1][0] in _OPERAND_END
+        if operators and before_operand and (word == "NOT" or after_operand):
+            out.append((word,))
+        else:
+            out.append(("WORD", word, None))
+    return out
 
 
 # --- parsing --------------------------------------------------------------
@@ -274,6 +346,8 @@ class _Parser:
             return _date_node(text)
         if name in _EXACT_FIELDS:
             return ExactNode(name, text)
+        if name is None and not text.strip("*"):
+            return AllNode()
         if text.endswith("*") and len(text.rstrip("*")) >= 1 and re.search(r"\w", text):
             stem = text.rstrip("*")
             if "*" not in stem and "?" not in stem:
@@ -395,6 +469,10 @@ class CompiledQuery:
     clauses: list[set[tuple[str, str]]] = field(default_factory=list)
     terms: set[str] = field(default_factory=set)
     best_match: bool = False
+    #: The query's filters (``field:value``, ``date:``, and those passed in), or None.
+    filter: Query | None = None
+    #: The query without its filters (what ranks).
+    node: Node | None = None
 
 
 def date_range_query(start: datetime | None, end: datetime | None) -> Query:
@@ -558,6 +636,8 @@ class _Compiler:
         if isinstance(node, PrefixNode):
             query, covered = self.prefix(node, collect)
             return query, [covered] if query is not None else []
+        if isinstance(node, AllNode):
+            return Every(), []
         if isinstance(node, DateNode):
             return date_range_query(node.start, node.end), []
         if isinstance(node, ExactNode):
@@ -568,8 +648,12 @@ class _Compiler:
             return (_or(parts) if parts else None), []
         assert isinstance(node, Group)
         should, must, must_not, clauses = [], [], [], []
+        required_words = False  # a word made required by AND (then the other words stay optional)
         should_keys: list[Query] = []
+        positive = [child for child, mode in node.items if mode != MUST_NOT and not isinstance(child, AllNode)]
         for child, mode in node.items:
+            if isinstance(child, AllNode) and positive:
+                continue  # "treaty *": the words decide; "*" alone lists everything
             query, child_clauses = self.compile(child, collect and mode != MUST_NOT, loose=loose and mode == SHOULD)
             if query is None:
                 if mode == MUST and not isinstance(child, (Words, PhraseNode, PrefixNode)):
@@ -588,14 +672,17 @@ class _Compiler:
                     clauses.extend(child_clauses)
             elif mode == MUST:
                 must.append(query)
+                required_words = required_words or not is_filter(child)
             else:
                 must_not.append(query)
         if not should and not must:
             if not must_not:
                 return None, []
             base: Query = Every()
-        elif must and should:
+        elif must and should and required_words:  # "treaty AND japan korea": korea is optional
             base = AndMaybe(_and(must), _or(should))
+        elif must and should:  # filters narrow; one of the words must still match
+            base = And([*must, _or(should)])
         elif must:
             base = _and(must)
         else:
@@ -613,11 +700,50 @@ def _and(queries: list[Query]) -> Query:
     return queries[0] if len(queries) == 1 else And(queries)
 
 
-def compile_query(node: Node, reader, default_fields: tuple[str, ...] = DEFAULT_FIELDS) -> CompiledQuery:
-    """Turn a parsed query into a :class:`CompiledQuery` for ``reader``'s index."""
+def is_filter(node: Node) -> bool:
+    """A ``field:value``, ``date:``, ``id:``/``url:`` clause: it narrows, like ``--since`` or ``source=``."""
+    return isinstance(node, (DateNode, ExactNode)) or getattr(node, "field", None) is not None
+
+
+def split_filters(node: Node) -> tuple[Node, list[Node]]:
+    """``node`` without its top-level required filters, and those filters.
+
+    Only a top-level ``field:value``/``date:`` clause is a filter of the
+    whole query (inside parentheses or an OR it belongs to its group).
+    """
+    if not isinstance(node, Group):
+        return node, []
+    rest = Group([(child, mode) for child, mode in node.items if not (mode == MUST and is_filter(child))])
+    filters = [child for child, mode in node.items if mode == MUST and is_filter(child)]
+    return rest, filters
+
+
+def compile_query(node: Node, reader, default_fields: tuple[str, ...] = DEFAULT_FIELDS,
+                  filters: list[Node] = ()) -> CompiledQuery:
+    """Turn a parsed query into a :class:`CompiledQuery` for ``reader``'s index.
+
+    The top-level filters of ``node`` (see :func:`split_filters`) and
+    ``filters`` (nodes for ``Index.search``'s keyword filters) become
+    :attr:`CompiledQuery.filter`: they narrow the matches of the rest and
+    never widen them.  A query that is only filters (``title:abe``) ranks by
+    its text filters.  Raises ``QueryError`` for an impossible date.
+    """
+    rest, own = split_filters(node)
+    filters = [*own, *filters]
     compiler = _Compiler(reader, default_fields)
-    query, clauses = compiler.compile(node, top=True)
-    return CompiledQuery(query=query, clauses=clauses, terms=compiler.terms, best_match=is_best_match(node))
+    query, clauses = compiler.compile(rest, top=True)
+    flt = None
+    if filters:
+        parts = [compiler.compile(item, collect=True, loose=False)[0] for item in filters]
+        # a filter that analyses to nothing (only punctuation) narrows to nothing
+        parts = [NullQuery if part is None else part for part in parts]
+        flt = _and(parts)
+        if query is None and _is_empty(rest):
+            scoring = [p for item, p in zip(filters, parts) if not isinstance(item, DateNode)]
+            query = _and(scoring) if scoring and NullQuery not in scoring else None
+            flt = None if query is not None and len(scoring) == len(parts) else flt
+    return CompiledQuery(query=query, clauses=clauses, terms=compiler.terms, best_match=is_best_match(rest),
+                         filter=flt, node=rest)
 
 
 def is_best_match(node: Node, kinds: tuple[type, ...] = (Words, PhraseNode, PrefixNode)) -> bool:

@@ -18,7 +18,7 @@ from .dates import DateError, parse_date_bound
 from .document import stored_metadata
 from .errors import QueryError
 from .highlight import Snippet, make_snippet
-from .query import DEFAULT_FIELDS, Words, compile_query, date_range_query, is_best_match, parse_query
+from .query import DEFAULT_FIELDS, DateNode, Words, compile_query, date_range_query, is_best_match, parse_query
 from .ranking import (
     FieldsTerm,
     NewsBM25,
@@ -115,13 +115,18 @@ def _bound(value: Any, *, end: bool) -> datetime | None:
         raise QueryError(str(exc)) from None
 
 
-def _filter_query(since: Any, until: Any, filters: dict[str, Any]):
-    parts = []
+def _filter_nodes(since: Any, until: Any, filters: dict[str, Any]) -> list:
+    """``Index.search``'s filters as query nodes: the same code path as ``date:`` and ``field:value``.
+
+    A value of several words requires each of them in the field (``author="Ann Smith"``).
+    Raises ``QueryError`` for an unreadable date or an empty range, ``TypeError`` for an unknown filter.
+    """
+    nodes: list = []
     start, end = _bound(since, end=False), _bound(until, end=True)
     if start and end and start > end:
         raise QueryError("--since is after --until: nothing can match")
     if start or end:
-        parts.append(date_range_query(start, end))
+        nodes.append(DateNode(start, end))
     for name, value in filters.items():
         if name not in FILTER_FIELDS:
             raise TypeError(f"unknown filter {name!r}; use one of {', '.join(FILTER_FIELDS)}, since, until")
@@ -129,11 +134,11 @@ def _filter_query(since: Any, until: Any, filters: dict[str, Any]):
             continue
         values = value if isinstance(value, (list, tuple, set)) else [value]
         for item in values:
-            terms = analyze(str(item))
-            parts.extend(Term(name, term) for term in terms)
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else And(parts)
+            words = str(item).split()
+            nodes.extend(Words(word, name) for word in words)
+            if not words:
+                nodes.append(Words(str(item), name))  # matches nothing: never a filter that widens
+    return nodes
 
 
 def run_search(
@@ -161,8 +166,9 @@ def run_search(
     config = resolve_ranking(ranking, feedback)
     limit, offset = max(0, int(limit)), max(0, int(offset))
     node = parse_query(text)
-    compiled = compile_query(node, searcher.reader())
-    flt = _filter_query(since, until, filters)
+    compiled = compile_query(node, searcher.reader(), filters=_filter_nodes(since, until, filters))
+    node = compiled.node
+    flt = compiled.filter
     query = compiled.query
     if query is None:
         # Nothing searchable (only stopwords or punctuation): with a filter,
