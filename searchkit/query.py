@@ -24,13 +24,13 @@ from typing import Union
 
 from whoosh.matching.binary import AndNotMatcher
 from whoosh.matching.mcore import ReadTooFar
-from whoosh.query.compound import And, AndMaybe, AndNot, Or
+from whoosh.query.compound import And, AndMaybe, AndNot, DisjunctionMax, Or
 from whoosh.query.positional import Phrase as WPhrase
 from whoosh.query.qcore import Every, NullQuery, Query
 from whoosh.query.ranges import DateRange
 from whoosh.query.terms import Term
 
-from .analysis import NewsAnalyzer, fold, normalise_word
+from .analysis import EXACT_MARK, NewsAnalyzer, fold, normalise_word, word_terms
 from .dates import DateError, parse_date_bound
 from .errors import QueryError
 from .ranking import FieldsTerm
@@ -67,8 +67,18 @@ _SPECIAL = '()"'
 _HYPHEN = re.compile(r"(?<=\w)[-\u2010\u2011](?=\w)")
 #: The weight of each part of a hyphenated word found on its own ("mark" for ``d-mark``).
 HYPHEN_PART_BOOST = 0.2
+#: The weight of a word's exact form (``=executive``) beside its stem (``execut``)
+#: in a plain-word query: a document with the word as typed ranks above one
+#: that has only another word of the same stem (``execution``).
+EXACT_FORM_BOOST = 0.1
 SHOULD, MUST, MUST_NOT = "should", "must", "must_not"
 _ANALYZER = NewsAnalyzer()
+
+
+def _tokens(text: str) -> list[tuple[str, int, str, bool]]:
+    """``(term, position, surface, stopword)`` for each token of ``text`` (stopwords included)."""
+    return [(t.text, t.pos, t.original, t.stopped)
+            for t in _ANALYZER(text, positions=True, removestops=False, keeporiginal=True)]
 
 
 # --- the syntax tree -------------------------------------------------------
@@ -481,11 +491,15 @@ def date_range_query(start: datetime | None, end: datetime | None) -> Query:
 
 
 class _Compiler:
-    def __init__(self, reader, default_fields: tuple[str, ...]):
+    def __init__(self, reader, default_fields: tuple[str, ...], drop_stopwords: bool = False,
+                 mixed_case: bool = False, exact_boost: float | None = None):
         self.reader = reader
         self.default_fields = default_fields
         self.terms: set[str] = set()
         self.budget = MAX_QUERY_TERMS  # index terms this query may still use
+        self.drop_stopwords = drop_stopwords  # plain-word stopwords leave the ranking (other words remain)
+        self.mixed_case = mixed_case  # the query has lower case: a stopword in capitals is an acronym
+        self.exact_boost = EXACT_FORM_BOOST if exact_boost is None else exact_boost
 
     def spend(self, count: int) -> bool:
         """Use ``count`` terms of the budget; False (and nothing used) when they do not fit."""
@@ -498,21 +512,35 @@ class _Compiler:
         return (name,) if name else self.default_fields
 
     def words(self, node: Words, collect: bool, loose: bool = False) -> tuple[Query | None, set]:
-        analysed = [(t.text, t.pos) for t in _ANALYZER(node.text, positions=True)]
-        if not analysed:
+        tokens = _tokens(node.text)
+        if not tokens:
             return None, set()
+        analysed = [(term, pos) for term, pos, _, _ in tokens]
         if len(analysed) > 1:
             if _HYPHEN.search(node.text):
                 return self.hyphenated(node, analysed, collect, loose)
             # "U.S./Japan" is one token for the user: a phrase
             return self.phrase_terms(analysed, node.field, collect)
-        term = analysed[0][0]
+        term, _, surface, stopped = tokens[0]
+        if loose and self.drop_stopwords and self.is_stop(surface, stopped):
+            return None, set()  # "the" beside other words: ranking leaves it out
         fields = self.fields(node.field)
         if not self.spend(len(fields)):
             return None, set()
         if collect:
             self.terms.add(term)
-        return self.term_query(fields, term), {(f, term) for f in fields}
+        query = self.term_query(fields, term)
+        exact = [t for t in word_terms(surface)[0][1:] if t.startswith(EXACT_MARK)] if loose else []
+        if exact and self.exact_boost > 0 and self.indexed(fields, exact[0]) and self.spend(len(fields)):
+            # the word as typed counts a little more than another word of its stem
+            query = Or([query, self.term_query(fields, exact[0], boost=self.exact_boost)])
+        return query, {(f, term) for f in fields}
+
+    def is_stop(self, surface: str, stopped: bool) -> bool:
+        """A stopword as the user typed it: not an abbreviation (``U.S.``), nor capitals beside lower case (``WHO``)."""
+        if not stopped or "." in surface:
+            return False
+        return not (self.mixed_case and surface.isupper() and len(surface) > 1)
 
     @staticmethod
     def term_query(fields: tuple[str, ...], term: str, boost: float = 1.0) -> Query:
@@ -551,10 +579,11 @@ class _Compiler:
             return None, set()
         alternatives = [phrase]
         parts = [term for term, _ in analysed]
-        joined = [t.text for t in _ANALYZER(_HYPHEN.sub("", node.text))]
+        joined = [t[0] for t in _tokens(_HYPHEN.sub("", node.text))]
         if len(joined) == 1 and joined[0] not in parts and self.indexed(fields, joined[0]):
             if self.spend(len(fields)):
-                alternatives.append(self.term_query(fields, joined[0]))
+                # "x-ray" in a document is indexed as "xray" too: the better of the two forms counts, not both
+                alternatives = [DisjunctionMax([phrase, self.term_query(fields, joined[0])])]
                 covered |= {(f, joined[0]) for f in fields}
                 if collect:
                     self.terms.add(joined[0])
@@ -581,7 +610,7 @@ class _Compiler:
         return _or(queries), {(f, w) for f in fields for w in words}
 
     def phrase(self, node: PhraseNode, collect: bool) -> tuple[Query | None, set]:
-        analysed = [(t.text, t.pos) for t in _ANALYZER(node.text, positions=True)]
+        analysed = [(term, pos) for term, pos, _, _ in _tokens(node.text)]
         if not analysed:
             return None, set()
         return self.phrase_terms(analysed, node.field, collect)
@@ -598,19 +627,24 @@ class _Compiler:
             expansions = []
             if per_field <= 0:
                 break
-            try:
-                for term in self.reader.expand_prefix(fieldname, stem):
-                    expansions.append(term.decode("utf-8") if isinstance(term, bytes) else term)
-                    if len(expansions) >= per_field:
-                        break
-            except (KeyError, TypeError, ValueError):
-                continue
+            # the words as written (``=negotiators``), then the terms (stems, numbers) with the prefix
+            for prefix in (EXACT_MARK + stem, stem):
+                try:
+                    for term in self.reader.expand_prefix(fieldname, prefix):
+                        expansions.append(term.decode("utf-8") if isinstance(term, bytes) else term)
+                        if len(expansions) >= per_field:
+                            break
+                except (KeyError, TypeError, ValueError):
+                    continue
+                if len(expansions) >= per_field:
+                    break
             self.budget -= len(expansions)
             for term in expansions:
                 queries.append(Term(fieldname, term))
                 covered.add((fieldname, term))
                 if collect and fieldname in ("body", "title"):
-                    self.terms.add(term)
+                    # snippets mark words by their stem: the stem of a word as written
+                    self.terms.add(normalise_word(term[1:]) if term.startswith(EXACT_MARK) else term)
         if not queries:
             # a prefix that matches nothing still means "this word": stemmed, it might
             normal = normalise_word(node.text)
@@ -700,6 +734,16 @@ def _and(queries: list[Query]) -> Query:
     return queries[0] if len(queries) == 1 else And(queries)
 
 
+def _plain_words(node: Node) -> list[Words]:
+    """The best-match (optional, field-less) word items of a query's top level."""
+    if isinstance(node, Words):
+        return [node] if node.field is None else []
+    if isinstance(node, Group):
+        return [child for child, mode in node.items if mode == SHOULD and isinstance(child, Words)
+                and child.field is None]
+    return []
+
+
 def is_filter(node: Node) -> bool:
     """A ``field:value``, ``date:``, ``id:``/``url:`` clause: it narrows, like ``--since`` or ``source=``."""
     return isinstance(node, (DateNode, ExactNode)) or getattr(node, "field", None) is not None
@@ -730,7 +774,13 @@ def compile_query(node: Node, reader, default_fields: tuple[str, ...] = DEFAULT_
     """
     rest, own = split_filters(node)
     filters = [*own, *filters]
-    compiler = _Compiler(reader, default_fields)
+    probe = _Compiler(reader, default_fields)
+    words = [(surface, stopped) for item in _plain_words(rest) for _, _, surface, stopped in _tokens(item.text)]
+    mixed_case = any(ch.islower() for surface, _ in words for ch in surface)
+    probe.mixed_case = mixed_case
+    # Stopwords leave a plain-word query only when another word remains: "WHO", "to be or not to be" search them.
+    drop = any(not probe.is_stop(surface, stopped) for surface, stopped in words)
+    compiler = _Compiler(reader, default_fields, drop_stopwords=drop, mixed_case=mixed_case)
     query, clauses = compiler.compile(rest, top=True)
     flt = None
     if filters:
