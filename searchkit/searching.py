@@ -165,6 +165,8 @@ def run_search(
         raise QueryError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
     config = resolve_ranking(ranking, feedback)
     limit, offset = max(0, int(limit)), max(0, int(offset))
+    if sort != "relevance" and not (text or "").strip():
+        text = "*"  # "the latest stories": nothing to rank by, every document in date order
     node = parse_query(text)
     compiled = compile_query(node, searcher.reader(), filters=_filter_nodes(since, until, filters))
     node = compiled.node

@@ -180,3 +180,56 @@ def test_star_is_match_all_with_filters(wix):
     assert ids(wix.search("* -cocoa source:reuters")) == ["n2022", "t2022"]
     assert [h.id for h in wix.search("*", sort="-date", limit=2)] == ["n2022", "t2022"]
     assert ids(wix.search("treaty *")) == ids(wix.search("treaty"))  # beside words, "*" adds nothing
+
+
+# --- random queries ----------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from searchkit.errors import QueryError  # noqa: E402
+
+PIECES = ['"', "(", ")", "-", "+", "&", "*", "AND", "OR", "NOT", "and", "source:", "title:", "date:", "id:",
+          "..", "2022", "1987-03", "treaty", "cocoa", "the", "WHO", "e-mail", "U.S.", "l'Élysée", "Ankara'da",
+          "金利上昇", "Łódź", "negotiat*", ":", " ", " ", "'", "\\", "\x00", "📰", "--limit", "-n"]
+QUERIES = st.text(max_size=120) | st.lists(st.sampled_from(PIECES), max_size=25).map("".join)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                   HealthCheck.too_slow])
+@given(QUERIES, st.sampled_from(["relevance", "-date"]))
+def test_random_queries_never_raise(wix, text, sort):
+    try:
+        results = wix.search(text, limit=5, sort=sort)
+    except QueryError as exc:  # only dates may be refused, in one line
+        assert "date" in str(exc) and "\n" not in str(exc)
+        return
+    assert len(results) <= 5 and results.total >= len(results)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["treaty", "cocoa", "sugar", "talks", "the", "march", "budget"]), min_size=1,
+                max_size=4).map(" ".join))
+def test_random_filters_never_widen(wix, words):
+    plain = {hit.id for hit in wix.search(words, limit=50)}
+    dated = {hit.id for hit in wix.search(f"{words} date:2022", limit=50)}
+    assert dated <= plain
+    assert dated == {hit.id for hit in wix.search(words, since="2022", until="2022", limit=50)}
+    sourced = {hit.id for hit in wix.search(f"{words} source:reuters", limit=50)}
+    assert sourced <= plain and sourced == {hit.id for hit in wix.search(words, source="reuters", limit=50)}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=8))
+def test_random_command_lines_never_raise(args):
+
+    runner = CliRunner()
+    result = runner.invoke(cli, ["query", "--index", "/nonexistent/searchkit-ix", *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code in (0, 1, 2)
+
+
+def test_library_empty_query_by_date_lists_everything(wix):
+    assert [h.id for h in wix.search("", sort="-date", limit=3)] == ["n2022", "t2022", "t2021"]
+    assert wix.search("") == []
