@@ -63,11 +63,14 @@ def make_snippet(text: str, terms: set[str], window: int = _WINDOW_WORDS) -> Sni
         initials = {term[:1] for term in terms}
         for i, word in enumerate(words):
             term = memo(word)
+            clitic = "'" in word or "’" in word  # "l'Élysée" is also "elysee", "Ankara'da" "ankara"
             if term is None:
                 first = word[0]
-                if first.isascii() and first.lower() not in initials:
+                if first.isascii() and first.lower() not in initials and not clitic:
                     continue
                 term = normalise_word(word)
+            if clitic and term not in terms:
+                term = next((t for t in analysis.word_terms(word)[0][1:] if t in terms), term)
             if term in terms:
                 hits.append(i)
                 hit_terms.append(term)

@@ -327,7 +327,8 @@ def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
     words = _single_words(clauses)
     depth = config.prox_depth if config.proximity > 0 and len(words) > 1 else 0
     fb_depth = config.fb_depth if feedback else 0
-    pool = max(wanted, config.pool if coordinate else 0, depth, fb_depth)
+    exact_depth = EXACT_DEPTH if compiled.exact and config.fields == "bm25f" else 0
+    pool = max(wanted, config.pool if coordinate else 0, depth, fb_depth, exact_depth)
     scores = None
     plain_words = _plain_terms(query) if flt is None and config.fields == "bm25f" else None
     if plain_words is not None:  # plain words: scored term at a time, without Whoosh's matchers
@@ -341,6 +342,8 @@ def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
         results = _run(searcher, query, context, limit=pool, filter=flt)
         counted = [results]
         top = [(hit.docnum, hit.score) for hit in results]
+    if exact_depth:
+        top = _exact_rerank(searcher, top, compiled.exact, context.weighting, exact_depth)
     if depth:
         top = _proximity_rerank(searcher, top, words, config, context.weighting)
     if feedback:
@@ -366,6 +369,27 @@ def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
         scored.append((config.coordination == "tier" and count == n, score, docnum))
     scored.sort(key=lambda item: (not item[0], -item[1]))
     return [(docnum, score) for _, score, docnum in scored], _lazy_total(counted)
+
+
+#: How many top documents get the exact-form bonus (see :data:`searchkit.query.EXACT_FORM_BOOST`).
+EXACT_DEPTH = 50
+
+
+def _exact_rerank(searcher, ranked, exact: list[tuple[str, float]], model, depth: int):
+    """Add the BM25F scores of the words' exact forms (``=executive``, weighted) to the top ``depth`` documents.
+
+    Read only for those documents (postings skipped to them), so a plain
+    query pays for ``depth`` documents, not for every holder of the forms.
+    """
+    depth = min(depth, len(ranked))
+    head, tail = ranked[:depth], ranked[depth:]
+    terms = [(term, FieldsTerm(DEFAULT_FIELDS, term).idf(searcher, model), boost) for term, boost in exact]
+    bonus = bm25f_scores(searcher, model, terms, [docnum for docnum, _ in head], DEFAULT_FIELDS)
+    if not bonus:
+        return ranked
+    head = [(docnum, score + bonus.get(docnum, 0.0)) for docnum, score in head]
+    head.sort(key=lambda item: (-item[1], item[0]))
+    return head + tail
 
 
 def _plain_terms(query) -> list[FieldsTerm] | None:

@@ -151,3 +151,8 @@ def test_old_index_names_the_reason_to_rebuild(tmp_path, world):
     meta.write_text(json.dumps({**data, "schema_version": 1}))
     with pytest.raises(IndexVersionError, match=r"stopwords.*rebuild with --rebuild"):
         searchkit.Index(tmp_path / "ix")
+
+
+def test_snippets_mark_a_name_found_inside_a_clitic(world):
+    assert "**l'Élysée**" in world.search("Elysee")[0].snippet
+    assert "**Ankara'da**" in world.search("Ankara")[0].snippet
