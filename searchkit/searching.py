@@ -373,6 +373,8 @@ def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
 
 #: How many top documents get the exact-form bonus (see :data:`searchkit.query.EXACT_FORM_BOOST`).
 EXACT_DEPTH = 50
+#: Where the bonus looks for the word as typed (tags are names, seldom inflected).
+EXACT_FIELDS = ("title", "body")
 
 
 def _exact_rerank(searcher, ranked, exact: list[tuple[str, float]], model, depth: int):
@@ -383,8 +385,8 @@ def _exact_rerank(searcher, ranked, exact: list[tuple[str, float]], model, depth
     """
     depth = min(depth, len(ranked))
     head, tail = ranked[:depth], ranked[depth:]
-    terms = [(term, FieldsTerm(DEFAULT_FIELDS, term).idf(searcher, model), boost) for term, boost in exact]
-    bonus = bm25f_scores(searcher, model, terms, [docnum for docnum, _ in head], DEFAULT_FIELDS)
+    terms = [(term, FieldsTerm(EXACT_FIELDS, term).idf(searcher, model), boost) for term, boost in exact]
+    bonus = bm25f_scores(searcher, model, terms, [docnum for docnum, _ in head], EXACT_FIELDS)
     if not bonus:
         return ranked
     head = [(docnum, score + bonus.get(docnum, 0.0)) for docnum, score in head]
