@@ -64,10 +64,11 @@ __all__ = [
 #: Scripts written without spaces between words (Thai, Japanese kana, CJK
 #: ideographs): a run of them is indexed as overlapping bigrams.
 _NOSPACE = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-#: Words: letters/digits, joined by inner apostrophes or dots (``U.S``, ``15.8m``, ``don't``);
-#: or a run of a script without spaces (``金利``), kept apart from digits and Latin letters beside it.
-WORD_PATTERN = re.compile(rf"[{_NOSPACE}]+|[^\W{_NOSPACE}]+(?:['’.][^\W{_NOSPACE}]+)*", re.UNICODE)
+#: Words: letters/digits, joined by inner apostrophes or dots (``U.S``, ``15.8m``, ``don't``).
+#: A word holding a script without spaces (``金利3.5``) is split further by :func:`word_terms`.
+WORD_PATTERN = re.compile(r"\w+(?:['’.]\w+)*", re.UNICODE)
 _NOSPACE_RUN = re.compile(rf"[{_NOSPACE}]")
+_NOSPACE_PARTS = re.compile(rf"[{_NOSPACE}]+|[^{_NOSPACE}]+")
 #: Between two parts of one hyphenated word ("e-mail", "co-operation"): ASCII, Unicode and non-breaking hyphens.
 _HYPHENS = frozenset("-\u2010\u2011")
 #: A dotted abbreviation: single letters joined by dots (``U.S``, ``U.K``, ``e.g``).
@@ -308,11 +309,18 @@ def word_terms(surface: str) -> tuple[tuple[str, ...], ...]:
     found = _terms_cache.get(surface)
     if found is not None:
         return found
-    if _NOSPACE_RUN.match(surface):
-        chars = fold(surface)
-        if len(chars) > _MAX_WORD:
-            chars = chars[:_MAX_WORD]
-        result = tuple((chars[i:i + 2],) for i in range(len(chars) - 1)) or ((chars,),)
+    if _NOSPACE_RUN.search(surface):
+        # runs of a script without spaces as bigrams, the digits or Latin letters beside them as words
+        parts: list[tuple[str, ...]] = []
+        for part in _NOSPACE_PARTS.findall(surface[:_MAX_WORD * 4]):
+            if _NOSPACE_RUN.match(part):
+                chars = fold(part)[:_MAX_WORD]
+                parts.extend((chars[i:i + 2],) for i in range(len(chars) - 1))
+                if len(chars) == 1:
+                    parts.append((chars,))
+            elif part.strip("'’."):
+                parts.extend(word_terms(part.strip("'’.")))
+        result = tuple(parts) or (("",),)
     else:
         word = _POSSESSIVE.sub("", fold(surface)).strip("'.")
         if _ABBREVIATION.match(word) and word.replace(".", "") not in stopwords():
@@ -422,7 +430,7 @@ def text_postings(text: str, start_pos: int = 0) -> tuple[dict[str, list[int]], 
 
 
 def _add_joined(poses: dict[str, list[int]], parts: list[str], pos: int) -> None:
-    if len(parts) > _MAX_JOINED_PARTS or not all(part.isalpha() and not _NOSPACE_RUN.match(part) for part in parts):
+    if len(parts) > _MAX_JOINED_PARTS or not all(part.isalpha() and not _NOSPACE_RUN.search(part) for part in parts):
         return  # "1987-03", "U.S.-Japan": not one word written in parts
     term = normalise_word("".join(parts))
     if not term:
