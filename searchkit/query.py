@@ -6,13 +6,18 @@ Grammar (forgiving: anything malformed degrades to plain words)::
     or      := seq ("OR" seq)*
     seq     := (["AND"] unary)*
     unary   := ("NOT" | "-")* primary
-    primary := "(" or ")" | '"phrase"' | field ":" value | word | prefix "*"
+    primary := "(" or ")" | '"phrase"' | field ":" value | word | prefix "*" | "*"
 
 Plain words are *best-match*: they are OR-ed and scored with BM25F (each word
-over title, body and tags at once; see :mod:`searchkit.ranking`).
-``AND`` makes its neighbours required, ``field:value`` restricts to a field
-and is required, ``date:`` is a filter.  A date that cannot be read is the
-one thing answered with :class:`~searchkit.errors.QueryError`.
+over title, body and tags at once; see :mod:`searchkit.ranking`); at least
+one must match.  ``AND`` makes its neighbours required.  ``field:value`` and
+``date:`` are filters: at the top level they narrow the words' matches on
+the same path as ``Index.search``'s ``since``/``until``/``source=``...
+(:attr:`CompiledQuery.filter`), never making the words optional.  Capitalised
+``AND``/``OR``/``NOT`` are operators only under the rule of :func:`_lex`;
+``*`` alone is every document.  Stopwords beside other plain words leave the
+ranking; a query of nothing else searches them.  A date that cannot be read
+is the one thing answered with :class:`~searchkit.errors.QueryError`.
 """
 
 from __future__ import annotations
