@@ -44,6 +44,10 @@ __all__ = [
     "NewsAnalyzer",
     "analyze",
     "normalise_word",
+    "word_terms",
+    "text_postings",
+    "is_stopword",
+    "EXACT_MARK",
     "stopwords",
     "preload_terms",
     "WORD_PATTERN",
@@ -57,8 +61,44 @@ __all__ = [
     "load_stemmer",
 ]
 
+#: Scripts written without spaces between words (Thai, Japanese kana, CJK
+#: ideographs): a run of them is indexed as overlapping bigrams.
+_NOSPACE = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 #: Words: letters/digits, joined by inner apostrophes or dots (``U.S``, ``15.8m``, ``don't``).
+#: A word holding a script without spaces (``金利3.5``) is split further by :func:`word_terms`.
 WORD_PATTERN = re.compile(r"\w+(?:['’.]\w+)*", re.UNICODE)
+_NOSPACE_RUN = re.compile(rf"[{_NOSPACE}]")
+_NOSPACE_PARTS = re.compile(rf"[{_NOSPACE}]+|[^{_NOSPACE}]+")
+#: Between two parts of one hyphenated word ("e-mail", "co-operation"): ASCII, Unicode and non-breaking hyphens.
+_HYPHENS = frozenset("-\u2010\u2011")
+#: A dotted abbreviation: single letters joined by dots (``U.S``, ``U.K``, ``e.g``).
+_ABBREVIATION = re.compile(r"^(?:[^\W\d_]\.)+[^\W\d_]$")
+#: Elided articles and pronouns before an apostrophe (French, Italian, Catalan):
+#: ``l'Élysée`` is also indexed as ``Élysée``.
+_ELISIONS = frozenset({"l", "d", "j", "m", "n", "s", "t", "c", "qu", "lorsqu", "puisqu", "jusqu", "quoiqu",
+                       "dell", "all", "nell", "sull", "dall", "un", "gl"})
+#: English contractions after an apostrophe: ``don't`` is not also indexed as ``don``.
+_CONTRACTIONS = frozenset({"t", "s", "ll", "re", "ve", "d", "m"})
+#: The longest suffix after an apostrophe that marks an inflected name (Turkish
+#: ``Ankara'da``, ``Erdoğan'ın``, ``İstanbul'dan``): the part before is indexed as well.
+_MAX_SUFFIX = 4
+#: Marks an exact-form term: the folded word as written (``=executive``), kept
+#: beside its stem (``execut``) when the two differ.
+EXACT_MARK = "="
+
+#: Letters that Unicode decomposition leaves alone, folded as Lucene's
+#: ASCIIFoldingFilter does (after case folding, so lower case only).
+_FOLD_TABLE = str.maketrans({
+    "ł": "l", "ø": "o", "đ": "d", "ð": "d", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th", "ß": "ss",
+    "ħ": "h", "ŧ": "t", "ŀ": "l", "ĸ": "q", "ŋ": "n", "ſ": "s", "ƀ": "b", "ƃ": "b", "ƈ": "c", "ɗ": "d",
+    "ƌ": "d", "ɖ": "d", "ƒ": "f", "ɠ": "g", "ǥ": "g", "ɦ": "h", "ɨ": "i", "ƙ": "k", "ƚ": "l", "ɫ": "l",
+    "ɬ": "l", "ɭ": "l", "ɱ": "m", "ɲ": "n", "ƞ": "n", "ɳ": "n", "ɵ": "o", "ƥ": "p", "ɋ": "q", "ɍ": "r",
+    "ɽ": "r", "ʂ": "s", "ƭ": "t", "ʈ": "t", "ʉ": "u", "ʋ": "v", "ⱳ": "w", "ƴ": "y", "ɏ": "y", "ƶ": "z",
+    "ʐ": "z", "ʑ": "z", "ȥ": "z", "ɀ": "z", "ʒ": "z", "ǝ": "e", "ə": "e", "ɛ": "e", "ɔ": "o", "ĳ": "ij",
+    "ǆ": "dz", "ǉ": "lj", "ǌ": "nj", "ʣ": "dz", "ʤ": "dz", "ʦ": "ts", "ʧ": "tsh", "ꝏ": "oo", "ȣ": "ou",
+    "ᵫ": "ue", "ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st",
+    "’": "'", "‘": "'", "ʼ": "'", "ʻ": "'",
+})
 
 _POSSESSIVE = re.compile(r"['’]s$")
 _MAX_WORD = 100  # longer "words" (base64, URLs gone wrong) are not indexed
@@ -220,36 +260,108 @@ def write_stem_table(folder: str | os.PathLike[str], *extra: dict[str, str]) -> 
 
 
 def fold(word: str) -> str:
-    """NFKC, case folding and accent folding of one word (no stemming)."""
+    """NFKC, case folding and letter folding of one word (no stemming).
+
+    Accents go by Unicode decomposition (``é`` -> ``e``); letters that do not
+    decompose by :data:`_FOLD_TABLE` (``ł`` -> ``l``, ``ø`` -> ``o``,
+    ``đ`` -> ``d``, ``ı``/``İ`` -> ``i``, ``æ`` -> ``ae``, ``ß`` -> ``ss``, ``þ`` -> ``th``).
+    """
     if word.isascii():
         return word.lower()  # what NFKC and casefold do to ASCII
-    word = unicodedata.normalize("NFKC", word).casefold()
+    word = unicodedata.normalize("NFKC", word).casefold().translate(_FOLD_TABLE)
     if not word.isascii():
         decomposed = unicodedata.normalize("NFKD", word)
         stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-        word = unicodedata.normalize("NFKC", stripped)
-    return word.replace("’", "'")
+        word = unicodedata.normalize("NFKC", stripped).translate(_FOLD_TABLE)
+    return word
+
+
+# surface form -> ((term, extra terms...), ...) one tuple per position; see word_terms
+_terms_cache: dict[str, tuple[tuple[str, ...], ...]] = {}
+
+
+def _word_term(word: str) -> str:
+    """The term of one folded word without possessive: stopwords as they are, numbers kept, words stemmed."""
+    if not word or len(word) > _MAX_WORD:
+        return ""
+    if word in stopwords():
+        return word
+    if word.isdigit() or not word.isalpha() and not word.replace("'", "").isalpha():
+        # numbers, "15.8m": stemming would only damage them
+        return word.replace("'", "")
+    word = word.replace("'", "")
+    stem = _stem(word)
+    # "others" -> "other" would make it the stopword "other": the word stays as it is
+    return word if stem in stopwords() else stem
+
+
+def word_terms(surface: str) -> tuple[tuple[str, ...], ...]:
+    """The index terms of one :data:`WORD_PATTERN` match, per position it takes.
+
+    Most words take one position: ``(term, extra...)``, the term first
+    (``""`` when not indexed), then other terms at the same position -- the
+    exact form (``=executive`` beside ``execut``), the name without an elided
+    article (``l'Élysée``: ``elyse``) or without a suffix after an apostrophe
+    (``Ankara'da``: ``ankara``).  A run of a script without spaces takes one
+    position per overlapping bigram (``金利上昇``: ``金利``, ``利上``, ``上昇``).
+    Memoized per surface form.
+    """
+    found = _terms_cache.get(surface)
+    if found is not None:
+        return found
+    if _NOSPACE_RUN.search(surface):
+        # runs of a script without spaces as bigrams, the digits or Latin letters beside them as words
+        parts: list[tuple[str, ...]] = []
+        for part in _NOSPACE_PARTS.findall(surface[:_MAX_WORD * 4]):
+            if _NOSPACE_RUN.match(part):
+                chars = fold(part)[:_MAX_WORD]
+                parts.extend((chars[i:i + 2],) for i in range(len(chars) - 1))
+                if len(chars) == 1:
+                    parts.append((chars,))
+            elif part.strip("'’."):
+                parts.extend(word_terms(part.strip("'’.")))
+        result = tuple(parts) or (("",),)
+    else:
+        word = _POSSESSIVE.sub("", fold(surface)).strip("'.")
+        if _ABBREVIATION.match(word) and word.replace(".", "") not in stopwords():
+            word = word.replace(".", "")  # "U.S." and "US" are one term ("a.m." is not "am")
+        term = _word_term(word)
+        terms = [term]
+        if term and term.isalpha() and word.isalpha() and term != word and word not in stopwords():
+            terms.append(EXACT_MARK + word)
+        if "'" in word and term:
+            before, _, after = word.partition("'")
+            if before in _ELISIONS and after:
+                terms.append(_word_term(after))
+            elif len(before) > 1 and 0 < len(after) <= _MAX_SUFFIX and after not in _CONTRACTIONS:
+                terms.append(_word_term(before))
+        result = (tuple(dict.fromkeys(t for t in terms if t)) or ("",),)
+    if len(_terms_cache) >= _CACHE_LIMIT:
+        _terms_cache.clear()
+    _terms_cache[surface] = result
+    return result
 
 
 def normalise_word(surface: str) -> str:
-    """Map one surface word to its index term; ``""`` when it is not indexed."""
+    """Map one surface word to its index term (the first of :func:`word_terms`); ``""`` when not indexed.
+
+    Stopwords are index terms (unstemmed), so phrases and all-stopword queries
+    can find them; ranking leaves them out of plain-word queries (see
+    :func:`is_stopword`).
+    """
     term = _cache.get(surface)
     if term is not None:
         return term
-    word = fold(surface)
-    word = _POSSESSIVE.sub("", word)
-    word = word.strip("'.")
-    if not word or len(word) > _MAX_WORD or word in stopwords():
-        term = ""
-    elif word.isdigit() or not word.isalpha() and not word.replace("'", "").isalpha():
-        # numbers, "15.8m", "u.s": stemming would only damage them
-        term = word.replace("'", "")
-    else:
-        term = _stem(word.replace("'", ""))
+    term = word_terms(surface)[0][0]
     if len(_cache) >= _CACHE_LIMIT:
         _cache.clear()
     _cache[surface] = term
     return term
+
+
+def is_stopword(term: str) -> bool:
+    """Whether ``term`` is a stopword's term (kept in the index, left out of plain-word scoring)."""
+    return term in stopwords()
 
 
 def preload_terms(pairs: Iterable[tuple[str, str]]) -> None:
@@ -259,23 +371,76 @@ def preload_terms(pairs: Iterable[tuple[str, str]]) -> None:
 
 
 def term_positions(text: str, start_pos: int = 0) -> dict[str, list[int]]:
-    """``{term: [positions]}`` of ``text`` -- what :class:`NewsAnalyzer` yields, as one dict.
+    """``{term: [positions]}`` of ``text`` -- what the index holds for it (see :func:`text_postings`)."""
+    return text_postings(text, start_pos)[0]
 
-    Positions count every word, stopwords included (as the analyzer's do).
+
+#: At most this many parts of a hyphenated word are joined (``state-of-the-art``).
+_MAX_JOINED_PARTS = 4
+
+
+def text_postings(text: str, start_pos: int = 0) -> tuple[dict[str, list[int]], int]:
+    """``({term: [positions]}, length)`` of ``text``: the postings of one field value.
+
+    Every word takes a position, stopwords included; the terms of
+    :func:`word_terms` share it, and a hyphenated word (``e-mail``,
+    ``co-operation``) is also indexed joined (``email``, ``cooper``) at its
+    first part's position.  ``length`` -- what BM25 normalises by -- counts
+    the positions of words other than stopwords, as it did when stopwords
+    were not indexed, so that ranking is unchanged by them.
     """
     poses: dict[str, list[int]] = {}
-    cache_get = _cache.get
-    for pos, surface in enumerate(WORD_PATTERN.findall(text), start_pos):
-        term = cache_get(surface)
-        if term is None:
-            term = normalise_word(surface)
-        if term:
-            found = poses.get(term)
-            if found is None:
-                poses[term] = [pos]
-            else:
-                found.append(pos)
-    return poses
+    cache_get = _terms_cache.get
+    stops = stopwords()
+    length = 0
+    pos = start_pos
+    chain: list[str] = []  # the parts of the current hyphenated word
+    chain_pos = 0
+    last_end = -1
+    for match in WORD_PATTERN.finditer(text):
+        surface = match.group(0)
+        start = match.start()
+        if chain and not (start - last_end == 1 and text[last_end] in _HYPHENS):
+            if len(chain) > 1:
+                _add_joined(poses, chain, chain_pos)
+            chain = []
+        if not chain:
+            chain_pos = pos
+        if len(chain) < _MAX_JOINED_PARTS + 1:
+            chain.append(surface)
+        last_end = match.end()
+        per_position = cache_get(surface)
+        if per_position is None:
+            per_position = word_terms(surface)
+        for terms in per_position:
+            if terms[0] and terms[0] not in stops:
+                length += 1
+            for term in terms:
+                if not term:
+                    continue
+                found = poses.get(term)
+                if found is None:
+                    poses[term] = [pos]
+                elif found[-1] != pos:
+                    found.append(pos)
+            pos += 1
+    if len(chain) > 1:
+        _add_joined(poses, chain, chain_pos)
+    return poses, length
+
+
+def _add_joined(poses: dict[str, list[int]], parts: list[str], pos: int) -> None:
+    if len(parts) > _MAX_JOINED_PARTS or not all(part.isalpha() and not _NOSPACE_RUN.search(part) for part in parts):
+        return  # "1987-03", "U.S.-Japan": not one word written in parts
+    term = normalise_word("".join(parts))
+    if not term:
+        return
+    found = poses.get(term)
+    if found is None:
+        poses[term] = [pos]
+    elif pos not in found:
+        found.append(pos)
+        found.sort()
 
 
 _SINGLE: list[bytes] = []  # encoded values of a term seen once, at positions 0..n
@@ -283,11 +448,15 @@ _SINGLE: list[bytes] = []  # encoded values of a term seen once, at positions 0.
 
 def encoded_postings(text: str) -> list[tuple[bytes, int, bytes]]:
     """``(term as UTF-8, frequency, Whoosh Positions value)`` for each term of ``text``."""
+    return _encoded(text_postings(text)[0])
+
+
+def _encoded(poses: dict[str, list[int]]) -> list[tuple[bytes, int, bytes]]:
     single = _SINGLE
     if not single:
         single.extend(pack_uint(1) + dumps([pos], 2) for pos in range(4096))
     out = []
-    for term, poslist in term_positions(text).items():
+    for term, poslist in poses.items():
         n = len(poslist)
         if n == 1 and poslist[0] < 4096:
             value = single[poslist[0]]
@@ -321,11 +490,10 @@ def buffer_postings(text: str, docnum: int, format_boost: float, boost: float,
     if weights is None:
         weights = _WEIGHTS[(format_boost, boost)] = [float(n) * format_boost * boost for n in range(256)]
     get = terms.get
-    length = added = 0
-    poses = term_positions(text)
+    added = 0
+    poses, length = text_postings(text)
     for term, poslist in poses.items():
         n = len(poslist)
-        length += n
         if n == 1:
             pos = poslist[0]
             value = single[pos] if pos < 4096 else pack_uint(1) + dumps(poslist, 2)
@@ -355,26 +523,35 @@ class NewsPositions(Positions):
             yield from Positions.word_values(self, value, analyzer, **kwargs)
             return
         fb = self.field_boost
-        for tbytes, n, encoded in encoded_postings(value):
-            yield tbytes.decode("utf-8"), n, float(n) * fb, encoded
+        poses, length = text_postings(value)
+        # Whoosh adds up the second item as the field's length (and uses it
+        # for nothing else): the first term carries the length of
+        # text_postings, which leaves out stopwords and extra terms.
+        for tbytes, n, encoded in _encoded(poses):
+            yield tbytes.decode("utf-8"), length, float(n) * fb, encoded
+            length = 0
 
 
 def analyze(text: str) -> list[str]:
-    """The index terms of ``text``, in order (stopwords removed)."""
+    """The terms of ``text``'s words, in order, stopwords left out (what ranking weighs)."""
     out = []
+    stops = stopwords()
     for match in WORD_PATTERN.finditer(text):
-        term = normalise_word(match.group(0))
-        if term:
-            out.append(term)
+        for terms in word_terms(match.group(0)):
+            if terms[0] and terms[0] not in stops:
+                out.append(terms[0])
     return out
 
 
 class NewsAnalyzer(Analyzer):
-    """A Whoosh analyzer running :func:`normalise_word` over :data:`WORD_PATTERN` matches.
+    """A Whoosh analyzer giving the first term of :func:`word_terms` at each position.
 
-    Positions count every word, stopwords included, so that phrase queries
-    can allow for the stopwords they dropped.  Character offsets point into
-    the original text, which is what lets snippets show words as written.
+    Positions count every word, stopwords included (they are index terms;
+    ``removestops=True``, Whoosh's default, leaves them out of the tokens
+    but not of the positions; a stopword token has ``stopped = True``).
+    Character offsets point into the original text, which is what lets
+    snippets show words as written.  A run of a script without spaces gives
+    one token per bigram, all with the run's offsets.
     """
 
     def __eq__(self, other: object) -> bool:
@@ -408,26 +585,26 @@ class NewsAnalyzer(Analyzer):
                 token.endchar = start_char + len(value)
             yield token
             return
-        cache_get = _cache.get
-        for pos, match in enumerate(WORD_PATTERN.finditer(value), start_pos):
+        stops = stopwords()
+        pos = start_pos
+        for match in WORD_PATTERN.finditer(value):
             surface = match.group(0)
-            term = cache_get(surface)
-            if term is None:
-                term = normalise_word(surface)
-            if not term:
-                if removestops:
+            for terms in word_terms(surface):
+                term = terms[0]
+                pos += 1
+                if not term:
                     continue
-                token.stopped = True
-                token.text = surface.casefold()
-            else:
-                token.stopped = False
+                stopped = term in stops
+                if stopped and removestops:
+                    continue
+                token.stopped = stopped
                 token.text = term
-            token.boost = 1.0
-            if keeporiginal:
-                token.original = surface
-            if positions:
-                token.pos = pos
-            if chars:
-                token.startchar = start_char + match.start()
-                token.endchar = start_char + match.end()
-            yield token
+                token.boost = 1.0
+                if keeporiginal:
+                    token.original = surface
+                if positions:
+                    token.pos = pos - 1
+                if chars:
+                    token.startchar = start_char + match.start()
+                    token.endchar = start_char + match.end()
+                yield token

@@ -162,8 +162,49 @@ def _render_snippet(parts: list[tuple[str, bool]], color: bool) -> str:
     return "".join(f"**{text}**" if hit else text for text, hit in parts)
 
 
-@cli.command("query", context_settings={"ignore_unknown_options": True})  # "-trump" is a query
-@click.argument("text")
+class QueryCommand(click.Command):
+    """A command whose arguments are the query's words: they are never read as options.
+
+    Only this command's own options (``--limit 3``, ``--limit=3``, ``-n3``)
+    are options; every other argument is a word of the query, so
+    ``searchkit query -trump china`` and ``searchkit query "-sport tennis"``
+    search, and unquoted words (``searchkit query blair election``) are joined
+    with spaces.  ``--`` ends the options.  An argument that looks like a
+    long option (``--limt``) but is not one is a usage error ("no such
+    option"), not a query word.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value: dict[str, bool] = {}
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                for name in (*param.opts, *param.secondary_opts):
+                    takes_value[name] = not param.is_flag
+        options: list[str] = []
+        words: list[str] = []
+        rest = list(args)
+        while rest:
+            arg = rest.pop(0)
+            if arg == "--":
+                words.extend(rest)
+                break
+            name = arg.split("=", 1)[0] if arg.startswith("--") else arg[:2]
+            # a short option takes its value glued only when it is a number ("-n3", not "-nuclear")
+            if name in takes_value and (arg == name or arg.startswith("--")
+                                        or takes_value[name] and arg[2:].isdigit()):
+                options.append(arg)
+                if takes_value[name] and arg == name and rest:
+                    options.append(rest.pop(0))
+            elif re.fullmatch(r"--[A-Za-z][\w-]*(=.*)?", arg, re.S):
+                possibilities = [n for n in takes_value if n.startswith("--")]
+                raise click.NoSuchOption(name, possibilities=possibilities, ctx=ctx)
+            else:
+                words.append(arg)
+        return super().parse_args(ctx, [*options, "--", " ".join(words)])
+
+
+@cli.command("query", cls=QueryCommand)
+@click.argument("text", required=False, default="")
 @index_option
 @click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(min=0), help="Number of hits.")
 @click.option("--offset", default=0, show_default=True, type=click.IntRange(min=0), help="Hits to skip (paging).")
@@ -175,14 +216,18 @@ def _render_snippet(parts: list[tuple[str, bool]], color: bool) -> str:
 @click.option("--color/--no-color", default=None, help="Bold highlights (default: when on a terminal).")
 def query_command(text: str, index_dir: str, limit: int, offset: int, sort: str, since: str | None,
                   until: str | None, as_json: bool, color: bool | None) -> None:
-    """Search the index.
+    """Search the index for TEXT (the words need no quotes; none of them is read as an option).
 
     \b
-    Plain words rank articles with all of them first. Also:
-      "exact phrase"   -word   NOT word   a OR b   (a OR b) c
-      title:trump  author:smith  tags:g7  source:reuters  dateline:osaka
-      date:2019-06  date:2019-06-01..2019-06-30  secur*
+    Plain words: best match (any word may match; more, and rarer, rank higher). Also:
+      "exact phrase"   -word   NOT word   a OR b   (a OR b) c   a AND b
+      title:trump  author:smith  tags:g7  source:reuters  dateline:osaka   (filters)
+      date:2019-06  date:2019-06-01..2019-06-30  secur*   * (every document)
     """
+    if not text.strip():
+        if sort == "relevance":
+            raise click.UsageError("no query: give words to search, or * (with --sort -date) to list every document")
+        text = "*"
     from .errors import SearchkitError
 
     ix = open_index(index_dir)

@@ -63,14 +63,29 @@ def make_snippet(text: str, terms: set[str], window: int = _WINDOW_WORDS) -> Sni
         initials = {term[:1] for term in terms}
         for i, word in enumerate(words):
             term = memo(word)
+            clitic = "'" in word or "’" in word  # "l'Élysée" is also "elysee", "Ankara'da" "ankara"
             if term is None:
                 first = word[0]
-                if first.isascii() and first.lower() not in initials:
+                if first.isascii() and first.lower() not in initials and not clitic:
                     continue
                 term = normalise_word(word)
+            if clitic and term not in terms:
+                term = next((t for t in analysis.word_terms(word)[0][1:] if t in terms), term)
             if term in terms:
                 hits.append(i)
                 hit_terms.append(term)
+        if len(set(hit_terms)) < len(terms) and ("'" in scanned or "’" in scanned):
+            # a term not seen may be inside an elided or suffixed word ("l'Élysée": elysee)
+            found = set(hits)
+            for i, word in enumerate(words):
+                if i not in found and ("'" in word or "’" in word):
+                    term = next((t for t in analysis.word_terms(word)[0][1:] if t in terms), None)
+                    if term is not None:
+                        hits.append(i)
+                        hit_terms.append(term)
+            if len(hits) > len(found):
+                pairs = sorted(zip(hits, hit_terms))
+                hits, hit_terms = [i for i, _ in pairs], [t for _, t in pairs]
     best_start = 0
     if hits:
         # For each match as anchor, the window [anchor - 3, anchor - 3 + window):

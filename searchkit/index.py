@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .document import Document, stored_metadata
 from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError, SearchkitError
 from .locking import LOCK_FILE, WriteLock, clear_stale_whoosh_lock, guard_whoosh_workers, pid_alive
-from .schema import FIRST_DATE, SCHEMA_VERSION, make_schema
+from .schema import FIRST_DATE, SCHEMA_CHANGES, SCHEMA_VERSION, make_schema
 from .searching import SearchResults, run_search
 
 if TYPE_CHECKING:  # the indexing machinery is not on a query's path
@@ -100,9 +100,12 @@ class Index:
             return None
         version = self._read_meta().get("schema_version")
         if version != SCHEMA_VERSION:
+            reason = SCHEMA_CHANGES.get(SCHEMA_VERSION) if isinstance(version, int) and version < SCHEMA_VERSION \
+                else None
             raise IndexVersionError(
                 f"the index at {self.path} was built by an incompatible version of searchkit "
-                f"(schema {version}, this version uses {SCHEMA_VERSION}); rebuild with --rebuild"
+                f"(schema {version}, this version uses {SCHEMA_VERSION}"
+                + (f": {reason}" if reason else "") + "); rebuild with --rebuild"
             )
         try:
             return FileIndex(storage, schema=make_schema(), indexname=INDEX_NAME)

@@ -6,13 +6,18 @@ Grammar (forgiving: anything malformed degrades to plain words)::
     or      := seq ("OR" seq)*
     seq     := (["AND"] unary)*
     unary   := ("NOT" | "-")* primary
-    primary := "(" or ")" | '"phrase"' | field ":" value | word | prefix "*"
+    primary := "(" or ")" | '"phrase"' | field ":" value | word | prefix "*" | "*"
 
 Plain words are *best-match*: they are OR-ed and scored with BM25F (each word
-over title, body and tags at once; see :mod:`searchkit.ranking`).
-``AND`` makes its neighbours required, ``field:value`` restricts to a field
-and is required, ``date:`` is a filter.  A date that cannot be read is the
-one thing answered with :class:`~searchkit.errors.QueryError`.
+over title, body and tags at once; see :mod:`searchkit.ranking`); at least
+one must match.  ``AND`` makes its neighbours required.  ``field:value`` and
+``date:`` are filters: at the top level they narrow the words' matches on
+the same path as ``Index.search``'s ``since``/``until``/``source=``...
+(:attr:`CompiledQuery.filter`), never making the words optional.  Capitalised
+``AND``/``OR``/``NOT`` are operators only under the rule of :func:`_lex`;
+``*`` alone is every document.  Stopwords beside other plain words leave the
+ranking; a query of nothing else searches them.  A date that cannot be read
+is the one thing answered with :class:`~searchkit.errors.QueryError`.
 """
 
 from __future__ import annotations
@@ -24,13 +29,13 @@ from typing import Union
 
 from whoosh.matching.binary import AndNotMatcher
 from whoosh.matching.mcore import ReadTooFar
-from whoosh.query.compound import And, AndMaybe, AndNot, Or
+from whoosh.query.compound import And, AndMaybe, AndNot, DisjunctionMax, Or
 from whoosh.query.positional import Phrase as WPhrase
 from whoosh.query.qcore import Every, NullQuery, Query
 from whoosh.query.ranges import DateRange
 from whoosh.query.terms import Term
 
-from .analysis import NewsAnalyzer, fold, normalise_word
+from .analysis import EXACT_MARK, NewsAnalyzer, fold, normalise_word, word_terms
 from .dates import DateError, parse_date_bound
 from .errors import QueryError
 from .ranking import FieldsTerm
@@ -44,6 +49,8 @@ __all__ = [
     "MAX_PREFIX_EXPANSION",
     "date_range_query",
     "Exclude",
+    "split_filters",
+    "is_filter",
 ]
 
 #: Fields searched by words that name no field.
@@ -65,8 +72,20 @@ _SPECIAL = '()"'
 _HYPHEN = re.compile(r"(?<=\w)[-\u2010\u2011](?=\w)")
 #: The weight of each part of a hyphenated word found on its own ("mark" for ``d-mark``).
 HYPHEN_PART_BOOST = 0.2
+#: The weight of a word's exact form (``=executive``) beside its stem (``execut``)
+#: in a plain-word query: among the top matches, a document with the word as
+#: typed ranks above one that has only another word of the same stem
+#: (``execution``).  0.1 is the largest of 0.1/0.15/0.3 that loses no MAP on
+#: any of seven classic test collections (ADI, CACM, CISI, Cranfield, MED, NPL, LISA).
+EXACT_FORM_BOOST = 0.1
 SHOULD, MUST, MUST_NOT = "should", "must", "must_not"
 _ANALYZER = NewsAnalyzer()
+
+
+def _tokens(text: str) -> list[tuple[str, int, str, bool]]:
+    """``(term, position, surface, stopword)`` for each token of ``text`` (stopwords included)."""
+    return [(t.text, t.pos, t.original, t.stopped)
+            for t in _ANALYZER(text, positions=True, removestops=False, keeporiginal=True)]
 
 
 # --- the syntax tree -------------------------------------------------------
@@ -103,6 +122,11 @@ class ExactNode:
 
 
 @dataclass
+class AllNode:
+    """``*``: every document (what filters and exclusions then narrow)."""
+
+
+@dataclass
 class Group:
     items: list[tuple[Node, str]] = field(default_factory=list)
 
@@ -112,15 +136,35 @@ class OrNode:
     alternatives: list[Node]
 
 
-Node = Union[Words, PhraseNode, PrefixNode, DateNode, ExactNode, Group, OrNode]
+Node = Union[Words, PhraseNode, PrefixNode, DateNode, ExactNode, Group, OrNode, AllNode]
 
 
 # --- lexing ---------------------------------------------------------------
 
 
+#: Operator words and symbols; the words only count as operators under :func:`_operators_apply`.
+_OPERATOR_WORDS = {"AND": "AND", "OR": "OR", "NOT": "NOT"}
+_OPERATOR_SYMBOLS = {"&&": "AND", "||": "OR", "|": "OR"}
+#: A lone "+" or "&" between words ("x + c", "Procter & Gamble") separates words; it requires nothing.
+_SEPARATORS = {"+", "&"}
+_OPERAND_END = ("WORD", "PHRASE", "RP")
+_OPERAND_START = ("WORD", "PHRASE", "LP", "NEG")
+
+
 def _lex(text: str) -> list[tuple]:
+    """Tokens of ``text``: ``WORD``, ``PHRASE``, ``LP``, ``RP``, ``NEG``, ``AND``, ``OR``, ``NOT``.
+
+    The operator rule (see :func:`_operators_apply`): ``AND``/``OR``/``NOT``
+    written in capitals are operators only when the query also has a
+    lower-case letter or explicit syntax (quotes, parentheses, ``field:``,
+    ``-word``, ``word*``, ``&&``, ``||``), and only where they have operands
+    (``AND``/``OR`` between two, ``NOT`` before one); otherwise they are
+    words.  ``-`` excludes only at the start of a word (after a space, a
+    parenthesis or the start of the query).
+    """
     text = "".join(ch if ch.isprintable() or ch in "\t\n" else " " for ch in text)
     tokens: list[tuple] = []
+    explicit = False  # explicit syntax seen: capitalised operator words are operators
     pos, n = 0, len(text)
     while pos < n:
         ch = text[pos]
@@ -128,9 +172,11 @@ def _lex(text: str) -> list[tuple]:
             pos += 1
         elif ch == "(":
             tokens.append(("LP",))
+            explicit = True
             pos += 1
         elif ch == ")":
             tokens.append(("RP",))
+            explicit = True
             pos += 1
         elif ch == '"':
             end = text.find('"', pos + 1)
@@ -138,26 +184,33 @@ def _lex(text: str) -> list[tuple]:
                 text = text[:pos] + " " + text[pos + 1:]
                 continue
             tokens.append(("PHRASE", text[pos + 1:end], None))
+            explicit = True
             pos = end + 1
-        elif ch == "-" and pos + 1 < n and not text[pos + 1].isspace() and text[pos + 1] != "-":
+        elif (ch == "-" and pos + 1 < n and not text[pos + 1].isspace() and text[pos + 1] != "-"
+              and (pos == 0 or text[pos - 1].isspace() or text[pos - 1] == "(")):
             tokens.append(("NEG",))
+            explicit = True
             pos += 1
         else:
             end = pos
             while end < n and not text[end].isspace() and text[end] not in _SPECIAL:
                 end += 1
+            if end == pos:  # a "-" that excludes nothing, or one glued after a quote
+                end += 1
             word = text[pos:end]
             pos = end
-            if word in ("OR", "||", "|"):
-                tokens.append(("OR",))
-            elif word in ("AND", "&&", "&", "+"):
-                tokens.append(("AND",))
-            elif word == "NOT":
-                tokens.append(("NOT",))
+            if word in _OPERATOR_WORDS:
+                tokens.append(("OPWORD", word))
+            elif word in _OPERATOR_SYMBOLS:
+                tokens.append((_OPERATOR_SYMBOLS[word],))
+                explicit = True
+            elif word in _SEPARATORS:
+                continue
             else:
                 match = _FIELD_TOKEN.match(word)
                 name = match.group(1).lower() if match else None
                 if match and name in _ALL_FIELDS:
+                    explicit = True
                     rest = match.group(2)
                     if rest:
                         tokens.append(("WORD", rest, name))
@@ -168,8 +221,44 @@ def _lex(text: str) -> list[tuple]:
                             pos = end + 1
                     # "field:" with nothing usable after it is dropped
                 else:  # "unknown:field", "10:30": plain words
+                    if word.endswith("*") and len(word) > 1:
+                        explicit = True
                     tokens.extend(("WORD", part, None) for part in word.lstrip("+").split(":") if part)
-    return tokens
+    return _resolve_operators(tokens, _operators_apply(text, explicit))
+
+
+def _operators_apply(text: str, explicit: bool) -> bool:
+    """Whether capitalised AND/OR/NOT may be operators in ``text``.
+
+    A question pasted in capitals ("WHAT IS INFORMATION RETRIEVAL AND
+    INDEXING") reads AND as a word; a query with a lower-case letter
+    (``japan OR korea``) or explicit syntax (``"A" OR "B"``) reads it as an operator.
+    """
+    if explicit:
+        return True
+    stripped = text
+    for word in _OPERATOR_WORDS:
+        stripped = stripped.replace(word, " ")
+    return any(ch.islower() for ch in stripped)
+
+
+def _resolve_operators(tokens: list[tuple], operators: bool) -> list[tuple]:
+    """Turn each ``OPWORD`` into an operator where the rule allows and it has operands, else a word."""
+    out: list[tuple] = []
+    for i, token in enumerate(tokens):
+        if token[0] != "OPWORD":
+            out.append(token)
+            continue
+        word = token[1]
+        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        before_operand = following is not None and (
+            following[0] in _OPERAND_START or following == ("OPWORD", "NOT"))
+        after_operand = bool(out) and out[-1][0] in _OPERAND_END
+        if operators and before_operand and (word == "NOT" or after_operand):
+            out.append((word,))
+        else:
+            out.append(("WORD", word, None))
+    return out
 
 
 # --- parsing --------------------------------------------------------------
@@ -274,6 +363,8 @@ class _Parser:
             return _date_node(text)
         if name in _EXACT_FIELDS:
             return ExactNode(name, text)
+        if name is None and not text.strip("*"):
+            return AllNode()
         if text.endswith("*") and len(text.rstrip("*")) >= 1 and re.search(r"\w", text):
             stem = text.rstrip("*")
             if "*" not in stem and "?" not in stem:
@@ -395,6 +486,13 @@ class CompiledQuery:
     clauses: list[set[tuple[str, str]]] = field(default_factory=list)
     terms: set[str] = field(default_factory=set)
     best_match: bool = False
+    #: The query's filters (``field:value``, ``date:``, and those passed in), or None.
+    filter: Query | None = None
+    #: The query without its filters (what ranks).
+    node: Node | None = None
+    #: ``(exact-form term, weight)`` of each best-match word whose stem differs
+    #: from it (``("=executive", 0.1)``): a bonus when re-ranking the top matches.
+    exact: list[tuple[str, float]] = field(default_factory=list)
 
 
 def date_range_query(start: datetime | None, end: datetime | None) -> Query:
@@ -403,11 +501,16 @@ def date_range_query(start: datetime | None, end: datetime | None) -> Query:
 
 
 class _Compiler:
-    def __init__(self, reader, default_fields: tuple[str, ...]):
+    def __init__(self, reader, default_fields: tuple[str, ...], drop_stopwords: bool = False,
+                 mixed_case: bool = False, exact_boost: float | None = None):
         self.reader = reader
         self.default_fields = default_fields
         self.terms: set[str] = set()
         self.budget = MAX_QUERY_TERMS  # index terms this query may still use
+        self.drop_stopwords = drop_stopwords  # plain-word stopwords leave the ranking (other words remain)
+        self.mixed_case = mixed_case  # the query has lower case: a stopword in capitals is an acronym
+        self.exact_boost = EXACT_FORM_BOOST if exact_boost is None else exact_boost
+        self.exact: list[tuple[str, float]] = []  # (exact-form term, weight) of the best-match words
 
     def spend(self, count: int) -> bool:
         """Use ``count`` terms of the budget; False (and nothing used) when they do not fit."""
@@ -420,21 +523,36 @@ class _Compiler:
         return (name,) if name else self.default_fields
 
     def words(self, node: Words, collect: bool, loose: bool = False) -> tuple[Query | None, set]:
-        analysed = [(t.text, t.pos) for t in _ANALYZER(node.text, positions=True)]
-        if not analysed:
+        tokens = _tokens(node.text)
+        if not tokens:
             return None, set()
+        analysed = [(term, pos) for term, pos, _, _ in tokens]
         if len(analysed) > 1:
             if _HYPHEN.search(node.text):
                 return self.hyphenated(node, analysed, collect, loose)
             # "U.S./Japan" is one token for the user: a phrase
             return self.phrase_terms(analysed, node.field, collect)
-        term = analysed[0][0]
+        term, _, surface, stopped = tokens[0]
+        if loose and self.drop_stopwords and self.is_stop(surface, stopped):
+            return None, set()  # "the" beside other words: ranking leaves it out
         fields = self.fields(node.field)
         if not self.spend(len(fields)):
             return None, set()
         if collect:
             self.terms.add(term)
-        return self.term_query(fields, term), {(f, term) for f in fields}
+        query = self.term_query(fields, term)
+        if loose and collect and self.exact_boost > 0 and node.field is None:
+            # the word as typed counts a little more than another word of its stem (a re-ranking bonus)
+            exact = [t for t in word_terms(surface)[0][1:] if t.startswith(EXACT_MARK)]
+            if exact and exact[0] not in (t for t, _ in self.exact):
+                self.exact.append((exact[0], self.exact_boost))
+        return query, {(f, term) for f in fields}
+
+    def is_stop(self, surface: str, stopped: bool) -> bool:
+        """A stopword as the user typed it: not an abbreviation (``U.S.``), nor capitals beside lower case (``WHO``)."""
+        if not stopped or "." in surface:
+            return False
+        return not (self.mixed_case and surface.isupper() and len(surface) > 1)
 
     @staticmethod
     def term_query(fields: tuple[str, ...], term: str, boost: float = 1.0) -> Query:
@@ -473,10 +591,11 @@ class _Compiler:
             return None, set()
         alternatives = [phrase]
         parts = [term for term, _ in analysed]
-        joined = [t.text for t in _ANALYZER(_HYPHEN.sub("", node.text))]
+        joined = [t[0] for t in _tokens(_HYPHEN.sub("", node.text))]
         if len(joined) == 1 and joined[0] not in parts and self.indexed(fields, joined[0]):
             if self.spend(len(fields)):
-                alternatives.append(self.term_query(fields, joined[0]))
+                # "x-ray" in a document is indexed as "xray" too: the better of the two forms counts, not both
+                alternatives = [DisjunctionMax([phrase, self.term_query(fields, joined[0])])]
                 covered |= {(f, joined[0]) for f in fields}
                 if collect:
                     self.terms.add(joined[0])
@@ -503,7 +622,7 @@ class _Compiler:
         return _or(queries), {(f, w) for f in fields for w in words}
 
     def phrase(self, node: PhraseNode, collect: bool) -> tuple[Query | None, set]:
-        analysed = [(t.text, t.pos) for t in _ANALYZER(node.text, positions=True)]
+        analysed = [(term, pos) for term, pos, _, _ in _tokens(node.text)]
         if not analysed:
             return None, set()
         return self.phrase_terms(analysed, node.field, collect)
@@ -520,19 +639,24 @@ class _Compiler:
             expansions = []
             if per_field <= 0:
                 break
-            try:
-                for term in self.reader.expand_prefix(fieldname, stem):
-                    expansions.append(term.decode("utf-8") if isinstance(term, bytes) else term)
-                    if len(expansions) >= per_field:
-                        break
-            except (KeyError, TypeError, ValueError):
-                continue
+            # the words as written (``=negotiators``), then the terms (stems, numbers) with the prefix
+            for prefix in (EXACT_MARK + stem, stem):
+                try:
+                    for term in self.reader.expand_prefix(fieldname, prefix):
+                        expansions.append(term.decode("utf-8") if isinstance(term, bytes) else term)
+                        if len(expansions) >= per_field:
+                            break
+                except (KeyError, TypeError, ValueError):
+                    continue
+                if len(expansions) >= per_field:
+                    break
             self.budget -= len(expansions)
             for term in expansions:
                 queries.append(Term(fieldname, term))
                 covered.add((fieldname, term))
                 if collect and fieldname in ("body", "title"):
-                    self.terms.add(term)
+                    # snippets mark words by their stem: the stem of a word as written
+                    self.terms.add(normalise_word(term[1:]) if term.startswith(EXACT_MARK) else term)
         if not queries:
             # a prefix that matches nothing still means "this word": stemmed, it might
             normal = normalise_word(node.text)
@@ -558,6 +682,8 @@ class _Compiler:
         if isinstance(node, PrefixNode):
             query, covered = self.prefix(node, collect)
             return query, [covered] if query is not None else []
+        if isinstance(node, AllNode):
+            return Every(), []
         if isinstance(node, DateNode):
             return date_range_query(node.start, node.end), []
         if isinstance(node, ExactNode):
@@ -568,8 +694,12 @@ class _Compiler:
             return (_or(parts) if parts else None), []
         assert isinstance(node, Group)
         should, must, must_not, clauses = [], [], [], []
+        required_words = False  # a word made required by AND (then the other words stay optional)
         should_keys: list[Query] = []
+        positive = [child for child, mode in node.items if mode != MUST_NOT and not isinstance(child, AllNode)]
         for child, mode in node.items:
+            if isinstance(child, AllNode) and positive:
+                continue  # "treaty *": the words decide; "*" alone lists everything
             query, child_clauses = self.compile(child, collect and mode != MUST_NOT, loose=loose and mode == SHOULD)
             if query is None:
                 if mode == MUST and not isinstance(child, (Words, PhraseNode, PrefixNode)):
@@ -588,14 +718,17 @@ class _Compiler:
                     clauses.extend(child_clauses)
             elif mode == MUST:
                 must.append(query)
+                required_words = required_words or not is_filter(child)
             else:
                 must_not.append(query)
         if not should and not must:
             if not must_not:
                 return None, []
             base: Query = Every()
-        elif must and should:
+        elif must and should and required_words:  # "treaty AND japan korea": korea is optional
             base = AndMaybe(_and(must), _or(should))
+        elif must and should:  # filters narrow; one of the words must still match
+            base = And([*must, _or(should)])
         elif must:
             base = _and(must)
         else:
@@ -613,11 +746,66 @@ def _and(queries: list[Query]) -> Query:
     return queries[0] if len(queries) == 1 else And(queries)
 
 
-def compile_query(node: Node, reader, default_fields: tuple[str, ...] = DEFAULT_FIELDS) -> CompiledQuery:
-    """Turn a parsed query into a :class:`CompiledQuery` for ``reader``'s index."""
-    compiler = _Compiler(reader, default_fields)
-    query, clauses = compiler.compile(node, top=True)
-    return CompiledQuery(query=query, clauses=clauses, terms=compiler.terms, best_match=is_best_match(node))
+def _plain_words(node: Node) -> list[Words]:
+    """The best-match (optional, field-less) word items of a query's top level."""
+    if isinstance(node, Words):
+        return [node] if node.field is None else []
+    if isinstance(node, Group):
+        return [child for child, mode in node.items if mode == SHOULD and isinstance(child, Words)
+                and child.field is None]
+    return []
+
+
+def is_filter(node: Node) -> bool:
+    """A ``field:value``, ``date:``, ``id:``/``url:`` clause: it narrows, like ``--since`` or ``source=``."""
+    return isinstance(node, (DateNode, ExactNode)) or getattr(node, "field", None) is not None
+
+
+def split_filters(node: Node) -> tuple[Node, list[Node]]:
+    """``node`` without its top-level required filters, and those filters.
+
+    Only a top-level ``field:value``/``date:`` clause is a filter of the
+    whole query (inside parentheses or an OR it belongs to its group).
+    """
+    if not isinstance(node, Group):
+        return node, []
+    rest = Group([(child, mode) for child, mode in node.items if not (mode == MUST and is_filter(child))])
+    filters = [child for child, mode in node.items if mode == MUST and is_filter(child)]
+    return rest, filters
+
+
+def compile_query(node: Node, reader, default_fields: tuple[str, ...] = DEFAULT_FIELDS,
+                  filters: list[Node] = ()) -> CompiledQuery:
+    """Turn a parsed query into a :class:`CompiledQuery` for ``reader``'s index.
+
+    The top-level filters of ``node`` (see :func:`split_filters`) and
+    ``filters`` (nodes for ``Index.search``'s keyword filters) become
+    :attr:`CompiledQuery.filter`: they narrow the matches of the rest and
+    never widen them.  A query that is only filters (``title:abe``) ranks by
+    its text filters.  Raises ``QueryError`` for an impossible date.
+    """
+    rest, own = split_filters(node)
+    filters = [*own, *filters]
+    probe = _Compiler(reader, default_fields)
+    words = [(surface, stopped) for item in _plain_words(rest) for _, _, surface, stopped in _tokens(item.text)]
+    mixed_case = any(ch.islower() for surface, _ in words for ch in surface)
+    probe.mixed_case = mixed_case
+    # Stopwords leave a plain-word query only when another word remains: "WHO", "to be or not to be" search them.
+    drop = any(not probe.is_stop(surface, stopped) for surface, stopped in words)
+    compiler = _Compiler(reader, default_fields, drop_stopwords=drop, mixed_case=mixed_case)
+    query, clauses = compiler.compile(rest, top=True)
+    flt = None
+    if filters:
+        parts = [compiler.compile(item, collect=True, loose=False)[0] for item in filters]
+        # a filter that analyses to nothing (only punctuation) narrows to nothing
+        parts = [NullQuery if part is None else part for part in parts]
+        flt = _and(parts)
+        if query is None and _is_empty(rest):
+            scoring = [p for item, p in zip(filters, parts) if not isinstance(item, DateNode)]
+            query = _and(scoring) if scoring and NullQuery not in scoring else None
+            flt = None if query is not None and len(scoring) == len(parts) else flt
+    return CompiledQuery(query=query, clauses=clauses, terms=compiler.terms, best_match=is_best_match(rest),
+                         filter=flt, node=rest, exact=compiler.exact)
 
 
 def is_best_match(node: Node, kinds: tuple[type, ...] = (Words, PhraseNode, PrefixNode)) -> bool:

@@ -8,7 +8,7 @@ from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
 from .analysis import NewsAnalyzer, NewsPositions
 
-__all__ = ["SCHEMA_VERSION", "SEARCH_FIELDS", "UNINDEXED_FIELDS", "make_schema", "TITLE_BOOST", "NO_DATE",
+__all__ = ["SCHEMA_VERSION", "SCHEMA_CHANGES", "SEARCH_FIELDS", "UNINDEXED_FIELDS", "make_schema", "TITLE_BOOST", "NO_DATE",
            "FIRST_DATE"]
 
 #: Written in the date column of undated documents (Whoosh columns need a value
@@ -16,8 +16,15 @@ __all__ = ["SCHEMA_VERSION", "SEARCH_FIELDS", "UNINDEXED_FIELDS", "make_schema",
 NO_DATE = datetime(1000, 1, 1)
 FIRST_DATE = datetime(1700, 1, 1)
 
-#: Bump when the schema or the analysis changes in a way old indexes cannot follow.
-SCHEMA_VERSION = 1
+#: Bump when the schema or the analysis changes in a way old indexes cannot follow,
+#: and say why in :data:`SCHEMA_CHANGES` (the "rebuild" message quotes it).
+SCHEMA_VERSION = 2
+
+#: Why each version needs a rebuild of indexes written before it.
+SCHEMA_CHANGES = {
+    2: "stopwords, exact word forms, letter folding (ł, ø, ß...), apostrophe and hyphen forms "
+       "and CJK bigrams are now indexed",
+}
 
 #: Field weight of the title in BM25F (the body weighs 1).
 TITLE_BOOST = 2.0

@@ -18,7 +18,7 @@ from .dates import DateError, parse_date_bound
 from .document import stored_metadata
 from .errors import QueryError
 from .highlight import Snippet, make_snippet
-from .query import DEFAULT_FIELDS, Words, compile_query, date_range_query, is_best_match, parse_query
+from .query import DEFAULT_FIELDS, DateNode, Words, compile_query, date_range_query, is_best_match, parse_query
 from .ranking import (
     FieldsTerm,
     NewsBM25,
@@ -115,13 +115,18 @@ def _bound(value: Any, *, end: bool) -> datetime | None:
         raise QueryError(str(exc)) from None
 
 
-def _filter_query(since: Any, until: Any, filters: dict[str, Any]):
-    parts = []
+def _filter_nodes(since: Any, until: Any, filters: dict[str, Any]) -> list:
+    """``Index.search``'s filters as query nodes: the same code path as ``date:`` and ``field:value``.
+
+    A value of several words requires each of them in the field (``author="Ann Smith"``).
+    Raises ``QueryError`` for an unreadable date or an empty range, ``TypeError`` for an unknown filter.
+    """
+    nodes: list = []
     start, end = _bound(since, end=False), _bound(until, end=True)
     if start and end and start > end:
         raise QueryError("--since is after --until: nothing can match")
     if start or end:
-        parts.append(date_range_query(start, end))
+        nodes.append(DateNode(start, end))
     for name, value in filters.items():
         if name not in FILTER_FIELDS:
             raise TypeError(f"unknown filter {name!r}; use one of {', '.join(FILTER_FIELDS)}, since, until")
@@ -129,11 +134,11 @@ def _filter_query(since: Any, until: Any, filters: dict[str, Any]):
             continue
         values = value if isinstance(value, (list, tuple, set)) else [value]
         for item in values:
-            terms = analyze(str(item))
-            parts.extend(Term(name, term) for term in terms)
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else And(parts)
+            words = str(item).split()
+            nodes.extend(Words(word, name) for word in words)
+            if not words:
+                nodes.append(Words(str(item), name))  # matches nothing: never a filter that widens
+    return nodes
 
 
 def run_search(
@@ -160,9 +165,12 @@ def run_search(
         raise QueryError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
     config = resolve_ranking(ranking, feedback)
     limit, offset = max(0, int(limit)), max(0, int(offset))
+    if sort != "relevance" and not (text or "").strip():
+        text = "*"  # "the latest stories": nothing to rank by, every document in date order
     node = parse_query(text)
-    compiled = compile_query(node, searcher.reader())
-    flt = _filter_query(since, until, filters)
+    compiled = compile_query(node, searcher.reader(), filters=_filter_nodes(since, until, filters))
+    node = compiled.node
+    flt = compiled.filter
     query = compiled.query
     if query is None:
         # Nothing searchable (only stopwords or punctuation): with a filter,
@@ -319,7 +327,8 @@ def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
     words = _single_words(clauses)
     depth = config.prox_depth if config.proximity > 0 and len(words) > 1 else 0
     fb_depth = config.fb_depth if feedback else 0
-    pool = max(wanted, config.pool if coordinate else 0, depth, fb_depth)
+    exact_depth = EXACT_DEPTH if compiled.exact and config.fields == "bm25f" else 0
+    pool = max(wanted, config.pool if coordinate else 0, depth, fb_depth, exact_depth)
     scores = None
     plain_words = _plain_terms(query) if flt is None and config.fields == "bm25f" else None
     if plain_words is not None:  # plain words: scored term at a time, without Whoosh's matchers
@@ -333,6 +342,8 @@ def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
         results = _run(searcher, query, context, limit=pool, filter=flt)
         counted = [results]
         top = [(hit.docnum, hit.score) for hit in results]
+    if exact_depth:
+        top = _exact_rerank(searcher, top, compiled.exact, context.weighting, exact_depth)
     if depth:
         top = _proximity_rerank(searcher, top, words, config, context.weighting)
     if feedback:
@@ -358,6 +369,29 @@ def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
         scored.append((config.coordination == "tier" and count == n, score, docnum))
     scored.sort(key=lambda item: (not item[0], -item[1]))
     return [(docnum, score) for _, score, docnum in scored], _lazy_total(counted)
+
+
+#: How many top documents get the exact-form bonus (see :data:`searchkit.query.EXACT_FORM_BOOST`).
+EXACT_DEPTH = 50
+#: Where the bonus looks for the word as typed (tags are names, seldom inflected).
+EXACT_FIELDS = ("title", "body")
+
+
+def _exact_rerank(searcher, ranked, exact: list[tuple[str, float]], model, depth: int):
+    """Add the BM25F scores of the words' exact forms (``=executive``, weighted) to the top ``depth`` documents.
+
+    Read only for those documents (postings skipped to them), so a plain
+    query pays for ``depth`` documents, not for every holder of the forms.
+    """
+    depth = min(depth, len(ranked))
+    head, tail = ranked[:depth], ranked[depth:]
+    terms = [(term, FieldsTerm(EXACT_FIELDS, term).idf(searcher, model), boost) for term, boost in exact]
+    bonus = bm25f_scores(searcher, model, terms, [docnum for docnum, _ in head], EXACT_FIELDS)
+    if not bonus:
+        return ranked
+    head = [(docnum, score + bonus.get(docnum, 0.0)) for docnum, score in head]
+    head.sort(key=lambda item: (-item[1], item[0]))
+    return head + tail
 
 
 def _plain_terms(query) -> list[FieldsTerm] | None:
