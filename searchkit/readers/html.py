@@ -539,6 +539,12 @@ _TAG_META = ("article:tag", "og:article:tag", "news_keywords", "keywords", "pars
 _TITLE_META = ("og:title", "twitter:title", "parsely-title", "sailthru.title", "dc.title", "title",
                "headline")
 _SITE_META = ("og:site_name", "application-name", "publisher", "dc.publisher", "twitter:site")
+#: A "site name" that is an edition or a region (Reuters' og:site_name is "U.S."), not a source.
+_EDITION = re.compile(
+    r"^(?:(?:[A-Z]\.){1,3}|us|uk|u\.s\.?|u\.k\.?|international|world|global|europe|asia|africa|"
+    r"americas?|middle east|india|canada|australia|edition|english|en|en[-_][a-z]{2})(?:\s+edition)?$",
+    re.IGNORECASE,
+)
 
 
 def _meta_tags(metas: Iterable[Tag]) -> dict[str, list[str]]:
@@ -1287,10 +1293,19 @@ def _extract(raw: bytes | str) -> dict:
     url = canonical or ld_url or og_url
     result["url"] = url
 
-    source = ld.get("source") or meta(*_SITE_META)
-    if source and source.startswith("@"):
-        source = source[1:] or None
-    result["source"] = source
+    source = ld.get("source")
+    if not source:
+        for name in _SITE_META:
+            for value in metas.get(name, ()):
+                value = _clean(value)
+                if value and value.startswith("@"):
+                    value = value[1:]
+                if value and not _EDITION.match(value):
+                    source = value
+                    break
+            if source:
+                break
+    result["source"] = source or None
 
     h1 = None
     for el in wanted["h1"]:
