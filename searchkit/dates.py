@@ -28,6 +28,7 @@ _MIN_YEAR, _MAX_YEAR = 1700, 2200
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _ISO_YEAR = re.compile(r"^(\d{4})$")
+_UNPADDED = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$")
 _ISO_DATETIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?$", re.I
 )
@@ -262,8 +263,13 @@ def parse_date_bound(text: str, *, end: bool = False) -> _dt.datetime:
     :class:`DateError` naming the accepted forms; so does an impossible date.
     """
     text = (text or "").strip()
+    if text.endswith("*") and text[:-1].strip():  # date:2019-06* is June 2019, as a prefix reads
+        text = text[:-1].rstrip("-")
     if not text:
         raise DateError(f"empty date (use {BOUND_FORMS})")
+    unpadded = _UNPADDED.match(text)
+    if unpadded:  # 1999-1-1: year first, so as plain as its padded form
+        text = "-".join([unpadded.group(1)] + [f"{int(g):02d}" for g in unpadded.groups()[1:] if g])
     try:
         match = _ISO_YEAR.match(text)
         if match:

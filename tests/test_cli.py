@@ -11,7 +11,8 @@ from searchkit.cli import cli
 
 from .conftest import REPO
 
-HIT_KEYS = ["id", "score", "title", "date", "author", "tags", "source", "url", "path", "snippet"]
+HIT_KEYS = ["id", "score", "title", "date", "author", "tags", "source", "url", "path", "snippet", "snippet_text",
+            "highlights"]
 
 
 @pytest.fixture

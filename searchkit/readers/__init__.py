@@ -80,6 +80,9 @@ MAX_TAGS = 200
 #: At most this many bad lines of one JSON Lines file are listed one by one.
 MAX_LISTED_BAD_LINES = 100
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
+#: Control characters (all but tab, newline, carriage return): an escape
+#: sequence in an article must not reach a terminal through ``show`` or a snippet.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 class SkipFile(Exception):
@@ -301,6 +304,7 @@ def _clean(value: str | None, limit: int = MAX_FIELD_CHARS) -> str | None:
     if value is None:
         return None
     value = _SURROGATES.sub("\ufffd", value)
+    value = _CONTROLS.sub("", value)
     return value[:limit] if len(value) > limit else value
 
 
