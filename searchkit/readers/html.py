@@ -893,6 +893,17 @@ _PROMO = re.compile(
     r"\b(?:sign up|subscribe|register)\b.{0,80}\b(?:newsletter|inbox|email|e-mail)\b", re.IGNORECASE
 )
 _LEAD_MAX = 60
+#: The thresholds of the body extractor, by name, so that an evaluation can
+#: choose them on one part of a page set and score them on another
+#: (``scripts/eval_extraction.py --halves`` / ``--folds``).  Values are the
+#: defaults; nothing else changes them.
+TUNING: dict[str, float] = {
+    "sibling_share": 0.2,   # a sibling of the winning container joins with this share of its score
+    "cousin_share": 0.45,   # a cousin (story cut across wrappers) joins with this share
+    "lead_max": 60,         # short blocks above the story are kickers and bylines
+    "tail_min": 40,         # short blocks below the story are tag lists and sign-offs
+    "ld_body_ratio": 0.5,   # JSON-LD articleBody wins when the DOM text is shorter than this share
+}
 _DATEISH = re.compile(
     r"^(?:(?:mon|tue|wed|thu|fri|sat|sun)\w*,?\s+)?(?:\w+\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+\w+\s+\d{4}|"
     r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})(?:\s*(?:at\s*)?\d{1,2}[:.]\d{2}.*)?$",
@@ -1001,19 +1012,19 @@ def _select_blocks(blocks: list[_Block], body) -> list[_Block]:
     parent = _parent(top)
     chosen = {id(top)}
     if parent is not None:
-        threshold = max(10.0, top_score * 0.2)
+        threshold = max(10.0, top_score * TUNING["sibling_share"])
         top_class = _attr(top, "class")
         for sib in parent.contents:
             if sib is top or (_KINDS.get(type(sib)) or _kind_of(sib)) != _TAG:
                 continue
-            bonus = top_score * 0.2 if top_class and _attr(sib, "class") == top_class else 0.0
+            bonus = top_score * TUNING["sibling_share"] if top_class and _attr(sib, "class") == top_class else 0.0
             if final.get(id(sib), 0.0) + bonus >= threshold:
                 chosen.add(id(sib))
     # Stories cut into chunks that sit in separate wrappers (cousins, not siblings):
     # merge comparable candidates whose common ancestor with the top is near.
     top_up = _chain(top, 5)
     for cand, score in sorted(final.items(), key=lambda x: -x[1]):
-        if score < max(10.0, top_score * 0.3):
+        if score < max(10.0, top_score * TUNING["cousin_share"]):
             break
         if cand in chosen or cand in top_up:
             continue
@@ -1078,9 +1089,9 @@ def _filter_blocks(selected: list[_Block]) -> list[str]:
         if not keep[i]:
             continue
         n = len(block.text)
-        if i < first and n < _LEAD_MAX and not block.heading:
+        if i < first and n < TUNING["lead_max"] and not block.heading:
             keep[i] = False  # kickers, bylines and datelines above the story
-        elif i > last and n < 80:
+        elif i > last and n < TUNING["tail_min"]:
             keep[i] = False  # tag lists and sign-offs below the story
     for i, block in enumerate(selected):
         if keep[i] and block.heading:
@@ -1173,7 +1184,7 @@ def _choose_body(dom: list[str], ld_body: str | None, page_text: Callable[[], st
     if not ld_body:
         return dom_text
     ld = ld_body.strip()
-    if len(ld) < 200 or len(dom_text) >= 0.5 * len(ld):
+    if len(ld) < 200 or len(dom_text) >= TUNING["ld_body_ratio"] * len(ld):
         return dom_text
     ld_sh = _shingle_set(ld)
     if not ld_sh:
