@@ -456,7 +456,23 @@ def _ld_url(value: Any) -> str | None:
     return None
 
 
-def _jsonld_metadata(scripts: Iterable[str]) -> dict:
+def _url_key(url: Any) -> str | None:
+    """A URL without scheme, ``www.``, query, fragment and trailing slash, for comparing."""
+    if not isinstance(url, str) or "//" not in url:
+        return None
+    rest = url.split("//", 1)[1].split("#", 1)[0].split("?", 1)[0].rstrip("/").lower()
+    return rest[4:] if rest.startswith("www.") else rest
+
+
+def _jsonld_metadata(scripts: Iterable[str], canonical: str | None = None,
+                     titles: Iterable[str | None] = ()) -> dict:
+    """Metadata from the page's JSON-LD objects.
+
+    When a page carries several articles (related-story teasers beside the
+    story), the one that is this page wins: its URL is the canonical URL, its
+    headline is the page's ``<h1>``/``og:title``, or a WebPage names it as its
+    main entity; only then the most complete object.
+    """
     objects: list[dict] = []
     for text in scripts:
         _walk_jsonld(_load_json(text), objects)
@@ -465,11 +481,35 @@ def _jsonld_metadata(scripts: Iterable[str]) -> dict:
     index = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str)}
     articles = [o for o in objects if _types(o) & _ARTICLE_TYPES]
     pages = [o for o in objects if _types(o) & _PAGE_TYPES]
+    page_url = _url_key(canonical)
+    page_titles = {_norm_key(t) for t in titles if t}
+    page_titles.discard("")
+    main_ids = set()
+    for page in pages:
+        entity = page.get("mainEntity")
+        if isinstance(entity, dict) and isinstance(entity.get("@id"), str):
+            main_ids.add(entity["@id"])
+        elif isinstance(entity, str):
+            main_ids.add(entity)
 
-    def score(o: dict) -> int:
+    def matches(o: dict) -> int:
+        score = 0
+        urls = {_url_key(o.get("url")), _url_key(_ld_url(o.get("mainEntityOfPage"))), _url_key(o.get("@id"))}
+        if page_url and page_url in urls:
+            score += 4
+        headline = _norm_key(_first(o.get("headline"), o.get("name")) or "")
+        if headline and any(headline == t or (len(headline) > 15 and (headline in t or t in headline))
+                            for t in page_titles):
+            score += 4
+        if o.get("@id") in main_ids:
+            score += 2
+        return score
+
+    def score(o: dict) -> tuple[int, int]:
         return (
+            matches(o) if len(articles) > 1 else 0,
             2 * bool(o.get("headline")) + bool(o.get("datePublished")) + bool(o.get("author"))
-            + 2 * bool(o.get("articleBody"))
+            + 2 * bool(o.get("articleBody")),
         )
 
     meta: dict[str, Any] = {}
@@ -1276,8 +1316,23 @@ def _extract(raw: bytes | str) -> dict:
             code = "".join(x for x in el.contents if isinstance(x, NavigableString))
             if code:
                 scripts.append(code)
-    ld = _jsonld_metadata(scripts) if scripts else {}
     metas = _meta_tags(wanted["meta"])
+    canonical = None
+    for el in wanted["link"]:
+        rel = (_attr(el, "rel") or "").lower().split()
+        if "canonical" in rel and el.get("href", "").startswith(("http://", "https://")):
+            canonical = el.get("href").strip()
+            break
+    h1 = None
+    for el in wanted["h1"]:
+        h1 = _box_text(el)
+        if h1:
+            break
+    if scripts:
+        hints = [h1, *(metas.get("og:title") or ())[:1], *(metas.get("twitter:title") or ())[:1]]
+        ld = _jsonld_metadata(scripts, canonical, hints)
+    else:
+        ld = {}
 
     def meta(*names: str) -> str | None:
         for name in names:
@@ -1287,12 +1342,6 @@ def _extract(raw: bytes | str) -> dict:
                     return value
         return None
 
-    canonical = None
-    for el in wanted["link"]:
-        rel = (_attr(el, "rel") or "").lower().split()
-        if "canonical" in rel and el.get("href", "").startswith(("http://", "https://")):
-            canonical = el.get("href").strip()
-            break
     # The canonical link names this very page; a JSON-LD url is sometimes the section,
     # the home page or a "#webpage" node id, so it only wins when there is no canonical.
     ld_url = ld.get("url")
@@ -1318,12 +1367,9 @@ def _extract(raw: bytes | str) -> dict:
                 break
     result["source"] = source or None
 
-    h1 = None
-    for el in wanted["h1"]:
-        h1 = _box_text(el)
-        if h1:
-            break
     page_title = _text_of(wanted["title"][0]) if wanted["title"] else None
+    if page_title and "<" in page_title:  # markup written inside <title> by a broken page
+        page_title = _clean(_TAG_RE.sub(" ", page_title)) or None
     title = ld.get("title") or meta(*_TITLE_META) or page_title or h1
     if title and title is not ld.get("title"):
         title = _trim_title(title, source, h1, url)
@@ -1418,11 +1464,40 @@ def _extract(raw: bytes | str) -> dict:
     return result
 
 
+#: Class or id words of regions that are not the story: reader comments,
+#: related-story lists, sidebars.  Their dates and names are not the article's.
+_OFF_STORY_WORDS = {
+    "comment", "comments", "respond", "reply", "replies", "discussion", "disqus", "related", "sidebar",
+    "rail", "recommended", "recommendations", "recirculation", "trending", "popular", "mostread",
+    "teaser", "teasers", "promo", "widget", "outbrain", "taboola",
+}
+
+
+def _off_story(el) -> bool:
+    """True when ``el`` sits in comments, a related-story list or a sidebar (by class
+    or id), or in an ``<aside>``, ``<footer>`` or ``<nav>`` that is not inside the article."""
+    tag_off = False
+    for _ in range(40):
+        el = _parent(el)
+        if el is None or el.name == "body":
+            return tag_off
+        if el.name in ("article", "main"):
+            return False
+        if el.name in ("aside", "footer", "nav"):
+            tag_off = True
+        marks = " ".join(filter(None, (_attr(el, "class"), _attr(el, "id"))))
+        if marks:
+            words = _SPLIT.split(_CAMEL.sub("-", marks).lower())
+            if any(word in _OFF_STORY_WORDS or word.startswith("comment") for word in words):
+                return True
+    return tag_off
+
+
 def _time_element_date(root, times: Iterable[Tag]) -> str | None:
     best = None
     for el in times:
         value = el.get("datetime") or el.get("content")
-        if not value:
+        if not value or _off_story(el):
             continue
         date = normalise_date(value)
         if not date:
@@ -1464,6 +1539,8 @@ def _visible_date(body: Tag) -> str | None:
         marks = " ".join(filter(None, (_attr(el, "class"), _attr(el, "id"))))
         if not marks or not _DATE_CLASS.search(marks) or _MODIFIED_NAME.search(marks.lower()):
             continue
+        if _off_story(el):
+            continue
         text = _short_text(el, 120)
         if not text:
             continue
@@ -1493,12 +1570,23 @@ def _byline_name(text: str) -> str | None:
     text = text.strip(" ,;:|-")
     if not text or len(text) > 60 or _DATE_TEXT.search(text) or "@" in text or "://" in text:
         return None
+    if _DATE_WORDS.search(text):  # "Monday August 27", "Aug 27", "27 August": a date, not a name
+        return None
     if len(text.split()) > 6 or not re.search(r"[^\W\d_]", text):
         return None
     return text
 
 
+_DATE_WORDS = re.compile(
+    r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b" + _MONTHS + r"\s+\d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th)?\s+"
+    + _MONTHS + r"(?!\w)|\b(?:today|yesterday|ago)\b|\d{1,2}:\d{2}",
+    re.IGNORECASE,
+)
+
+
 def _in_comments(el) -> bool:
+    if _off_story(el):
+        return True
     for _ in range(12):
         el = _parent(el)
         if el is None:
