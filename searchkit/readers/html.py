@@ -1139,7 +1139,96 @@ def _filter_blocks(selected: list[_Block]) -> list[str]:
             if len(block.text) > 300 or not following or selected[following[0]].heading and \
                     not any(not selected[j].heading for j in following):
                 keep[i] = False
+            elif _heads_dropped_box(selected, keep, i, following[0]):
+                keep[i] = False
+    _drop_inserts(selected, keep, last)
     return [b.text for b, k in zip(selected, keep) if k]
+
+
+def _heads_dropped_box(selected: list[_Block], keep: list[bool], i: int, next_kept: int) -> bool:
+    """True when heading ``i`` titles a box whose text was all dropped (a newsletter
+    box's "The Morning Briefing"): the heading's parent holds the dropped block
+    right after it, but not the next block that is kept."""
+    if i + 1 >= len(selected) or keep[i + 1]:
+        return False
+    box = _parent(selected[i].owner)
+    if box is None or box.name in ("body", "article", "main", "section"):
+        return False
+    return _within(selected[i + 1].owner, box, None) and not _within(selected[next_kept].owner, box, None)
+
+
+#: A caption ends with its credit: "... Photograph: Anna Berg/Reuters", "... (AP Photo/John Doe)".
+_CREDIT_END = re.compile(
+    r"(?:\b(?:photo(?:graph)?|image|picture|pic|illustration|video|credit|foto)s?(?:\s+by)?\s*:\s*[^:\n]{2,80}"
+    r"|\(?\b(?:ap|afp|reuters|epa|getty|pa|xinhua|anadolu)\s+(?:photo|images?)\b[^)]{0,60}\)?"
+    r"|/\s*(?:getty images|afp|reuters|ap|epa|bloomberg|shutterstock|alamy|pa(?: wire)?|anadolu|sipa|"
+    r"zuma|nurphoto|xinhua)(?: via [\w .]+)?\.?)\s*\)?\.?$",
+    re.IGNORECASE,
+)
+#: A trailing author bio: "Jane Morgan is a culture reporter for ...", "About the author ...".
+_BIO = re.compile(
+    r"^(?:about the author\b|(?:[A-Z][\w.'’-]+\s+){1,3}(?:is|was|has been|covers|writes)\b.{0,250}?"
+    r"\b(?:reporter|correspondent|writer|editor|journalist|columnist|contributor|author|producer|"
+    r"analyst|critic|freelance[rd]?|staff|fellow|professor)\b)",
+    re.DOTALL,
+)
+
+
+def _quote_like(block: _Block) -> bool:
+    """Set as a quotation: opens with a quote mark, or sits in a blockquote / a box named *quote*."""
+    if block.text[:1] in "\"“‘'«„":
+        return True
+    el = block.owner
+    for _ in range(4):
+        if el is None:
+            return False
+        if el.name in ("blockquote", "q"):
+            return True
+        marks = " ".join(filter(None, (_attr(el, "class"), _attr(el, "id"))))
+        if marks and "quote" in marks.lower():
+            return True
+        el = _parent(el)
+    return False
+
+
+def _drop_inserts(selected: list[_Block], keep: list[bool], last_good: int) -> None:
+    """Drop what sits in a story without being part of it, by general traits:
+
+    * a pull quote: a short block whose 4-word shingles are nearly all in the
+      rest of the story (it repeats a sentence of it);
+    * a photo caption: a short block ending with a photo credit;
+    * an author bio: the story's last block, "<Name> is a ... reporter ...".
+    """
+    kept = [i for i, k in enumerate(keep) if k and not selected[i].heading]
+    if len(kept) < 2:
+        return
+    shingles = {i: _shingle_set(selected[i].text) for i in kept}
+    texts = {}
+    for i in kept:
+        texts.setdefault(_norm_key(selected[i].text), []).append(i)
+    for i in kept:
+        block = selected[i]
+        text = block.text
+        if len(text) >= 400:
+            continue
+        if len(text) < 300 and _CREDIT_END.search(text):
+            keep[i] = False
+            continue
+        own = shingles[i]
+        # A pull quote: set as a quote, not a list item, not a line the story repeats
+        # on purpose (recipes, tables), and inside one clearly longer paragraph.
+        if len(own) < 3 or block.in_list or len(texts[_norm_key(text)]) > 1 or not _quote_like(block):
+            continue
+        for j in kept:
+            if j != i and keep[j] and len(selected[j].text) >= 1.3 * len(text) \
+                    and len(own & shingles[j]) >= 0.8 * len(own):
+                keep[i] = False
+                break
+    remaining = [i for i in kept if keep[i]]
+    if len(remaining) >= 3:
+        tail = remaining[-1]
+        if len(selected[tail].text) < 400 and _BIO.match(selected[tail].text.strip(" \u201c\"'*_")):
+            keep[tail] = False
 
 
 _TEASER_BOX = 650  # > the longest blurb (400) + the card's other text (250)
