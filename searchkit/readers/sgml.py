@@ -26,6 +26,7 @@ __all__ = ["iter_records", "parse_record", "clean_text", "LIST_FIELDS", "RECORD"
 #: One record: (attributes, inside), as bytes.
 RECORD = re.compile(rb"<REUTERS\b([^>]*)>(.*?)</REUTERS\s*>", re.S | re.I)
 _ATTR = re.compile(r'([A-Za-z]+)\s*=\s*"([^"]*)"')
+_TEXT = re.compile(r"<TEXT\b([^>]*)>(.*?)</TEXT\s*>", re.S | re.I)
 _D = re.compile(r"<D>(.*?)</D>", re.S | re.I)
 _NUMERIC_REF = re.compile(r"&#(\d+);?")
 _NAMED_REF = re.compile(r"&([A-Za-z][A-Za-z0-9]{1,8});")
@@ -56,14 +57,22 @@ def _numeric(match: re.Match[str]) -> str:
 
 def clean_text(text: str) -> str:
     """Decode SGML character references and drop control characters (tabs and newlines stay)."""
-    text = _NUMERIC_REF.sub(_numeric, text)
-    text = _NAMED_REF.sub(lambda m: html.unescape(m.group(0)), text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "&" in text:
+        text = _NUMERIC_REF.sub(_numeric, text)
+        text = _NAMED_REF.sub(lambda m: html.unescape(m.group(0)), text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL.sub("", text)
 
 
+_ELEMENTS: dict[str, re.Pattern[str]] = {}
+
+
 def _element(name: str, text: str) -> str | None:
-    match = re.search(rf"<{name}\b[^>]*>(.*?)</{name}\s*>", text, re.S | re.I)
+    pattern = _ELEMENTS.get(name)
+    if pattern is None:
+        pattern = _ELEMENTS[name] = re.compile(rf"<{name}\b[^>]*>(.*?)</{name}\s*>", re.S | re.I)
+    match = pattern.search(text)
     return match.group(1) if match else None
 
 
@@ -113,7 +122,7 @@ def parse_record(attrs: str, inner: str, *, reflow: bool = True) -> dict:
     separated by blank lines (``reflow=False``: the wire's lines as they are).
     """
     attributes = dict(_ATTR.findall(attrs))
-    text_match = re.search(r"<TEXT\b([^>]*)>(.*?)</TEXT\s*>", inner, re.S | re.I)
+    text_match = _TEXT.search(inner)
     text_attrs = dict(_ATTR.findall(text_match.group(1))) if text_match else {}
     text = text_match.group(2) if text_match else ""
     title = _element("TITLE", text)
@@ -132,7 +141,8 @@ def parse_record(attrs: str, inner: str, *, reflow: bool = True) -> dict:
     }
     for name in LIST_FIELDS:
         element = _element(name.upper(), inner) or ""
-        record[name] = [item for item in (clean_text(d).strip() for d in _D.findall(element)) if item]
+        record[name] = [item for item in (clean_text(d).strip() for d in _D.findall(element)) if item] \
+            if element else []
     record["attributes"] = attributes
     record["text_type"] = text_attrs.get("TYPE", "NORM")
     return record
