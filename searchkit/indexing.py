@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 
 __all__ = ["IndexSummary", "index_paths", "document_fields", "Progress"]
 
-#: ``progress(done, total, path)`` is called after each file.
+#: ``progress(done, total, path)`` is called after each file (``done`` files of
+#: ``total``), and every 500 records while a dump (JSON Lines, SGML, a JSON list)
+#: is read, with ``path`` then ``"<path>: <n> records"``.
 Progress = Callable[[int, int, str], None]
 
 
@@ -58,6 +60,7 @@ class IndexSummary:
             "conflict_list": [{"id": i, "kept": k, "skipped": s} for i, k, s in self.conflicts],
             "bad_dates": self.bad_dates,
             "bad_date_examples": [{"where": w, "date": d} for w, d in self.bad_date_examples],
+            "notes": list(self.notes),
             "seconds": round(self.seconds, 3),
         }
 
