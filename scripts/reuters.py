@@ -46,7 +46,6 @@ _REPO = Path(__file__).resolve().parent.parent
 if str(_REPO) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(_REPO))
 
-from searchkit.dates import normalise_date  # noqa: E402
 
 __all__ = [
     "iter_reuters", "clean_text", "parse_story", "sgm_files", "is_modapte_test", "is_modapte_train",
@@ -55,18 +54,12 @@ __all__ = [
 
 DEFAULT_FOLDER = _REPO.parent / "shared" / "corpora" / "reuters21578"
 
-_STORY = re.compile(rb"<REUTERS\b([^>]*)>(.*?)</REUTERS>", re.S)
-_ATTR = re.compile(r'([A-Z]+)="([^"]*)"')
-_D = re.compile(r"<D>(.*?)</D>", re.S)
-_NUMERIC_REF = re.compile(r"&#(\d+);")
-_NAMED_REF = re.compile(r"&(lt|gt|amp|quot|apos);")
-_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
-# C0 controls except tab/newline/CR, DEL and C1 controls.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_SIGN_OFF = re.compile(r"\s*\breuter\s*$", re.I)
-_DATE = re.compile(r"(\d{1,2})-([A-Za-z]{3})-(\d{4})\s+(\d{1,2}):(\d{2}):(\d{2})")
-_DATE_ONLY = re.compile(r"(\d{1,2})-([A-Za-z]{3})-(\d{4})")
-_LIST_FIELDS = ("topics", "places", "people", "orgs", "exchanges", "companies")
+from searchkit.readers.sgml import LIST_FIELDS as _SGML_LISTS  # noqa: E402
+from searchkit.readers.sgml import RECORD as _STORY  # noqa: E402
+from searchkit.readers.sgml import _decode, clean_text  # noqa: E402
+from searchkit.readers.sgml import parse_record as _parse_record  # noqa: E402
+
+_LIST_FIELDS = _SGML_LISTS
 
 
 def sgm_files(folder: str | Path) -> list[Path]:
@@ -74,89 +67,19 @@ def sgm_files(folder: str | Path) -> list[Path]:
     return sorted(Path(folder).glob("reut2-*.sgm"))
 
 
-def _decode(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp1252")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
-
-
-def _numeric(match: re.Match[str]) -> str:
-    code = int(match.group(1))
-    try:
-        return chr(code)
-    except (ValueError, OverflowError):
-        return ""
-
-
-def clean_text(text: str) -> str:
-    """Decode SGML character references and drop control characters."""
-    text = _NUMERIC_REF.sub(_numeric, text)
-    text = _NAMED_REF.sub(lambda m: _NAMED[m.group(1)], text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", text)
-
-
-def _element(name: str, text: str) -> str | None:
-    match = re.search(rf"<{name}\b[^>]*>(.*?)</{name}>", text, re.S)
-    return match.group(1) if match else None
-
-
-def _tidy(text: str | None) -> str:
-    """Cleaned text with trailing spaces and surrounding blank lines removed."""
-    if not text:
-        return ""
-    lines = [line.rstrip() for line in clean_text(text).split("\n")]
-    return "\n".join(lines).strip("\n").strip()
-
-
-def _date(raw: str | None) -> str | None:
-    if not raw:
-        return None
-    text = clean_text(raw)
-    match = _DATE.search(text)
-    if match:
-        day, month, year, hh, mm, ss = match.groups()
-        return normalise_date(f"{int(day):02d}-{month.upper()}-{year} {int(hh):02d}:{mm}:{ss}")
-    match = _DATE_ONLY.search(text)
-    if match:
-        day, month, year = match.groups()
-        return normalise_date(f"{int(day):02d}-{month.upper()}-{year}")
-    return normalise_date(text.strip())
-
-
 def parse_story(attrs: str, inner: str) -> dict:
-    """One story from the attribute string and the inside of a ``<REUTERS>`` element."""
-    attributes = dict(_ATTR.findall(attrs))
-    record: dict = {"id": attributes.get("NEWID", "")}
-    text_match = re.search(r"<TEXT\b([^>]*)>(.*?)</TEXT>", inner, re.S)
-    text_attrs = dict(_ATTR.findall(text_match.group(1))) if text_match else {}
-    text = text_match.group(2) if text_match else ""
-    text_type = text_attrs.get("TYPE", "NORM")
-    title = _element("TITLE", text)
-    dateline = _element("DATELINE", text)
-    body = _element("BODY", text)
-    if body is None and title is None and dateline is None:
-        body = text  # TYPE="UNPROC": the text is not marked up
-    body_text = _SIGN_OFF.sub("", _tidy(body))
-    record.update(
-        title=" ".join(_tidy(title).split()),
-        body=body_text,
-        date=_date(_element("DATE", inner)),
-        dateline=re.sub(r"[\s-]+$", "", " ".join(_tidy(dateline).split())),
-    )
-    for name in _LIST_FIELDS:
-        element = _element(name.upper(), inner) or ""
-        record[name] = [clean_text(d).strip() for d in _D.findall(element) if clean_text(d).strip()]
+    """One story from the attribute string and the inside of a ``<REUTERS>`` element.
+
+    The parsing is searchkit's own SGML reader (:mod:`searchkit.readers.sgml`);
+    this adds the split attributes the evaluation scripts select on.
+    """
+    record = _parse_record(attrs, inner, reflow=False)
+    attributes = record.pop("attributes")
+    record.pop("date_raw", None)
     record.update(
         lewissplit=attributes.get("LEWISSPLIT", ""),
         cgisplit=attributes.get("CGISPLIT", ""),
         topics_attr=attributes.get("TOPICS", ""),
-        text_type=text_type,
     )
     return record
 

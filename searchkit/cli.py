@@ -70,27 +70,75 @@ def cli() -> None:
     """
 
 
-class _Progress:
-    """A one-line progress display on a terminal's stderr (nothing when piped)."""
+def _display_width(text: str) -> int:
+    import unicodedata
 
-    def __init__(self) -> None:
-        self.enabled = sys.stderr.isatty()
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1
+               for ch in text)
+
+
+def _fit(text: str, width: int) -> str:
+    """``text`` cut from the left (``…`` + its end) to at most ``width`` terminal columns."""
+    if _display_width(text) <= width:
+        return text
+    if width <= 1:
+        return ""
+    kept = ""
+    for ch in reversed(text):
+        if _display_width(kept) + _display_width(ch) > width - 1:
+            break
+        kept = ch + kept
+    return "…" + kept
+
+
+class _Progress:
+    """A one-line progress display on a terminal's stderr (nothing when piped).
+
+    The line always fits the terminal's width (it is never wrapped, so ``\r``
+    rewrites it in place): the bar shrinks and the label is cut from the left.
+    A JSON Lines or SGML dump reports the records read so far in its label.
+    """
+
+    def __init__(self, stream=None) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
         self.shown = False
+        self.last = 0.0
+
+    def columns(self) -> int:
+        import shutil
+
+        return max(20, shutil.get_terminal_size((80, 24)).columns)
+
+    def line(self, done: int, total: int, path: str) -> str:
+        """The text shown for this state, at most ``columns() - 1`` columns wide."""
+        room = self.columns() - 1
+        count = f" {done}/{total} "
+        width = max(5, min(30, (room - len(count)) // 3))
+        filled = int(width * done / max(total, 1))
+        head = f"[{'#' * filled}{'-' * (width - filled)}]{count}"
+        if len(head) > room:
+            return _fit(count.strip(), room)
+        label = _fit(oneline(path), room - len(head))
+        return head + label + " " * (room - len(head) - _display_width(label))
 
     def __call__(self, done: int, total: int, path: str) -> None:
-        if not self.enabled or (done % 25 and done != total):
+        import time
+
+        if not self.enabled:
             return
-        width = 30
-        filled = int(width * done / max(total, 1))
-        label = path if len(path) <= 40 else "…" + path[-39:]
-        sys.stderr.write(f"\r[{'#' * filled}{'-' * (width - filled)}] {done}/{total} {label:<40}")
-        sys.stderr.flush()
+        now = time.monotonic()
+        if done != total and now - self.last < 0.1:
+            return
+        self.last = now
+        self.stream.write("\r" + self.line(done, total, path))
+        self.stream.flush()
         self.shown = True
 
     def finish(self) -> None:
         if self.shown:
-            sys.stderr.write("\r" + " " * 100 + "\r")
-            sys.stderr.flush()
+            self.stream.write("\r" + " " * (self.columns() - 1) + "\r")
+            self.stream.flush()
 
 
 @cli.command("index")
@@ -149,6 +197,12 @@ def index_command(paths: tuple[str, ...], index_dir: str, rebuild: bool, as_json
         click.echo(f"skipped {oneline(where)}: {oneline(reason)}", err=True)
     for warning in summary.warnings:
         click.echo(f"warning: {oneline(warning)}", err=True)
+    for note in summary.notes:
+        click.echo(f"note: {oneline(note)}", err=True)
+    if summary.bad_dates:
+        examples = "; ".join(f"{oneline(w)}: {oneline(d)!r}" for w, d in summary.bad_date_examples)
+        click.echo(f"warning: {summary.bad_dates} documents have a date that could not be read and are "
+                   f"indexed without one (e.g. {examples})", err=True)
     if as_json:
         click.echo(json.dumps(summary.to_dict()))
     else:
@@ -159,7 +213,9 @@ def index_command(paths: tuple[str, ...], index_dir: str, rebuild: bool, as_json
 def _render_snippet(parts: list[tuple[str, bool]], color: bool) -> str:
     if color:
         return "".join(click.style(text, bold=True) if hit else text for text, hit in parts)
-    return "".join(f"**{text}**" if hit else text for text, hit in parts)
+    from .highlight import escape_marks
+
+    return "".join(f"**{escape_marks(text)}**" if hit else escape_marks(text) for text, hit in parts)
 
 
 class QueryCommand(click.Command):
@@ -281,11 +337,18 @@ def extract_command(paths: tuple[str, ...]) -> None:
 @index_option
 @click.option("--json", "as_json", is_flag=True, help="Print the document as JSON.")
 def show_command(doc_id: str, index_dir: str, as_json: bool) -> None:
-    """Show one stored document by id."""
+    """Show one stored document by id, or by the path a query printed."""
     ix = open_index(index_dir)
     doc = ix.get(doc_id)
     if doc is None:
-        fail(f"no document with id {doc_id!r}")
+        ids = ix.ids_from_path(doc_id)
+        if len(ids) == 1:
+            doc = ix.get(ids[0])
+        elif ids:
+            listed = ", ".join(repr(i) for i in ids[:5]) + (", ..." if len(ids) > 5 else "")
+            fail(f"{len(ids)} documents come from {doc_id}; show one by id ({listed})")
+    if doc is None:
+        fail(f"no document with id or path {doc_id!r}")
     if as_json:
         click.echo(json.dumps(doc.to_dict(), ensure_ascii=False))
         return

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .document import Document
-from .readers import Notice, RecordError, SkipFile, format_of, read_file
-from .walk import walk_sources
+from .readers import BadDate, Notice, RecordError, SkipFile, format_of, read_file
+from .walk import INDEX_FOLDER_SKIP, id_anchor, walk_sources
 
 __all__ = ["extract", "Skipped"]
 
@@ -29,14 +29,20 @@ def extract(*paths: str | os.PathLike[str], notices: bool = False) -> Iterator[D
     """Yield each document exactly as ``Index.add`` would index it, or a :class:`Skipped`.
 
     ``notices=True`` also yields :class:`~searchkit.readers.Notice` items (a
-    document indexed only in part, such as a huge text cut short).
+    document indexed only in part, such as a huge text cut short, or a date
+    that could not be read: a ``Notice`` whose message starts ``unreadable date``).
+    Ids are made as ``Index.add`` makes them for a fresh index (relative to the
+    common parent of several paths).
     """
+    anchor = id_anchor([Path(p) for p in paths if os.path.lexists(p)])
     for root in paths:
         root = Path(root)
         if not os.path.lexists(root):
             yield Skipped((str(root), "no such file or directory"))
             continue
-        for source in walk_sources(root):
+        for source in walk_sources(root, anchor):
+            if source.skip == INDEX_FOLDER_SKIP:
+                continue
             if source.skip:
                 yield Skipped((source.rel, source.skip))
                 continue
@@ -47,6 +53,9 @@ def extract(*paths: str | os.PathLike[str], notices: bool = False) -> Iterator[D
                 for item in read_file(source.path, source.rel):
                     if isinstance(item, RecordError):
                         yield Skipped((item.where, item.reason))
+                    elif isinstance(item, BadDate):
+                        if notices:
+                            yield Notice(item.where, f"unreadable date {item.value!r}: indexed without a date")
                     elif isinstance(item, Notice):
                         if notices:
                             yield item

@@ -18,7 +18,7 @@ from itertools import islice
 from . import analysis
 from .analysis import WORD_PATTERN, normalise_word
 
-__all__ = ["Snippet", "make_snippet", "MARK_OPEN", "MARK_CLOSE"]
+__all__ = ["Snippet", "make_snippet", "escape_marks", "MARK_OPEN", "MARK_CLOSE"]
 
 MARK_OPEN, MARK_CLOSE = "**", "**"
 _WINDOW_WORDS = 32
@@ -26,18 +26,46 @@ _SCAN_CHARS = 200_000  # bound the work on huge bodies
 _SPACES = re.compile(r"\s+")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_ESCAPE = re.compile(r"([\\*])")
+
+
+def escape_marks(text: str) -> str:
+    """``text`` with ``*`` and ``\\`` backslash-escaped, so that only searchkit's own
+    ``**`` marks a highlight in a marked snippet (a literal ``**`` in an article
+    becomes ``\\*\\*``)."""
+    return _ESCAPE.sub(r"\\\1", text) if ("*" in text or "\\" in text) else text
+
+
 @dataclass
 class Snippet:
-    """``parts``: (text, highlighted) pieces; ``str(snippet)`` marks them with ``**``."""
+    """``parts``: (text, highlighted) pieces of plain text (no markup, no control characters).
+
+    ``str(snippet)`` is the marked form: highlights between ``**``, a literal
+    ``*`` or backslash escaped with a backslash.  ``plain`` is the text alone
+    and ``highlights`` the ``[start, end)`` offsets of the highlights in it
+    (Python string indices, i.e. code points).
+    """
 
     parts: list[tuple[str, bool]]
 
     def __str__(self) -> str:
-        return "".join(f"{MARK_OPEN}{text}{MARK_CLOSE}" if hit else text for text, hit in self.parts)
+        return "".join(f"{MARK_OPEN}{escape_marks(text)}{MARK_CLOSE}" if hit else escape_marks(text)
+                       for text, hit in self.parts)
 
     @property
     def plain(self) -> str:
         return "".join(text for text, _ in self.parts)
+
+    @property
+    def highlights(self) -> list[tuple[int, int]]:
+        spans = []
+        offset = 0
+        for text, hit in self.parts:
+            if hit:
+                spans.append((offset, offset + len(text)))
+            offset += len(text)
+        return spans
 
 
 def make_snippet(text: str, terms: set[str], window: int = _WINDOW_WORDS) -> Snippet:
@@ -123,7 +151,7 @@ def make_snippet(text: str, terms: set[str], window: int = _WINDOW_WORDS) -> Sni
         if i in marked:
             if start > cursor:
                 parts.append((_flatten(scanned[cursor:start]), False))
-            parts.append((scanned[start:end], True))
+            parts.append((_CONTROL.sub("", scanned[start:end]), True))
             cursor = end
     if char_end > cursor:
         parts.append((_flatten(scanned[cursor:char_end]), False))
@@ -133,11 +161,11 @@ def make_snippet(text: str, terms: set[str], window: int = _WINDOW_WORDS) -> Sni
 
 
 def _flatten(text: str) -> str:
-    return _SPACES.sub(" ", text)
+    return _SPACES.sub(" ", _CONTROL.sub("", text))
 
 
 def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
+    text = " ".join(_CONTROL.sub("", text).split())
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
 
 

@@ -398,6 +398,27 @@ class Index:
             return None
         return Document(body=stored.get("body") or "", **stored_metadata(stored))
 
+    def ids_from_path(self, path: str | os.PathLike[str]) -> list[str]:
+        """The ids of the documents read from the file ``path`` (as printed by a
+        query: the path given when indexing, or any path to the same file), in
+        index order; [] when none.  A dump (JSON Lines, SGML) gives many."""
+        given = os.fspath(path)
+        absolute = Path(os.path.abspath(given)).as_posix()
+        searcher = self._searcher_now()
+        reader = searcher.reader()
+        if not reader.doc_count():
+            return []
+        files = reader.column_reader("file")
+        ids = reader.column_reader("id")
+
+        def text(value: Any) -> str:
+            return value.decode() if isinstance(value, bytes) else value
+
+        found = [text(ids[n]) for n in reader.all_doc_ids() if text(files[n]) == absolute]
+        if not found:  # indexed from another folder: compare the path as it was given
+            found = [fields.get("id") for fields in reader.all_stored_fields() if fields.get("path") == given]
+        return found
+
     def __len__(self) -> int:
         return self._searcher_now().doc_count()
 

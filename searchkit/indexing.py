@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 
 __all__ = ["IndexSummary", "index_paths", "document_fields", "Progress"]
 
-#: ``progress(done, total, path)`` is called after each file.
+#: ``progress(done, total, path)`` is called after each file (``done`` files of
+#: ``total``), and every 500 records while a dump (JSON Lines, SGML, a JSON list)
+#: is read, with ``path`` then ``"<path>: <n> records"``.
 Progress = Callable[[int, int, str], None]
 
 
@@ -35,6 +37,15 @@ class IndexSummary:
     skipped_files: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: Records not indexed because another source already gave their id:
+    #: ``(id, source kept, source skipped)``.
+    conflicts: list[tuple[str, str, str]] = field(default_factory=list)
+    #: Documents whose date could not be read (indexed without a date).
+    bad_dates: int = 0
+    #: The first few of them: ``(where, the date as written)``.
+    bad_date_examples: list[tuple[str, str]] = field(default_factory=list)
+    #: Things passed over on purpose, not failures (a searchkit index folder).
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -45,14 +56,24 @@ class IndexSummary:
             "skipped": self.skipped,
             "files": self.files,
             "skipped_files": [{"path": p, "reason": r} for p, r in self.skipped_files],
+            "conflicts": len(self.conflicts),
+            "conflict_list": [{"id": i, "kept": k, "skipped": s} for i, k, s in self.conflicts],
+            "bad_dates": self.bad_dates,
+            "bad_date_examples": [{"where": w, "date": d} for w, d in self.bad_date_examples],
+            "notes": list(self.notes),
             "seconds": round(self.seconds, 3),
         }
 
     def __str__(self) -> str:
-        return (
+        text = (
             f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
             f"removed {self.removed}, skipped {self.skipped}"
         )
+        if self.conflicts:
+            text += f", conflicts {len(self.conflicts)}"
+        if self.bad_dates:
+            text += f", unreadable dates {self.bad_dates}"
+        return text
 
 
 def document_fields(doc: Document, file_key: str, digest: str) -> dict[str, Any]:
@@ -107,24 +128,34 @@ def index_paths(
     under a root are deleted.  A file that cannot be read this time keeps the
     documents it had.
     """
-    from .walk import walk_sources
+    from .walk import INDEX_FOLDER_SKIP, id_anchor, walk_sources
 
     summary = IndexSummary()
     written: set[str] = set()
+    anchor = id_anchor(paths)
     for root in paths:
         root_key = Path(os.path.abspath(root)).as_posix()
-        sources = list(walk_sources(Path(root)))
+        sources = list(walk_sources(Path(root), anchor))
         seen: set[str] = set()
         kept: list[str] = []  # unreadable folders: their documents are kept, not removed as gone
         for number, source in enumerate(sources, 1):
             file_key = Path(os.path.abspath(source.path)).as_posix()
             seen.add(file_key)
+            if source.skip == INDEX_FOLDER_SKIP:
+                summary.notes.append(f"{source.rel}: {source.skip}")
+                kept.append(file_key)
+                continue
             summary.files += 1
             if source.skip:
                 _skip(summary, source.rel, source.skip)
                 kept.append(file_key)
             else:
-                _index_file(writer, source.path, source.rel, file_key, existing, owners, written, summary)
+                base = base_id(source.rel, file_key, existing, owners)
+                report = None
+                if progress:
+                    def report(records: int, _n=number, _total=len(sources), _rel=source.rel) -> None:
+                        progress(_n - 1, _total, f"{_rel}: {records:,} records")
+                _index_file(writer, source.path, base, file_key, existing, owners, written, summary, report)
             if progress:
                 progress(number, len(sources), source.rel)
         for file_key, (_, ids) in list(existing.items()):
@@ -138,6 +169,42 @@ def index_paths(
     return summary
 
 
+def _stem(doc_id: str) -> str:
+    return doc_id.split("#", 1)[0]
+
+
+def base_id(rel: str, file_key: str, existing: dict, owners: dict) -> str:
+    """The id a file's documents are named after (its own id, or ``<base>#<line>``).
+
+    * a file already in the index keeps the base its documents have (ids never
+      change on a re-run, whatever the paths given this time);
+    * otherwise ``rel`` (its path relative to the root, or to the common parent
+      of several roots), unless another file already owns that id: then the
+      path is lengthened by the folders above it, one at a time
+      (``001.txt`` -> ``2020/001.txt``), up to the absolute path.
+    """
+    parts = file_key.split("/")
+    tails = ["/".join(parts[i:]) for i in range(len(parts) - 1, -1, -1)]
+    old = existing.get(file_key)
+    if old and old[1]:
+        stems = {_stem(i) for i in old[1]}
+        for tail in tails:
+            if tail in stems:
+                return tail
+        if rel in stems:
+            return rel
+
+    def free(candidate: str) -> bool:
+        return owners.get(candidate, file_key) == file_key and owners.get(candidate + "#1", file_key) == file_key
+
+    if free(rel):
+        return rel
+    for tail in tails:
+        if len(tail) > len(rel) and tail.endswith("/" + rel) and free(tail):
+            return tail
+    return file_key
+
+
 def _skip(summary: IndexSummary, where: str, reason: str) -> None:
     summary.skipped += 1
     summary.skipped_files.append((where, reason))
@@ -149,10 +216,17 @@ def _skip(summary: IndexSummary, where: str, reason: str) -> None:
 #: all or nothing, as before streaming: if it cannot be read to the end, it keeps
 #: the documents it had.
 BATCH_CHARS = 8_000_000
+#: Unreadable dates listed by example in the summary.
+MAX_DATE_EXAMPLES = 5
 BATCH_DOCS = 2_000
 
 
-def _index_file(writer, path: Path, rel: str, file_key: str, existing, owners, written, summary) -> None:
+#: A dump's progress is reported every this many records.
+PROGRESS_RECORDS = 500
+
+
+def _index_file(writer, path: Path, rel: str, file_key: str, existing, owners, written, summary,
+                report: Callable[[int], None] | None = None) -> None:
     from .readers import SkipFile, file_digest, format_of, read_file
 
     if format_of(path) is None:
@@ -176,8 +250,13 @@ def _index_file(writer, path: Path, rel: str, file_key: str, existing, owners, w
     size = 0
     flushed = False
     failure = None
+    records = 0
     try:
         for item in read_file(path, rel):
+            if report is not None:
+                records += 1
+                if records % PROGRESS_RECORDS == 0:
+                    report(records)
             batch.append(item)
             size += len(getattr(item, "body", "") or "") + 200
             if size >= BATCH_CHARS or len(batch) >= BATCH_DOCS:
@@ -206,11 +285,16 @@ def _index_file(writer, path: Path, rel: str, file_key: str, existing, owners, w
 
 
 def _write_batch(writer, batch, rel, file_key, digest, existing, owners, written, new_ids, summary) -> None:
-    from .readers import Notice, RecordError
+    from .readers import BadDate, Notice, RecordError
 
     for item in batch:
         if isinstance(item, RecordError):
             _skip(summary, item.where, item.reason)
+            continue
+        if isinstance(item, BadDate):
+            summary.bad_dates += 1
+            if len(summary.bad_date_examples) < MAX_DATE_EXAMPLES:
+                summary.bad_date_examples.append((item.where, item.value))
             continue
         if isinstance(item, Notice):
             summary.warnings.append(f"{item.where}: {item.message}")
@@ -218,10 +302,12 @@ def _write_batch(writer, batch, rel, file_key, digest, existing, owners, written
         doc = item
         owner = owners.get(doc.id)
         if doc.id in new_ids:
+            summary.conflicts.append((doc.id, doc.path or rel, doc.path or rel))
             summary.warnings.append(f"{rel}: id {doc.id!r} occurs twice; the first record is kept")
             continue
         if doc.id in written or (owner is not None and owner != file_key and owner in existing):
-            summary.warnings.append(f"{rel}: id {doc.id!r} is already used by another file; record skipped")
+            summary.conflicts.append((doc.id, owner or "", doc.path or rel))
+            summary.warnings.append(f"{rel}: id {doc.id!r} is already used by {owner}; record skipped")
             continue
         fields = document_fields(doc, file_key, digest)
         if owner is not None:

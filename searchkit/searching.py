@@ -45,7 +45,12 @@ RERANK_POOL = 200
 
 @dataclass
 class Hit:
-    """One search result.  ``snippet`` marks matched words with ``**``."""
+    """One search result.
+
+    ``snippet`` marks matched words with ``**`` (a literal ``*`` in the text is
+    escaped as ``\\*``); ``snippet_text`` is the same text without marks and
+    ``highlights`` the ``(start, end)`` offsets of the matched words in it.
+    """
 
     id: str
     score: float
@@ -61,6 +66,21 @@ class Hit:
     dateline: str | None = None
     snippet_parts: list[tuple[str, bool]] = field(default_factory=list, repr=False)
 
+    @property
+    def snippet_text(self) -> str:
+        """The snippet as plain text (no marks): safe to show once escaped for the medium."""
+        return "".join(text for text, _ in self.snippet_parts)
+
+    @property
+    def highlights(self) -> list[tuple[int, int]]:
+        """``[start, end)`` offsets of the matched words in :attr:`snippet_text` (code points)."""
+        spans, offset = [], 0
+        for text, hit in self.snippet_parts:
+            if hit:
+                spans.append((offset, offset + len(text)))
+            offset += len(text)
+        return spans
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of a hit (``searchkit query --json``)."""
         return {
@@ -74,6 +94,8 @@ class Hit:
             "url": self.url,
             "path": self.path,
             "snippet": self.snippet or None,
+            "snippet_text": self.snippet_text or None,
+            "highlights": [list(span) for span in self.highlights],
         }
 
 

@@ -11,7 +11,8 @@ from searchkit.cli import cli
 
 from .conftest import REPO
 
-HIT_KEYS = ["id", "score", "title", "date", "author", "tags", "source", "url", "path", "snippet"]
+HIT_KEYS = ["id", "score", "title", "date", "author", "tags", "source", "url", "path", "snippet", "snippet_text",
+            "highlights"]
 
 
 @pytest.fixture
@@ -82,7 +83,8 @@ def test_query_json_shape(run, indexed):
 
 def test_query_json_absent_metadata_is_null(run, indexed):
     hit = json.loads(run("query", "tariffs", "--json").output)["hits"][0]
-    assert hit["author"] is None and hit["date"] is None and hit["url"] is None and hit["source"] is None
+    assert hit["author"] is None and hit["date"] is None and hit["url"] is None
+    assert hit["source"] == "Reuters"  # from the dateline "WASHINGTON (Reuters) -", the only source known
 
 
 def test_query_options(run, indexed):

@@ -33,6 +33,7 @@ __all__ = [
     "SkipFile",
     "RecordError",
     "Notice",
+    "BadDate",
     "MAX_BODY_CHARS",
     "format_of",
     "read_file",
@@ -44,8 +45,10 @@ __all__ = [
     "MAX_LINE_BYTES",
 ]
 
-TEXT, HTML, JSON, JSONL = "text", "html", "json", "jsonl"
+TEXT, HTML, JSON, JSONL, SGML = "text", "html", "json", "jsonl", "sgml"
 SUFFIXES = {
+    ".sgm": SGML,
+    ".sgml": SGML,
     ".txt": TEXT,
     ".text": TEXT,
     ".html": HTML,
@@ -77,6 +80,9 @@ MAX_TAGS = 200
 #: At most this many bad lines of one JSON Lines file are listed one by one.
 MAX_LISTED_BAD_LINES = 100
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
+#: Control characters (all but tab, newline, carriage return): an escape
+#: sequence in an article must not reach a terminal through ``show`` or a snippet.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 class SkipFile(Exception):
@@ -97,6 +103,65 @@ class Notice:
 
     where: str
     message: str
+
+
+@dataclass
+class BadDate:
+    """A document was indexed without a date: the date it gave could not be read."""
+
+    where: str
+    value: str
+
+
+#: Names of files that document a collection rather than hold an article.
+_NOT_ARTICLE_NAMES = re.compile(r"^(?:read[-_ ]?me|licen[cs]e|copying|changelog|changes|install|notice|authors)"
+                                r"(?:[-_.][\w.-]*)?$", re.IGNORECASE)
+#: Agencies named in a dateline (``MANILA (Reuters) -``) -> the source they stand for.
+_AGENCIES = {
+    "reuters": "Reuters", "reuter": "Reuters", "ap": "AP", "afp": "AFP", "upi": "UPI", "dpa": "dpa",
+    "bloomberg": "Bloomberg", "xinhua": "Xinhua", "ians": "IANS", "pti": "PTI", "ansa": "ANSA", "efe": "EFE",
+    "kyodo": "Kyodo", "aap": "AAP", "cp": "CP", "the associated press": "AP", "associated press": "AP",
+}
+_AGENCY = re.compile(r"\(([^()]{2,25})\)")
+
+
+def agency_of(dateline: str | None) -> str | None:
+    """The news agency a dateline names (``WASHINGTON (Reuters)`` -> ``Reuters``), or None."""
+    if not dateline:
+        return None
+    for match in _AGENCY.finditer(dateline):
+        name = _AGENCIES.get(" ".join(match.group(1).split()).casefold())
+        if name:
+            return name
+    return None
+
+
+def not_an_article(path: Path) -> str | None:
+    """Why a text file is plainly not a news article (a README, a licence, the
+    documentation and word lists beside an SGML dump), or None."""
+    stem = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
+    if _NOT_ARTICLE_NAMES.match(stem.rsplit(".", 1)[0]):
+        return "a README or licence file, not an article"
+    if _beside_sgml(str(path.parent)):
+        return "documentation beside an SGML news dump (.sgm), not an article"
+    return None
+
+
+_SGML_FOLDERS: dict[str, bool] = {}
+
+
+def _beside_sgml(folder: str) -> bool:
+    known = _SGML_FOLDERS.get(folder)
+    if known is None:
+        try:
+            with os.scandir(folder) as entries:
+                known = any(e.name.lower().endswith((".sgm", ".sgml", ".sgm.gz")) for e in entries)
+        except OSError:
+            known = False
+        if len(_SGML_FOLDERS) > 10_000:
+            _SGML_FOLDERS.clear()
+        _SGML_FOLDERS[folder] = known
+    return known
 
 
 def format_of(path: Path) -> str | None:
@@ -239,6 +304,7 @@ def _clean(value: str | None, limit: int = MAX_FIELD_CHARS) -> str | None:
     if value is None:
         return None
     value = _SURROGATES.sub("\ufffd", value)
+    value = _CONTROLS.sub("", value)
     return value[:limit] if len(value) > limit else value
 
 
@@ -256,6 +322,9 @@ def _document(doc_id: str, path: str, fields: dict) -> Iterator[Document | Notic
     dateline = fields.get("dateline")
     if not dateline and body:
         dateline = find_dateline(body)
+    source = fields.get("source") or agency_of(dateline)
+    if fields.get("date_raw") and not fields.get("date"):
+        yield BadDate(doc_id, _clean(str(fields["date_raw"]), 80) or "")
     yield Document(
         id=_clean(doc_id, 4 * MAX_FIELD_CHARS) or doc_id,
         path=path,
@@ -264,7 +333,7 @@ def _document(doc_id: str, path: str, fields: dict) -> Iterator[Document | Notic
         date=fields.get("date"),
         author=_clean(fields.get("author")),
         tags=[_clean(tag) for tag in list(fields.get("tags") or [])[:MAX_TAGS]],
-        source=_clean(fields.get("source")),
+        source=_clean(source),
         url=_clean(fields.get("url"), 4 * MAX_FIELD_CHARS),
         dateline=_clean(dateline),
     )
@@ -379,6 +448,13 @@ def read_file(
     elif path.suffix.lower() == ".gz":
         raise SkipFile("not gzip data despite the .gz name")
     display = path.as_posix()
+    if kind == SGML:
+        yield from _read_sgml(raw, base_id, display)
+        return
+    if kind == TEXT:
+        reason = not_an_article(path)
+        if reason:
+            raise SkipFile(reason)
     if kind == HTML:
         from .html import extract_html  # bs4 and lxml load only when HTML is read
 
@@ -438,6 +514,38 @@ def read_file(
                     yield RecordError(where, f"JSON item is {_a(item)}, not an object")
         else:
             raise SkipFile(f"JSON value is {_a(data)}, not an object or a list")
+
+
+def _read_sgml(raw: bytes, base_id: str, display: str) -> Iterator[Document | RecordError | Notice]:
+    """The records of a Reuters-21578 style SGML file (see :mod:`searchkit.readers.sgml`)."""
+    from .sgml import LIST_FIELDS, iter_records
+
+    if looks_binary(raw[:8192]):
+        raise SkipFile("binary data, not text")
+    count = 0
+    for number, record in enumerate(iter_records(raw), 1):
+        count += 1
+        doc_id = record["id"] or f"{base_id}#{number}"
+        if not (record["title"] or record["body"]):
+            yield RecordError(doc_id, "story with neither title nor text")
+            continue
+        tags: list[str] = []
+        for name in LIST_FIELDS:
+            for item in record[name]:
+                if item not in tags:
+                    tags.append(item)
+        fields = {
+            "title": record["title"] or None,
+            "body": record["body"] or record["title"],
+            "date": record["date"],
+            "date_raw": record["date_raw"],
+            "dateline": record["dateline"] or None,
+            "tags": tags,
+            "source": "Reuters",
+        }
+        yield from _document(doc_id, display, fields)
+    if not count:
+        raise SkipFile("no <REUTERS> records in this SGML file")
 
 
 def _a(value: object) -> str:

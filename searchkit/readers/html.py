@@ -456,7 +456,23 @@ def _ld_url(value: Any) -> str | None:
     return None
 
 
-def _jsonld_metadata(scripts: Iterable[str]) -> dict:
+def _url_key(url: Any) -> str | None:
+    """A URL without scheme, ``www.``, query, fragment and trailing slash, for comparing."""
+    if not isinstance(url, str) or "//" not in url:
+        return None
+    rest = url.split("//", 1)[1].split("#", 1)[0].split("?", 1)[0].rstrip("/").lower()
+    return rest[4:] if rest.startswith("www.") else rest
+
+
+def _jsonld_metadata(scripts: Iterable[str], canonical: str | None = None,
+                     titles: Iterable[str | None] = ()) -> dict:
+    """Metadata from the page's JSON-LD objects.
+
+    When a page carries several articles (related-story teasers beside the
+    story), the one that is this page wins: its URL is the canonical URL, its
+    headline is the page's ``<h1>``/``og:title``, or a WebPage names it as its
+    main entity; only then the most complete object.
+    """
     objects: list[dict] = []
     for text in scripts:
         _walk_jsonld(_load_json(text), objects)
@@ -465,11 +481,35 @@ def _jsonld_metadata(scripts: Iterable[str]) -> dict:
     index = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str)}
     articles = [o for o in objects if _types(o) & _ARTICLE_TYPES]
     pages = [o for o in objects if _types(o) & _PAGE_TYPES]
+    page_url = _url_key(canonical)
+    page_titles = {_norm_key(t) for t in titles if t}
+    page_titles.discard("")
+    main_ids = set()
+    for page in pages:
+        entity = page.get("mainEntity")
+        if isinstance(entity, dict) and isinstance(entity.get("@id"), str):
+            main_ids.add(entity["@id"])
+        elif isinstance(entity, str):
+            main_ids.add(entity)
 
-    def score(o: dict) -> int:
+    def matches(o: dict) -> int:
+        score = 0
+        urls = {_url_key(o.get("url")), _url_key(_ld_url(o.get("mainEntityOfPage"))), _url_key(o.get("@id"))}
+        if page_url and page_url in urls:
+            score += 4
+        headline = _norm_key(_first(o.get("headline"), o.get("name")) or "")
+        if headline and any(headline == t or (len(headline) > 15 and (headline in t or t in headline))
+                            for t in page_titles):
+            score += 4
+        if o.get("@id") in main_ids:
+            score += 2
+        return score
+
+    def score(o: dict) -> tuple[int, int]:
         return (
+            matches(o) if len(articles) > 1 else 0,
             2 * bool(o.get("headline")) + bool(o.get("datePublished")) + bool(o.get("author"))
-            + 2 * bool(o.get("articleBody"))
+            + 2 * bool(o.get("articleBody")),
         )
 
     meta: dict[str, Any] = {}
@@ -539,6 +579,12 @@ _TAG_META = ("article:tag", "og:article:tag", "news_keywords", "keywords", "pars
 _TITLE_META = ("og:title", "twitter:title", "parsely-title", "sailthru.title", "dc.title", "title",
                "headline")
 _SITE_META = ("og:site_name", "application-name", "publisher", "dc.publisher", "twitter:site")
+#: A "site name" that is an edition or a region (Reuters' og:site_name is "U.S."), not a source.
+_EDITION = re.compile(
+    r"^(?:(?:[A-Z]\.){1,3}|us|uk|u\.s\.?|u\.k\.?|international|world|global|europe|asia|africa|"
+    r"americas?|middle east|india|canada|australia|edition|english|en|en[-_][a-z]{2})(?:\s+edition)?$",
+    re.IGNORECASE,
+)
 
 
 def _meta_tags(metas: Iterable[Tag]) -> dict[str, list[str]]:
@@ -887,6 +933,17 @@ _PROMO = re.compile(
     r"\b(?:sign up|subscribe|register)\b.{0,80}\b(?:newsletter|inbox|email|e-mail)\b", re.IGNORECASE
 )
 _LEAD_MAX = 60
+#: The thresholds of the body extractor, by name, so that an evaluation can
+#: choose them on one part of a page set and score them on another
+#: (``scripts/eval_extraction.py --halves`` / ``--folds``).  Values are the
+#: defaults; nothing else changes them.
+TUNING: dict[str, float] = {
+    "sibling_share": 0.2,   # a sibling of the winning container joins with this share of its score
+    "cousin_share": 0.45,   # a cousin (story cut across wrappers) joins with this share
+    "lead_max": 60,         # short blocks above the story are kickers and bylines
+    "tail_min": 40,         # short blocks below the story are tag lists and sign-offs
+    "ld_body_ratio": 0.5,   # JSON-LD articleBody wins when the DOM text is shorter than this share
+}
 _DATEISH = re.compile(
     r"^(?:(?:mon|tue|wed|thu|fri|sat|sun)\w*,?\s+)?(?:\w+\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+\w+\s+\d{4}|"
     r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})(?:\s*(?:at\s*)?\d{1,2}[:.]\d{2}.*)?$",
@@ -995,19 +1052,19 @@ def _select_blocks(blocks: list[_Block], body) -> list[_Block]:
     parent = _parent(top)
     chosen = {id(top)}
     if parent is not None:
-        threshold = max(10.0, top_score * 0.2)
+        threshold = max(10.0, top_score * TUNING["sibling_share"])
         top_class = _attr(top, "class")
         for sib in parent.contents:
             if sib is top or (_KINDS.get(type(sib)) or _kind_of(sib)) != _TAG:
                 continue
-            bonus = top_score * 0.2 if top_class and _attr(sib, "class") == top_class else 0.0
+            bonus = top_score * TUNING["sibling_share"] if top_class and _attr(sib, "class") == top_class else 0.0
             if final.get(id(sib), 0.0) + bonus >= threshold:
                 chosen.add(id(sib))
     # Stories cut into chunks that sit in separate wrappers (cousins, not siblings):
     # merge comparable candidates whose common ancestor with the top is near.
     top_up = _chain(top, 5)
     for cand, score in sorted(final.items(), key=lambda x: -x[1]):
-        if score < max(10.0, top_score * 0.3):
+        if score < max(10.0, top_score * TUNING["cousin_share"]):
             break
         if cand in chosen or cand in top_up:
             continue
@@ -1072,9 +1129,9 @@ def _filter_blocks(selected: list[_Block]) -> list[str]:
         if not keep[i]:
             continue
         n = len(block.text)
-        if i < first and n < _LEAD_MAX and not block.heading:
+        if i < first and n < TUNING["lead_max"] and not block.heading:
             keep[i] = False  # kickers, bylines and datelines above the story
-        elif i > last and n < 80:
+        elif i > last and n < TUNING["tail_min"]:
             keep[i] = False  # tag lists and sign-offs below the story
     for i, block in enumerate(selected):
         if keep[i] and block.heading:
@@ -1082,7 +1139,96 @@ def _filter_blocks(selected: list[_Block]) -> list[str]:
             if len(block.text) > 300 or not following or selected[following[0]].heading and \
                     not any(not selected[j].heading for j in following):
                 keep[i] = False
+            elif _heads_dropped_box(selected, keep, i, following[0]):
+                keep[i] = False
+    _drop_inserts(selected, keep, last)
     return [b.text for b, k in zip(selected, keep) if k]
+
+
+def _heads_dropped_box(selected: list[_Block], keep: list[bool], i: int, next_kept: int) -> bool:
+    """True when heading ``i`` titles a box whose text was all dropped (a newsletter
+    box's "The Morning Briefing"): the heading's parent holds the dropped block
+    right after it, but not the next block that is kept."""
+    if i + 1 >= len(selected) or keep[i + 1]:
+        return False
+    box = _parent(selected[i].owner)
+    if box is None or box.name in ("body", "article", "main", "section"):
+        return False
+    return _within(selected[i + 1].owner, box, None) and not _within(selected[next_kept].owner, box, None)
+
+
+#: A caption ends with its credit: "... Photograph: Anna Berg/Reuters", "... (AP Photo/John Doe)".
+_CREDIT_END = re.compile(
+    r"(?:\b(?:photo(?:graph)?|image|picture|pic|illustration|video|credit|foto)s?(?:\s+by)?\s*:\s*[^:\n]{2,80}"
+    r"|\(?\b(?:ap|afp|reuters|epa|getty|pa|xinhua|anadolu)\s+(?:photo|images?)\b[^)]{0,60}\)?"
+    r"|/\s*(?:getty images|afp|reuters|ap|epa|bloomberg|shutterstock|alamy|pa(?: wire)?|anadolu|sipa|"
+    r"zuma|nurphoto|xinhua)(?: via [\w .]+)?\.?)\s*\)?\.?$",
+    re.IGNORECASE,
+)
+#: A trailing author bio: "Jane Morgan is a culture reporter for ...", "About the author ...".
+_BIO = re.compile(
+    r"^(?:about the author\b|(?:[A-Z][\w.'’-]+\s+){1,3}(?:is|was|has been|covers|writes)\b.{0,250}?"
+    r"\b(?:reporter|correspondent|writer|editor|journalist|columnist|contributor|author|producer|"
+    r"analyst|critic|freelance[rd]?|staff|fellow|professor)\b)",
+    re.DOTALL,
+)
+
+
+def _quote_like(block: _Block) -> bool:
+    """Set as a quotation: opens with a quote mark, or sits in a blockquote / a box named *quote*."""
+    if block.text[:1] in "\"“‘'«„":
+        return True
+    el = block.owner
+    for _ in range(4):
+        if el is None:
+            return False
+        if el.name in ("blockquote", "q"):
+            return True
+        marks = " ".join(filter(None, (_attr(el, "class"), _attr(el, "id"))))
+        if marks and "quote" in marks.lower():
+            return True
+        el = _parent(el)
+    return False
+
+
+def _drop_inserts(selected: list[_Block], keep: list[bool], last_good: int) -> None:
+    """Drop what sits in a story without being part of it, by general traits:
+
+    * a pull quote: a short block whose 4-word shingles are nearly all in the
+      rest of the story (it repeats a sentence of it);
+    * a photo caption: a short block ending with a photo credit;
+    * an author bio: the story's last block, "<Name> is a ... reporter ...".
+    """
+    kept = [i for i, k in enumerate(keep) if k and not selected[i].heading]
+    if len(kept) < 2:
+        return
+    shingles = {i: _shingle_set(selected[i].text) for i in kept}
+    texts = {}
+    for i in kept:
+        texts.setdefault(_norm_key(selected[i].text), []).append(i)
+    for i in kept:
+        block = selected[i]
+        text = block.text
+        if len(text) >= 400:
+            continue
+        if len(text) < 300 and _CREDIT_END.search(text):
+            keep[i] = False
+            continue
+        own = shingles[i]
+        # A pull quote: set as a quote, not a list item, not a line the story repeats
+        # on purpose (recipes, tables), and inside one clearly longer paragraph.
+        if len(own) < 3 or block.in_list or len(texts[_norm_key(text)]) > 1 or not _quote_like(block):
+            continue
+        for j in kept:
+            if j != i and keep[j] and len(selected[j].text) >= 1.3 * len(text) \
+                    and len(own & shingles[j]) >= 0.8 * len(own):
+                keep[i] = False
+                break
+    remaining = [i for i in kept if keep[i]]
+    if len(remaining) >= 3:
+        tail = remaining[-1]
+        if len(selected[tail].text) < 400 and _BIO.match(selected[tail].text.strip(" \u201c\"'*_")):
+            keep[tail] = False
 
 
 _TEASER_BOX = 650  # > the longest blurb (400) + the card's other text (250)
@@ -1167,7 +1313,7 @@ def _choose_body(dom: list[str], ld_body: str | None, page_text: Callable[[], st
     if not ld_body:
         return dom_text
     ld = ld_body.strip()
-    if len(ld) < 200 or len(dom_text) >= 0.5 * len(ld):
+    if len(ld) < 200 or len(dom_text) >= TUNING["ld_body_ratio"] * len(ld):
         return dom_text
     ld_sh = _shingle_set(ld)
     if not ld_sh:
@@ -1259,8 +1405,23 @@ def _extract(raw: bytes | str) -> dict:
             code = "".join(x for x in el.contents if isinstance(x, NavigableString))
             if code:
                 scripts.append(code)
-    ld = _jsonld_metadata(scripts) if scripts else {}
     metas = _meta_tags(wanted["meta"])
+    canonical = None
+    for el in wanted["link"]:
+        rel = (_attr(el, "rel") or "").lower().split()
+        if "canonical" in rel and el.get("href", "").startswith(("http://", "https://")):
+            canonical = el.get("href").strip()
+            break
+    h1 = None
+    for el in wanted["h1"]:
+        h1 = _box_text(el)
+        if h1:
+            break
+    if scripts:
+        hints = [h1, *(metas.get("og:title") or ())[:1], *(metas.get("twitter:title") or ())[:1]]
+        ld = _jsonld_metadata(scripts, canonical, hints)
+    else:
+        ld = {}
 
     def meta(*names: str) -> str | None:
         for name in names:
@@ -1270,12 +1431,6 @@ def _extract(raw: bytes | str) -> dict:
                     return value
         return None
 
-    canonical = None
-    for el in wanted["link"]:
-        rel = (_attr(el, "rel") or "").lower().split()
-        if "canonical" in rel and el.get("href", "").startswith(("http://", "https://")):
-            canonical = el.get("href").strip()
-            break
     # The canonical link names this very page; a JSON-LD url is sometimes the section,
     # the home page or a "#webpage" node id, so it only wins when there is no canonical.
     ld_url = ld.get("url")
@@ -1287,17 +1442,23 @@ def _extract(raw: bytes | str) -> dict:
     url = canonical or ld_url or og_url
     result["url"] = url
 
-    source = ld.get("source") or meta(*_SITE_META)
-    if source and source.startswith("@"):
-        source = source[1:] or None
-    result["source"] = source
+    source = ld.get("source")
+    if not source:
+        for name in _SITE_META:
+            for value in metas.get(name, ()):
+                value = _clean(value)
+                if value and value.startswith("@"):
+                    value = value[1:]
+                if value and not _EDITION.match(value):
+                    source = value
+                    break
+            if source:
+                break
+    result["source"] = source or None
 
-    h1 = None
-    for el in wanted["h1"]:
-        h1 = _box_text(el)
-        if h1:
-            break
     page_title = _text_of(wanted["title"][0]) if wanted["title"] else None
+    if page_title and "<" in page_title:  # markup written inside <title> by a broken page
+        page_title = _clean(_TAG_RE.sub(" ", page_title)) or None
     title = ld.get("title") or meta(*_TITLE_META) or page_title or h1
     if title and title is not ld.get("title"):
         title = _trim_title(title, source, h1, url)
@@ -1392,11 +1553,40 @@ def _extract(raw: bytes | str) -> dict:
     return result
 
 
+#: Class or id words of regions that are not the story: reader comments,
+#: related-story lists, sidebars.  Their dates and names are not the article's.
+_OFF_STORY_WORDS = {
+    "comment", "comments", "respond", "reply", "replies", "discussion", "disqus", "related", "sidebar",
+    "rail", "recommended", "recommendations", "recirculation", "trending", "popular", "mostread",
+    "teaser", "teasers", "promo", "widget", "outbrain", "taboola",
+}
+
+
+def _off_story(el) -> bool:
+    """True when ``el`` sits in comments, a related-story list or a sidebar (by class
+    or id), or in an ``<aside>``, ``<footer>`` or ``<nav>`` that is not inside the article."""
+    tag_off = False
+    for _ in range(40):
+        el = _parent(el)
+        if el is None or el.name == "body":
+            return tag_off
+        if el.name in ("article", "main"):
+            return False
+        if el.name in ("aside", "footer", "nav"):
+            tag_off = True
+        marks = " ".join(filter(None, (_attr(el, "class"), _attr(el, "id"))))
+        if marks:
+            words = _SPLIT.split(_CAMEL.sub("-", marks).lower())
+            if any(word in _OFF_STORY_WORDS or word.startswith("comment") for word in words):
+                return True
+    return tag_off
+
+
 def _time_element_date(root, times: Iterable[Tag]) -> str | None:
     best = None
     for el in times:
         value = el.get("datetime") or el.get("content")
-        if not value:
+        if not value or _off_story(el):
             continue
         date = normalise_date(value)
         if not date:
@@ -1438,6 +1628,8 @@ def _visible_date(body: Tag) -> str | None:
         marks = " ".join(filter(None, (_attr(el, "class"), _attr(el, "id"))))
         if not marks or not _DATE_CLASS.search(marks) or _MODIFIED_NAME.search(marks.lower()):
             continue
+        if _off_story(el):
+            continue
         text = _short_text(el, 120)
         if not text:
             continue
@@ -1467,12 +1659,23 @@ def _byline_name(text: str) -> str | None:
     text = text.strip(" ,;:|-")
     if not text or len(text) > 60 or _DATE_TEXT.search(text) or "@" in text or "://" in text:
         return None
+    if _DATE_WORDS.search(text):  # "Monday August 27", "Aug 27", "27 August": a date, not a name
+        return None
     if len(text.split()) > 6 or not re.search(r"[^\W\d_]", text):
         return None
     return text
 
 
+_DATE_WORDS = re.compile(
+    r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b" + _MONTHS + r"\s+\d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th)?\s+"
+    + _MONTHS + r"(?!\w)|\b(?:today|yesterday|ago)\b|\d{1,2}:\d{2}",
+    re.IGNORECASE,
+)
+
+
 def _in_comments(el) -> bool:
+    if _off_story(el):
+        return True
     for _ in range(12):
         el = _parent(el)
         if el is None:
