@@ -319,7 +319,7 @@ def run_searchkit(ix: Any, queries: dict[str, str], forms: list[str], limit: int
     out = {}
     for form in forms:
         texts = form_queries(queries, form)
-        if form != "original" and texts == form_queries(queries, "original"):
+        if form != "original" and "searchkit-original" in out and texts == queries:
             out[f"searchkit-{form}"] = out["searchkit-original"]  # the same queries: the same run
             continue
         out[f"searchkit-{form}"] = timed_run(search, texts)

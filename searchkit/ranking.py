@@ -41,6 +41,8 @@ __all__ = [
     "NewsBM25",
     "FieldsTerm",
     "rm3_expansion",
+    "relevance_model",
+    "query_clarity",
     "resolve_ranking",
     "read_positions",
     "pair_frequency",
@@ -122,6 +124,7 @@ class RankingConfig:
     prox_depth: int = 50
     prox_pairs: str = "all"
     prox_k: float = 2.0
+    prox_cooc: float = 0.0
     feedback: bool = True
     fb_mode: str = "rerank"
     fb_min_words: int = 4
@@ -130,6 +133,7 @@ class RankingConfig:
     fb_original: float = 0.6
     fb_max_df: float = 0.1
     fb_depth: int = 50
+    fb_min_clarity: float = 0.0
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> RankingConfig:
         known = {f.name for f in fields(self)}
@@ -390,24 +394,24 @@ class _BM25FMatcher(Matcher):
 # --- pseudo-relevance feedback ----------------------------------------------
 
 
-def rm3_expansion(
+def relevance_model(
     documents: list[tuple[str, float]],
-    n_terms: int,
     *,
     exclude: set[str] | frozenset[str] = frozenset(),
     min_length: int = 2,
-) -> list[tuple[str, float]]:
-    """Relevance model RM1 over feedback documents: ``[(term, weight)]``, weights summing to 1.
+) -> Counter[str]:
+    """Relevance model RM1 over feedback documents: ``Counter(term -> P(w|R))``, summing to 1 (or empty).
 
     ``documents`` are ``(text, score)`` of the top documents of a first pass.
     ``P(w|R) = sum_D P(w|D) * P(D|q)`` with ``P(w|D) = tf / |D|`` and
-    ``P(D|q)`` proportional to the document's score.  Terms in ``exclude``,
+    ``P(D|q)`` proportional to the document's score (Lavrenko & Croft,
+    "Relevance-based language models", SIGIR 2001).  Terms in ``exclude``,
     numbers and terms shorter than ``min_length`` are left out.
     """
+    model: Counter[str] = Counter()
     total_score = sum(max(score, 0.0) for _, score in documents)
     if not documents or total_score <= 0:
-        return []
-    model: Counter[str] = Counter()
+        return model
     for text, score in documents:
         terms = [t for t in analyze(text) if len(t) >= min_length and not _numeric(t) and t not in exclude]
         if not terms or score <= 0:
@@ -416,9 +420,63 @@ def rm3_expansion(
         length = len(terms)
         for term, count in Counter(terms).items():
             model[term] += p_doc * count / length
+    norm = sum(model.values())
+    if norm > 0 and abs(norm - 1.0) > 1e-9:  # documents without terms took their share with them
+        for term in model:
+            model[term] /= norm
+    return model
+
+
+def rm3_expansion(
+    documents: list[tuple[str, float]],
+    n_terms: int,
+    *,
+    exclude: set[str] | frozenset[str] = frozenset(),
+    min_length: int = 2,
+    model: Counter[str] | None = None,
+) -> list[tuple[str, float]]:
+    """The ``n_terms`` most likely terms of :func:`relevance_model`: ``[(term, weight)]``, weights summing to 1.
+
+    ``model``: the relevance model when already computed (``documents`` are then not read).
+    """
+    if model is None:
+        model = relevance_model(documents, exclude=exclude, min_length=min_length)
     top = model.most_common(n_terms)
     norm = sum(weight for _, weight in top)
     return [(term, weight / norm) for term, weight in top] if norm > 0 else []
+
+
+def query_clarity(model: Counter[str], reader: Any, n_terms: int = 100,
+                  fieldnames: tuple[str, ...] = ("body",)) -> float:
+    """Clarity of a query (bits): the KL divergence of its relevance model from the collection's language.
+
+    Cronen-Townsend, Zhou & Croft, "Predicting query performance", SIGIR
+    2002: ``sum_w P(w|R) log2(P(w|R) / P(w|C))``.  High when the top
+    documents of a first pass agree on a vocabulary of their own, low when
+    they share little beyond what any document says.  ``model`` is
+    :func:`relevance_model`'s; the sum runs over its ``n_terms`` most likely
+    terms (renormalised; they carry most of the divergence), ``P(w|C)`` is
+    the term's share of all tokens of ``fieldnames`` in ``reader`` (a term
+    not indexed there counts once; the body by default, as the title's
+    stored frequencies carry its index-time boost).  0.0 for an empty model.
+    """
+    top = model.most_common(n_terms)
+    norm = sum(p for _, p in top)
+    if norm <= 0:
+        return 0.0
+    schema = reader.schema
+    present = [f for f in fieldnames if f in schema]
+    total = sum(reader.field_length(f) for f in present) or 1
+    clarity = 0.0
+    for term, p in top:
+        p /= norm
+        cf = 0.0
+        for fieldname in present:
+            btext = indexed_bytes(reader, fieldname, schema[fieldname], term)
+            if btext is not None:
+                cf += reader.frequency(fieldname, btext)
+        clarity += p * math.log2(p * total / max(cf, 1.0))
+    return clarity
 
 
 def _numeric(term: str) -> bool:
