@@ -70,7 +70,15 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from searchkit.evaluation import METRICS, evaluate, mean_scores, read_qrels, read_queries, write_run  # noqa: E402
+from searchkit.evaluation import (  # noqa: E402
+    METRICS,
+    evaluate,
+    mean_scores,
+    paired_randomization_test,
+    read_qrels,
+    read_queries,
+    write_run,
+)
 
 DEFAULT_TITLE_WEIGHT = 1.5
 #: Lucene's (and Anserini's default) English stopword set.
@@ -202,6 +210,16 @@ class Fts5Peer:
 
     def close(self) -> None:
         self.db.close()
+
+
+class Fts5Baseline(Fts5Peer):
+    """The OR-of-words FTS5 peer under its earlier name (``match_expression(text)``, ``search(text, limit)``)."""
+
+    def match_expression(self, text: str, mode: str = "or") -> str:  # type: ignore[override]
+        return Fts5Peer.match_expression(text, mode)
+
+    def search(self, text: str, limit: int, mode: str = "or") -> list[tuple[str, float]]:
+        return super().search(text, limit, mode)
 
 
 class Bm25sPeer:
@@ -346,10 +364,17 @@ def best_peer(results: dict[str, dict[str, Any]], metric: str = "map") -> tuple[
 
 
 def collection_table(name: str, n_docs: int, n_queries: int, results: dict[str, dict[str, Any]]) -> list[str]:
-    lines = [f"{name}: {n_docs} documents, {n_queries} judged queries",
-             f"  {'system':<20}" + "".join(f"{m:>11}" for m in METRICS) + f"{'ms/query':>10}"]
+    """One collection's metrics per system; ``p``: paired randomization test of AP against the best peer."""
+    peer, _ = best_peer(results)
+    lines = [f"{name}: {n_docs} documents, {n_queries} judged queries (p: AP vs the best peer, {peer or 'none'})",
+             f"  {'system':<20}" + "".join(f"{m:>11}" for m in METRICS) + f"{'ms/query':>10}{'p':>8}"]
     for system, r in results.items():
-        lines.append(f"  {system:<20}" + "".join(f"{r['metrics'][m]:>11.4f}" for m in METRICS) + f"{r['ms']:>10.1f}")
+        p = ""
+        if peer and system not in PEERS:
+            qids = sorted(r["ap"])
+            p = f"{paired_randomization_test([results[peer]['ap'][q] for q in qids], [r['ap'][q] for q in qids]):.4f}"
+        lines.append(f"  {system:<20}" + "".join(f"{r['metrics'][m]:>11.4f}" for m in METRICS)
+                     + f"{r['ms']:>10.1f}{p:>8}")
     return lines
 
 
@@ -456,6 +481,7 @@ def evaluate_collections(folders: list[Path], *, limit: int = 1000, config: dict
                 if temp:
                     shutil.rmtree(temp, ignore_errors=True)
         if runs_dir is not None:
+            (runs_dir / collection.name).mkdir(parents=True, exist_ok=True)
             for system, (run, _) in runs.items():
                 write_run(runs_dir / collection.name / f"{system}.txt", run, tag=system)
         results = score_runs(collection, runs)

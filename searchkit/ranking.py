@@ -1,13 +1,14 @@
 """Ranking: the scoring model, how a multi-word query combines, query expansion.
 
 :class:`RankingConfig` holds every ranking knob with the defaults searchkit
-ships (chosen on the Reuters relevance collection and checked on a held-out
-one; see ``docs/relevance.md``).  :class:`NewsBM25` is the Whoosh weighting
+ships (chosen by leave-one-collection-out over nine relevance collections
+with human or editorial judgements, see ``docs/relevance.md``).  :class:`NewsBM25` is the Whoosh weighting
 model it drives: BM25 with Robertson-Sparck Jones idf (``log(1 + (N - df +
 0.5) / (df + 0.5))``, never a floor for common words), per-field k1, b and
 weights, and a document-level document frequency for title and body.
 :func:`rm3_expansion` is pseudo-relevance feedback: a weighted list of terms
-drawn from the top documents of a first pass.  :func:`read_positions`,
+drawn from the top documents of a first pass; :func:`query_clarity` predicts
+whether those documents agree on a subject.  :func:`read_positions`,
 :func:`pair_frequency` and :func:`bm25f_scores` serve the re-ranking of a
 first pass's top documents (term proximity, feedback terms) at a cost bounded
 by the number of re-ranked documents, not by the number of matches;
@@ -84,14 +85,27 @@ class RankingConfig:
     query words (``prox_pairs="all"``, or ``"adjacent"`` in the query) that
     occur within ``prox_window`` positions of each other in the body or title.
     A pair at distance d counts ``1/d**2`` (BM25TP); per pair the counts are
-    weighted by field (``title_weight``), length-normalised, saturated with
+    weighted by field (``title_weight``), length-normalised (the body with
+    ``prox_b``, or ``b`` when None; 0: an article that keeps the words together
+    twice is not outdone by a brief that does so once), saturated with
     ``prox_k`` and weighted by the rarer word's idf; ``proximity`` scales the sum.
+    Adaptive: each pair's bonus is multiplied by ``share ** prox_cooc``, where
+    ``share`` is the fraction of the re-ranked documents holding both words in
+    which they occur within the window: words that belong together (a name, a
+    term of art) keep the whole bonus, words of a long request that merely
+    share documents get little (``prox_cooc = 0``: no scaling).
 
     Pseudo-relevance feedback (RM3): with ``feedback``, for best-match queries
     of at least ``fb_min_words`` word clauses, the top ``fb_docs`` documents
     (after the proximity re-rank) give ``fb_terms`` expansion terms (terms in
     more than ``fb_max_df`` of the documents are skipped); the user's words
     keep weight ``fb_original`` (0..1) and the expansion terms share the rest.
+    ``fb_min_clarity`` > 0 gates it: feedback applies only when the query's
+    clarity (:func:`query_clarity`, bits: how far the feedback documents'
+    language model is from the collection's, i.e. how much they agree on a
+    subject of their own) reaches it.  Off by default: across nine
+    collections it did not separate the queries feedback helps from those it
+    hurts (``docs/relevance.md``).
     ``fb_mode``:
 
     * ``"rerank"``: the expansion terms re-score the top ``fb_depth``
@@ -106,7 +120,7 @@ class RankingConfig:
 
     fields: str = "bm25f"
     k1: float = 1.2
-    b: float = 0.5
+    b: float = 0.4
     title_k1: float = 1.2
     title_b: float = 0.0
     title_weight: float = 3.0
@@ -114,7 +128,7 @@ class RankingConfig:
     idf: str = "bm25"
     idf_power: float = 1.0
     long_query_words: int = 4
-    long_idf_power: float = 1.5
+    long_idf_power: float = 1.25
     coordination: str = "none"
     tier_max_words: int = 3
     coord_power: float = 1.0
@@ -124,7 +138,8 @@ class RankingConfig:
     prox_depth: int = 50
     prox_pairs: str = "all"
     prox_k: float = 2.0
-    prox_cooc: float = 0.0
+    prox_cooc: float = 0.5
+    prox_b: float | None = 0.0
     feedback: bool = True
     fb_mode: str = "rerank"
     fb_min_words: int = 4

@@ -402,7 +402,8 @@ def _proximity_rerank(searcher, ranked, words, config: RankingConfig, model):
     words = words[:MAX_PROXIMITY_WORDS]  # pairs grow with the square of the words
     idf = {w: model.term_idf(searcher, "body", w) for w in words}
     adjacent = [(a, b, min(idf[a], idf[b])) for a, b in zip(words, words[1:]) if a != b]
-    fields = [("body", 1.0, config.b), ("title", config.title_weight, config.title_b)]
+    body_b = config.b if config.prox_b is None else config.prox_b
+    fields = [("body", 1.0, body_b), ("title", config.title_weight, config.title_b)]
     per_field = []
     for fieldname, weight, b in fields:
         if fieldname not in searcher.schema:
