@@ -6,7 +6,7 @@ Usage::
     python scripts/eval_relevance.py COLLECTION... [--all [DIR ...]] [--limit 1000]
         [--config KEY=VALUE ...] [--index-root DIR] [--forms original,lower]
         [--peers fts5-and,fts5-or,bm25s] [--queries short|nl|all] [--runs DIR]
-        [--per-query] [--json FILE]
+        [--per-query] [--timing] [--json FILE]
 
     python scripts/eval_relevance.py --all        # every collection found (the table of docs/relevance.md)
 
@@ -46,7 +46,8 @@ Printed: per collection, MAP, nDCG@10, P@10 and R@100 of every system and the
 mean query time; then one summary table (MAP per collection and system, the
 mean over collections, each searchkit form's relative MAP difference to the
 best peer on every collection, the mean of those differences and the worst
-collection's).  ``--json`` writes every figure (and per-query AP with
+collection's), and the mean query time of every system per collection
+(top ``--limit``; ``--timing`` adds searchkit's at ``limit=10`` with snippets).  ``--json`` writes every figure (and per-query AP with
 ``--per-query``).  Metrics are ``searchkit.evaluation``'s (trec_eval semantics).
 """
 
@@ -306,6 +307,17 @@ def timed_run(search: Callable[[str], list[tuple[str, float]]], queries: dict[st
     return run, (statistics.mean(times) if times else 0.0)
 
 
+def interactive_ms(ix: Any, queries: dict[str, str], config: dict[str, Any]) -> float:
+    """Mean ms per query at ``limit=10`` with snippets, each query run twice (warm)."""
+    times = []
+    for _ in range(2):
+        for text in queries.values():
+            started = time.perf_counter()
+            ix.search(text, limit=10, snippets=True, **config)
+            times.append((time.perf_counter() - started) * 1000)
+    return statistics.mean(times) if times else 0.0
+
+
 def form_queries(queries: dict[str, str], form: str) -> dict[str, str]:
     return {q: (t.lower() if form == "lower" else t) for q, t in queries.items()}
 
@@ -429,6 +441,9 @@ def summary(all_results: dict[str, dict[str, dict[str, Any]]]) -> tuple[list[str
                     "differences": dict(zip(names, diffs[s])),
                 }
                 out["vs_best_peer"][s] = info
+                if best_mean_peer is None:  # no peer was run
+                    lines.append(f"  {s}: mean MAP {means[s]:.4f}")
+                    continue
                 lines.append(
                     f"  {s}: mean MAP {means[s]:.4f} = {info['vs_best_peer_by_mean'] * 100:+.1f}% vs the best peer "
                     f"by mean ({best_mean_peer} {means[best_mean_peer]:.4f}), "
@@ -461,9 +476,15 @@ def parse_config(items: list[str]) -> dict[str, Any]:
 def evaluate_collections(folders: list[Path], *, limit: int = 1000, config: dict[str, Any] | None = None,
                          forms: list[str] = list(FORMS), peers: list[str] = list(PEERS),
                          which: str = "all", index_root: Path | None = None, runs_dir: Path | None = None,
-                         verbose: bool = True) -> dict[str, dict[str, dict[str, Any]]]:
-    """``{collection: {system: {"metrics", "ms", "ap"}}}`` for every folder."""
+                         verbose: bool = True, timing: bool = False,
+                         interactive: dict[str, float] | None = None) -> dict[str, dict[str, dict[str, Any]]]:
+    """``{collection: {system: {"metrics", "ms", "ap"}}}`` for every folder.
+
+    ``timing``: also fill ``interactive`` with searchkit's mean ms per query at
+    ``limit=10`` with snippets (what ``searchkit query`` does), warm.
+    """
     config = config or {}
+    interactive = interactive if interactive is not None else {}
     all_results: dict[str, dict[str, dict[str, Any]]] = {}
     for folder in folders:
         collection = load_collection(folder, which)
@@ -476,6 +497,8 @@ def evaluate_collections(folders: list[Path], *, limit: int = 1000, config: dict
                 if verbose:
                     print(f"[{collection.name}] searchkit: {note}", file=sys.stderr)
                 runs.update(run_searchkit(ix, judged, forms, limit, config))
+                if timing:
+                    interactive[collection.name] = interactive_ms(ix, form_queries(judged, forms[-1]), config)
             finally:
                 ix.close()
                 if temp:
@@ -511,6 +534,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="keep searchkit's index of each collection here and reuse it (default: temporary)")
     parser.add_argument("--runs", type=Path, help="write every TREC run to DIR/<collection>/<system>.txt")
     parser.add_argument("--per-query", action="store_true", help="print each query's AP (searchkit vs best peer)")
+    parser.add_argument("--timing", action="store_true",
+                        help="also time searchkit as `searchkit query` runs: limit 10 with snippets, warm")
     parser.add_argument("--json", type=Path, help="also write all figures as JSON here")
     args = parser.parse_args(argv)
 
@@ -533,10 +558,17 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"--peers: unknown peer {name!r}; use {', '.join(PEERS)}")
     config = parse_config(args.config)
     print(f"{len(folders)} collection(s); searchkit options {config or '{}'}; limit {args.limit}\n")
+    interactive: dict[str, float] = {}
     all_results = evaluate_collections(folders, limit=args.limit, config=config, forms=forms, peers=peers,
-                                       which=args.queries, index_root=args.index_root, runs_dir=args.runs)
+                                       which=args.queries, index_root=args.index_root, runs_dir=args.runs,
+                                       timing=args.timing, interactive=interactive)
     lines, figures = summary(all_results)
     print("\n".join(lines))
+    if interactive:
+        print(f"\nsearchkit at limit 10 with snippets ({forms[-1]} queries), mean ms per query:")
+        for name, ms in interactive.items():
+            print(f"  {name:<18}{ms:8.1f}")
+        figures["interactive_ms"] = interactive
     if args.per_query:
         for name, results in all_results.items():
             peer, _ = best_peer(results)
