@@ -1,13 +1,14 @@
 """Ranking: the scoring model, how a multi-word query combines, query expansion.
 
 :class:`RankingConfig` holds every ranking knob with the defaults searchkit
-ships (chosen on the Reuters relevance collection and checked on a held-out
-one; see ``docs/relevance.md``).  :class:`NewsBM25` is the Whoosh weighting
+ships (chosen by leave-one-collection-out over nine relevance collections
+with human or editorial judgements, see ``docs/relevance.md``).  :class:`NewsBM25` is the Whoosh weighting
 model it drives: BM25 with Robertson-Sparck Jones idf (``log(1 + (N - df +
 0.5) / (df + 0.5))``, never a floor for common words), per-field k1, b and
 weights, and a document-level document frequency for title and body.
 :func:`rm3_expansion` is pseudo-relevance feedback: a weighted list of terms
-drawn from the top documents of a first pass.  :func:`read_positions`,
+drawn from the top documents of a first pass; :func:`query_clarity` predicts
+whether those documents agree on a subject.  :func:`read_positions`,
 :func:`pair_frequency` and :func:`bm25f_scores` serve the re-ranking of a
 first pass's top documents (term proximity, feedback terms) at a cost bounded
 by the number of re-ranked documents, not by the number of matches;
@@ -41,6 +42,8 @@ __all__ = [
     "NewsBM25",
     "FieldsTerm",
     "rm3_expansion",
+    "relevance_model",
+    "query_clarity",
     "resolve_ranking",
     "read_positions",
     "pair_frequency",
@@ -82,14 +85,27 @@ class RankingConfig:
     query words (``prox_pairs="all"``, or ``"adjacent"`` in the query) that
     occur within ``prox_window`` positions of each other in the body or title.
     A pair at distance d counts ``1/d**2`` (BM25TP); per pair the counts are
-    weighted by field (``title_weight``), length-normalised, saturated with
+    weighted by field (``title_weight``), length-normalised (the body with
+    ``prox_b``, or ``b`` when None; 0: an article that keeps the words together
+    twice is not outdone by a brief that does so once), saturated with
     ``prox_k`` and weighted by the rarer word's idf; ``proximity`` scales the sum.
+    Adaptive: each pair's bonus is multiplied by ``share ** prox_cooc``, where
+    ``share`` is the fraction of the re-ranked documents holding both words in
+    which they occur within the window: words that belong together (a name, a
+    term of art) keep the whole bonus, words of a long request that merely
+    share documents get little (``prox_cooc = 0``: no scaling).
 
     Pseudo-relevance feedback (RM3): with ``feedback``, for best-match queries
     of at least ``fb_min_words`` word clauses, the top ``fb_docs`` documents
     (after the proximity re-rank) give ``fb_terms`` expansion terms (terms in
     more than ``fb_max_df`` of the documents are skipped); the user's words
     keep weight ``fb_original`` (0..1) and the expansion terms share the rest.
+    ``fb_min_clarity`` > 0 gates it: feedback applies only when the query's
+    clarity (:func:`query_clarity`, bits: how far the feedback documents'
+    language model is from the collection's, i.e. how much they agree on a
+    subject of their own) reaches it.  Off by default: across nine
+    collections it did not separate the queries feedback helps from those it
+    hurts (``docs/relevance.md``).
     ``fb_mode``:
 
     * ``"rerank"``: the expansion terms re-score the top ``fb_depth``
@@ -104,7 +120,7 @@ class RankingConfig:
 
     fields: str = "bm25f"
     k1: float = 1.2
-    b: float = 0.5
+    b: float = 0.4
     title_k1: float = 1.2
     title_b: float = 0.0
     title_weight: float = 3.0
@@ -112,7 +128,7 @@ class RankingConfig:
     idf: str = "bm25"
     idf_power: float = 1.0
     long_query_words: int = 4
-    long_idf_power: float = 1.5
+    long_idf_power: float = 1.25
     coordination: str = "none"
     tier_max_words: int = 3
     coord_power: float = 1.0
@@ -122,6 +138,8 @@ class RankingConfig:
     prox_depth: int = 50
     prox_pairs: str = "all"
     prox_k: float = 2.0
+    prox_cooc: float = 0.5
+    prox_b: float | None = 0.0
     feedback: bool = True
     fb_mode: str = "rerank"
     fb_min_words: int = 4
@@ -130,6 +148,7 @@ class RankingConfig:
     fb_original: float = 0.6
     fb_max_df: float = 0.1
     fb_depth: int = 50
+    fb_min_clarity: float = 0.0
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> RankingConfig:
         known = {f.name for f in fields(self)}
@@ -390,24 +409,24 @@ class _BM25FMatcher(Matcher):
 # --- pseudo-relevance feedback ----------------------------------------------
 
 
-def rm3_expansion(
+def relevance_model(
     documents: list[tuple[str, float]],
-    n_terms: int,
     *,
     exclude: set[str] | frozenset[str] = frozenset(),
     min_length: int = 2,
-) -> list[tuple[str, float]]:
-    """Relevance model RM1 over feedback documents: ``[(term, weight)]``, weights summing to 1.
+) -> Counter[str]:
+    """Relevance model RM1 over feedback documents: ``Counter(term -> P(w|R))``, summing to 1 (or empty).
 
     ``documents`` are ``(text, score)`` of the top documents of a first pass.
     ``P(w|R) = sum_D P(w|D) * P(D|q)`` with ``P(w|D) = tf / |D|`` and
-    ``P(D|q)`` proportional to the document's score.  Terms in ``exclude``,
+    ``P(D|q)`` proportional to the document's score (Lavrenko & Croft,
+    "Relevance-based language models", SIGIR 2001).  Terms in ``exclude``,
     numbers and terms shorter than ``min_length`` are left out.
     """
+    model: Counter[str] = Counter()
     total_score = sum(max(score, 0.0) for _, score in documents)
     if not documents or total_score <= 0:
-        return []
-    model: Counter[str] = Counter()
+        return model
     for text, score in documents:
         terms = [t for t in analyze(text) if len(t) >= min_length and not _numeric(t) and t not in exclude]
         if not terms or score <= 0:
@@ -416,9 +435,63 @@ def rm3_expansion(
         length = len(terms)
         for term, count in Counter(terms).items():
             model[term] += p_doc * count / length
+    norm = sum(model.values())
+    if norm > 0 and abs(norm - 1.0) > 1e-9:  # documents without terms took their share with them
+        for term in model:
+            model[term] /= norm
+    return model
+
+
+def rm3_expansion(
+    documents: list[tuple[str, float]],
+    n_terms: int,
+    *,
+    exclude: set[str] | frozenset[str] = frozenset(),
+    min_length: int = 2,
+    model: Counter[str] | None = None,
+) -> list[tuple[str, float]]:
+    """The ``n_terms`` most likely terms of :func:`relevance_model`: ``[(term, weight)]``, weights summing to 1.
+
+    ``model``: the relevance model when already computed (``documents`` are then not read).
+    """
+    if model is None:
+        model = relevance_model(documents, exclude=exclude, min_length=min_length)
     top = model.most_common(n_terms)
     norm = sum(weight for _, weight in top)
     return [(term, weight / norm) for term, weight in top] if norm > 0 else []
+
+
+def query_clarity(model: Counter[str], reader: Any, n_terms: int = 100,
+                  fieldnames: tuple[str, ...] = ("body",)) -> float:
+    """Clarity of a query (bits): the KL divergence of its relevance model from the collection's language.
+
+    Cronen-Townsend, Zhou & Croft, "Predicting query performance", SIGIR
+    2002: ``sum_w P(w|R) log2(P(w|R) / P(w|C))``.  High when the top
+    documents of a first pass agree on a vocabulary of their own, low when
+    they share little beyond what any document says.  ``model`` is
+    :func:`relevance_model`'s; the sum runs over its ``n_terms`` most likely
+    terms (renormalised; they carry most of the divergence), ``P(w|C)`` is
+    the term's share of all tokens of ``fieldnames`` in ``reader`` (a term
+    not indexed there counts once; the body by default, as the title's
+    stored frequencies carry its index-time boost).  0.0 for an empty model.
+    """
+    top = model.most_common(n_terms)
+    norm = sum(p for _, p in top)
+    if norm <= 0:
+        return 0.0
+    schema = reader.schema
+    present = [f for f in fieldnames if f in schema]
+    total = sum(reader.field_length(f) for f in present) or 1
+    clarity = 0.0
+    for term, p in top:
+        p /= norm
+        cf = 0.0
+        for fieldname in present:
+            btext = indexed_bytes(reader, fieldname, schema[fieldname], term)
+            if btext is not None:
+                cf += reader.frequency(fieldname, btext)
+        clarity += p * math.log2(p * total / max(cf, 1.0))
+    return clarity
 
 
 def _numeric(term: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import time
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from collections.abc import Callable
@@ -28,7 +29,9 @@ from .ranking import (
     document_frequency,
     indexed_bytes,
     pair_frequency,
+    query_clarity,
     read_positions,
+    relevance_model,
     resolve_ranking,
     rm3_expansion,
 )
@@ -455,7 +458,8 @@ def _proximity_rerank(searcher, ranked, words, config: RankingConfig, model):
     words = words[:MAX_PROXIMITY_WORDS]  # pairs grow with the square of the words
     idf = {w: model.term_idf(searcher, "body", w) for w in words}
     adjacent = [(a, b, min(idf[a], idf[b])) for a, b in zip(words, words[1:]) if a != b]
-    fields = [("body", 1.0, config.b), ("title", config.title_weight, config.title_b)]
+    body_b = config.b if config.prox_b is None else config.prox_b
+    fields = [("body", 1.0, body_b), ("title", config.title_weight, config.title_b)]
     per_field = []
     for fieldname, weight, b in fields:
         if fieldname not in searcher.schema:
@@ -464,28 +468,45 @@ def _proximity_rerank(searcher, ranked, words, config: RankingConfig, model):
         per_field.append((fieldname, weight, b, avg, read_positions(searcher, fieldname, words, docnums)))
     k = config.prox_k
     window = config.prox_window
-    rescored = []
-    for docnum, score in head:
-        bonus = 0.0
+    found_pairs: list[list[tuple[tuple[str, str], float, float]]] = []  # per document: (pair, idf, tf)
+    both: Counter = Counter()  # pair -> head documents holding both words
+    near: Counter = Counter()  # pair -> head documents where they occur within the window
+    for docnum, _ in head:
         if config.prox_pairs == "adjacent":
             pairs = adjacent
         else:  # every pair of the query's words that are both in this document
             present = set().union(*(positions.get(docnum, ()) for *_, positions in per_field))
             here = [w for w in words if w in present]
             pairs = [(a, b, min(idf[a], idf[b])) for i, a in enumerate(here) for b in here[i + 1:] if a != b]
+        entries = []
         for a, b_, pair_idf in pairs:
             tf = 0.0
+            held = False
             for fieldname, weight, b, avg, positions in per_field:
                 found = positions.get(docnum)
                 if not found or a not in found or b_ not in found:
                     continue
+                held = True
                 freq = pair_frequency(found[a], found[b_], window)
                 if freq:
                     length = searcher.doc_field_length(docnum, fieldname, 1)
                     freq /= 1.0 - b + b * length / avg
                 tf += weight * freq
+            if held:
+                both[(a, b_)] += 1
             if tf:
-                bonus += pair_idf * tf * (k + 1.0) / (tf + k)
+                near[(a, b_)] += 1
+                entries.append(((a, b_), pair_idf, tf))
+        found_pairs.append(entries)
+    # How much each pair's words keep together where both occur (1: always near).
+    # Words that merely share documents (a long request's "interested ... information")
+    # get little of the bonus; a name or a term of art ("security treaty") all of it.
+    scale = {pair: (near[pair] / both[pair]) ** config.prox_cooc if config.prox_cooc else 1.0 for pair in near}
+    rescored = []
+    for (docnum, score), entries in zip(head, found_pairs):
+        bonus = 0.0
+        for pair, pair_idf, tf in entries:
+            bonus += scale[pair] * pair_idf * tf * (k + 1.0) / (tf + k)
         rescored.append((docnum, score + config.proximity * bonus))
     rescored.sort(key=lambda item: -item[1])
     return rescored + tail
@@ -522,7 +543,11 @@ def _expansion_terms(searcher, ranked, compiled, config: RankingConfig) -> list[
         stored = searcher.stored_fields(docnum)
         text = " ".join(part for part in (stored.get("title"), stored.get("body")) if part)
         documents.append((text, score))
-    candidates = rm3_expansion(documents, config.fb_terms * 4 if config.fb_max_df < 1 else config.fb_terms)
+    relevance = relevance_model(documents)
+    if config.fb_min_clarity > 0 and query_clarity(relevance, searcher.reader()) < config.fb_min_clarity:
+        return []  # the feedback documents do not agree on a subject: feedback would drift
+    candidates = rm3_expansion(documents, config.fb_terms * 4 if config.fb_max_df < 1 else config.fb_terms,
+                               model=relevance)
     model = _weighting(config)
     n_docs = max(1, searcher.doc_count_all())
     kept = []

@@ -388,27 +388,29 @@ def test_eval_relevance_end_to_end(tmp_path, capsys):
     )
     (coll / "qrels.txt").write_text("cocoa-short 0 c1 1\ncocoa-short 0 c2 1\ncocoa-nl 0 c1 1\ncocoa-nl 0 c2 1\n"
                                     "oil-short 0 o1 1\n", encoding="utf-8")
-    run = tmp_path / "runs" / "sk.txt"
+    runs = tmp_path / "runs"
     report = tmp_path / "report.json"
-    assert main([str(coll), "--out", str(run), "--json", str(report), "--config", "sort=relevance"]) == 0
+    assert main([str(coll), "--runs", str(runs), "--json", str(report), "--config", "sort=relevance",
+                 "--peers", "fts5-and,fts5-or", "--per-query"]) == 0
     printed = capsys.readouterr().out
-    assert "short queries (2 queries)" in printed and "all queries (3 queries)" in printed
-    assert "mean query time" in printed
+    assert "coll: 4 documents, 3 judged queries" in printed and "ms/query" in printed
     figures = json.loads(report.read_text())
     assert figures["config"] == {"sort": "relevance"}
-    assert figures["sets"]["short"]["baseline"]["map"] == pytest.approx(1.0)
-    assert figures["sets"]["short"]["searchkit"]["map"] == pytest.approx(1.0)
-    # equal scores on every query: nothing to tell apart
-    assert figures["sets"]["short"]["p_values"]["map"] == 1.0
-    assert set(read_run(run)) == {"cocoa-short", "cocoa-nl", "oil-short"}
-    assert set(read_run(run.parent / "bm25-fts5.txt")) == {"cocoa-short", "cocoa-nl", "oil-short"}
-    # --queries nl runs only those; --reuse-index keeps an index built before.
-    index_dir = tmp_path / "ix"
-    assert main([str(coll), "--out", str(run), "--index-dir", str(index_dir), "--queries", "nl"]) == 0
-    assert main([str(coll), "--out", str(run), "--index-dir", str(index_dir), "--reuse-index"]) == 0
-    assert "reused the index" in capsys.readouterr().out
-    assert set(read_run(run)) == {"cocoa-short", "cocoa-nl", "oil-short"}
-    shutil.rmtree(index_dir)
+    systems = figures["collections"]["coll"]
+    for system in ("fts5-or", "searchkit-original"):  # the short queries: every relevant story first
+        assert systems[system]["ap"]["cocoa-short"] == pytest.approx(1.0)
+        assert systems[system]["ap"]["oil-short"] == pytest.approx(1.0)
+    assert 0 < systems["fts5-or"]["metrics"]["map"] <= 1
+    for system in ("searchkit-original", "searchkit-lower", "fts5-and", "fts5-or"):
+        assert set(read_run(runs / "coll" / f"{system}.txt")) <= {"cocoa-short", "cocoa-nl", "oil-short"}
+    assert set(read_run(runs / "coll" / "searchkit-original.txt")) == {"cocoa-short", "cocoa-nl", "oil-short"}
+    # --queries nl runs only those; --index-root keeps the index and the next run reuses it
+    root = tmp_path / "ix"
+    assert main([str(coll), "--index-root", str(root), "--queries", "nl", "--peers", "fts5-or"]) == 0
+    assert "1 judged queries" in capsys.readouterr().out
+    assert main([str(coll), "--index-root", str(root), "--peers", "fts5-or"]) == 0
+    assert "reused" in capsys.readouterr().err
+    shutil.rmtree(root)
 
 
 @pytest.mark.slow
