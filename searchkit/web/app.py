@@ -45,6 +45,8 @@ LIMITS = {
     "query_string_bytes": 8192,  # the whole ``?...``: longer gets 414
     "body_bytes": 1024,  # no route reads a body: more gets 413
 }
+#: Hits per page (and the API's default ``limit``, as the CLI's).
+PAGE_SIZE = 10
 #: Facets the page asks for when the library can count them (see :func:`_library_has_facets`).
 PAGE_FACETS = ("source", "tags", "author", "year")
 SORT_LABELS = {"relevance": "Relevance", "-date": "Newest first", "date": "Oldest first"}
@@ -68,7 +70,7 @@ class SearchParams:
     """The search a request asks for, checked.  ``from_query`` raises :class:`BadRequest`."""
 
     q: str = ""
-    limit: int = 10
+    limit: int = PAGE_SIZE
     offset: int = 0
     sort: str = "relevance"
     since: str | None = None
@@ -77,7 +79,7 @@ class SearchParams:
     facets: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_query(cls, params, default_limit: int = 10) -> SearchParams:
+    def from_query(cls, params, default_limit: int = PAGE_SIZE) -> SearchParams:
         q = params.get("q", "")
         if len(q) > LIMITS["query_chars"]:
             raise BadRequest(f"query too long: {len(q)} characters (at most {LIMITS['query_chars']})")
@@ -121,7 +123,7 @@ class SearchParams:
     def url(self, path: str = "/", **changes: Any) -> str:
         """This search's page URL with ``changes`` (None removes a parameter); offset resets unless given."""
         values: dict[str, Any] = {"q": self.q, "sort": self.sort, "since": self.since, "until": self.until,
-                                  "filters": list(self.filters), "offset": 0}
+                                  "filters": list(self.filters), "offset": 0, "limit": self.limit}
         values.update(changes)
         pairs: list[tuple[str, Any]] = []
         if values["q"]:
@@ -132,6 +134,8 @@ class SearchParams:
             if values[name]:
                 pairs.append((name, values[name]))
         pairs.extend(("filter", f"{name}={value}") for name, value in values["filters"])
+        if values["limit"] != PAGE_SIZE:
+            pairs.append(("limit", values["limit"]))
         if values["offset"]:
             pairs.append(("offset", values["offset"]))
         return path + ("?" + urlencode(pairs) if pairs else "")

@@ -66,6 +66,35 @@ def serve(index, host: str = "127.0.0.1", port: int = 8000, *, open_browser: boo
             import webbrowser
 
             webbrowser.open(url)
-        server.run(sockets=[sock])
+        _run_until_stopped(server, sock)
     finally:
         sock.close()
+
+
+class _Stopped(Exception):
+    """SIGTERM arrived (uvicorn shuts down first, then passes the signal on)."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Stopped
+
+
+def _run_until_stopped(server, sock: socket.socket) -> None:
+    """Run uvicorn; a Ctrl-C or SIGTERM, once uvicorn has shut down cleanly, is a normal end.
+
+    uvicorn re-raises the signal that stopped it after closing its
+    connections: a Ctrl-C comes back as ``KeyboardInterrupt``, a SIGTERM
+    would kill the process, so it is turned into an exception here too.
+    """
+    import signal
+    import threading
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
+    try:
+        server.run(sockets=[sock])
+    except (KeyboardInterrupt, _Stopped):
+        pass
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
