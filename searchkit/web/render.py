@@ -134,6 +134,7 @@ def timeline_svg(timeline: dict[str, Any], link: Any, width: int = 640, height: 
         f'<svg class="timeline" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="Matches per {unit}" xmlns="http://www.w3.org/2000/svg">'
     ]
+    bar_w = min(max(step - gap, 0.5), 44.0)  # a few periods stay bars, not blocks
     for i, item in enumerate(counts):
         count = int(item["count"])
         period = str(item["period"])
@@ -143,13 +144,15 @@ def timeline_svg(timeline: dict[str, Any], link: Any, width: int = 640, height: 
         pieces.append(
             f'<a href="{escape(link(period))}" class="bar-link"><title>{escape(label)}</title>'
             f'<rect class="hit-area" x="{x:.2f}" y="0" width="{step:.2f}" height="{chart_h}"/>'
-            f'<rect class="bar" x="{x + gap / 2:.2f}" y="{chart_h - bar_h:.2f}" '
-            f'width="{max(step - gap, 0.5):.2f}" height="{bar_h:.2f}"/></a>'
+            f'<rect class="bar" x="{x + (step - bar_w) / 2:.2f}" y="{chart_h - bar_h:.2f}" '
+            f'width="{bar_w:.2f}" height="{bar_h:.2f}"/></a>'
         )
     pieces.append(f'<line class="axis" x1="0" y1="{chart_h}" x2="{width}" y2="{chart_h}"/>')
-    first, last = str(counts[0]["period"]), str(counts[-1]["period"])
-    pieces.append(f'<text class="tick" x="0" y="{height - 3}">{escape(first)}</text>')
-    if n > 1:
-        pieces.append(f'<text class="tick" x="{width}" y="{height - 3}" text-anchor="end">{escape(last)}</text>')
+    every = max(1, -(-n // 8))  # at most about 8 labels
+    for i in range(0, n, every):
+        anchor = "start" if i == 0 and n > 1 and step < 60 else "middle"
+        x = i * step + (0 if anchor == "start" else step / 2)
+        pieces.append(f'<text class="tick" x="{x:.2f}" y="{height - 3}" text-anchor="{anchor}">'
+                      f'{escape(str(counts[i]["period"]))}</text>')
     pieces.append("</svg>")
     return Markup("".join(pieces))
