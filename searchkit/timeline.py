@@ -9,15 +9,17 @@ query's postings, one column read per match.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from array import array
+from datetime import date, datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from whoosh.query.compound import And
 from whoosh.query.qcore import Every
 
 from .query import compile_query, parse_query
 from .schema import FIRST_DATE
-from .searching import _filter_query
+from .searching import _filter_query, _or_leaves, union_ids
 
 __all__ = ["Timeline", "match_timeline", "UNITS"]
 
@@ -76,39 +78,73 @@ def match_timeline(searcher, text: str, *, since: Any = None, until: Any = None,
         if flt is None:
             return Timeline("year" if unit == "auto" else unit)
         query = Every()
-    if flt is not None:
-        query = And([query, flt])
-    months: dict[tuple[int, int], int] = {}
+    terms = _or_leaves(query) if flt is None else None
+    if terms is not None:  # plain words: their posting ids, unscored (the common case, and the costly one)
+        matches = union_ids(searcher, terms)
+    else:
+        if flt is not None:
+            query = And([query, flt])
+        matches = [(sub, query.docs(sub)) for sub, _ in searcher.leaf_searchers()]
+    months: dict[int, int] = {}  # year * 12 + month - 1 -> matches
     undated = 0
-    leaves = searcher.subsearchers or [(searcher, 0)]
-    for sub, _ in leaves:
-        reader = sub.reader()
-        if "date" not in reader.schema or not reader.has_column("date"):
-            undated += sum(1 for _ in query.docs(sub))
-            continue
-        column = reader.column_reader("date")
-        for docnum in query.docs(sub):
-            value = column[docnum]
-            if isinstance(value, datetime) and value >= FIRST_DATE:
-                key = (value.year, value.month)
+    for sub, docnums in matches:
+        table = _month_table(sub.reader())
+        for docnum in docnums:
+            key = table[docnum] if table is not None else -1
+            if key >= 0:
                 months[key] = months.get(key, 0) + 1
             else:
                 undated += 1
     if not months:
         return Timeline("year" if unit == "auto" else unit, [], undated)
     first, last = min(months), max(months)
-    span = (last[0] - first[0]) * 12 + last[1] - first[1] + 1
     if unit == "auto":
-        unit = "month" if span <= AUTO_MONTHS else "year"
+        unit = "month" if last - first + 1 <= AUTO_MONTHS else "year"
     if unit == "month":
-        counts = []
-        year, month = first
-        while (year, month) <= last:
-            counts.append((f"{year:04d}-{month:02d}", months.get((year, month), 0)))
-            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        counts = [(f"{key // 12:04d}-{key % 12 + 1:02d}", months.get(key, 0)) for key in range(first, last + 1)]
     else:
         years: dict[int, int] = {}
-        for (year, _), count in months.items():
-            years[year] = years.get(year, 0) + count
-        counts = [(f"{year:04d}", years.get(year, 0)) for year in range(first[0], last[0] + 1)]
+        for key, count in months.items():
+            years[key // 12] = years.get(key // 12, 0) + count
+        counts = [(f"{year:04d}", years.get(year, 0)) for year in range(first // 12, last // 12 + 1)]
     return Timeline(unit, counts, undated)
+
+
+_US_PER_DAY = 86_400_000_000
+#: Per segment reader, its documents' months (see :func:`_month_table`); dropped with the reader.
+_TABLES: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _month_table(reader) -> array | None:
+    """``year * 12 + month - 1`` of each document of a segment (-1: undated), or None without a date column.
+
+    Read once per segment reader from the raw date column (microseconds since
+    ``datetime.min``, as Whoosh's DATETIME stores them) and kept while the
+    reader lives: later queries on the same index look each match up in an array.
+    """
+    try:
+        return _TABLES[reader]
+    except (KeyError, TypeError):
+        pass
+    if "date" not in reader.schema or not reader.has_column("date"):
+        return None
+    column = reader.column_reader("date", translate=False)
+    floor = (FIRST_DATE - datetime.min).days
+    by_day: dict[int, int] = {}
+    table = array("l")
+    for ticks in column:
+        day = ticks // _US_PER_DAY
+        key = by_day.get(day)
+        if key is None:
+            if day < floor:
+                key = -1
+            else:
+                when = date.fromordinal(day + 1)
+                key = when.year * 12 + when.month - 1
+            by_day[day] = key
+        table.append(key)
+    try:
+        _TABLES[reader] = table
+    except TypeError:
+        pass
+    return table

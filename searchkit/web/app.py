@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,8 @@ LIMITS = {
     "query_string_bytes": 8192,  # the whole ``?...``: longer gets 414
     "body_bytes": 1024,  # no route reads a body: more gets 413
 }
+#: Seconds a page reuses the index's statistics (the header's article count and years).
+STATS_SECONDS = 10.0
 #: Hits per page (and the API's default ``limit``, as the CLI's).
 PAGE_SIZE = 10
 #: Facets the page asks for when the library can count them (see :func:`_library_has_facets`).
@@ -213,6 +216,7 @@ class SearchApp:
     def __init__(self, ix, *, allowed_hosts: tuple[str, ...] | None = None):
         self.ix = ix
         self.lock = threading.Lock()
+        self._page_stats: tuple[float, dict[str, Any]] | None = None
         with self.lock:
             self.has_facets = _library_has_facets(ix)
         self.env = Environment(
@@ -251,6 +255,13 @@ class SearchApp:
         with self.lock:
             return self.ix.stats()
 
+    def page_stats(self) -> dict[str, Any]:
+        """The header's counts: :meth:`Index.stats` reads every date, so pages reuse it for a few seconds."""
+        now = time.monotonic()
+        if self._page_stats is None or now - self._page_stats[0] > STATS_SECONDS:
+            self._page_stats = (now, self.stats())
+        return self._page_stats[1]
+
     # --- JSON API -------------------------------------------------------------
 
     def api_search(self, request: Request) -> Response:
@@ -279,7 +290,7 @@ class SearchApp:
     # --- pages ----------------------------------------------------------------
 
     def render(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-        context.setdefault("stats", self.stats())
+        context.setdefault("stats", self.page_stats())
         html = self.env.get_template(name).render(**context)
         return HTMLResponse(html, status_code=status)
 
@@ -322,6 +333,7 @@ class SearchApp:
         suggestion = data.get("suggestion")
         return self.render("search.html", params=params, error=None, results=data, hits=hits, pages=pages,
                            chart=chart, timeline=timeline, active=active, facets=facets,
+                           peak=max(timeline["counts"], key=lambda item: item["count"], default=None),
                            suggestion_url=params.url(q=suggestion) if suggestion else None)
 
     def _hit_view(self, hit: dict[str, Any], params: SearchParams) -> dict[str, Any]:
