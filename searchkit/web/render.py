@@ -114,7 +114,7 @@ def paragraphs(text: str, spans: list[tuple[int, int]]) -> list[Markup]:
     return out
 
 
-def timeline_svg(timeline: dict[str, Any], link: Any, width: int = 640, height: int = 96) -> Markup:
+def timeline_svg(timeline: dict[str, Any], link: Any, width: int = 1000, height: int = 110) -> Markup:
     """An SVG bar chart of ``timeline`` (:meth:`Timeline.to_dict` shape), each bar a link.
 
     ``link(period)`` gives the URL a bar leads to.  No inline style or
