@@ -423,3 +423,19 @@ def test_paragraphs_keep_highlights_in_their_paragraph():
     spans = [(4, 10), (16, 22)]
     assert [str(p) for p in paragraphs(text, spans)] == [
         "one <mark>treaty</mark>", "two <mark>treaty</mark>", "three"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(params=st.dictionaries(
+    st.sampled_from(["q", "limit", "offset", "sort", "since", "until", "filter", "facet"]),
+    st.one_of(st.text(max_size=30), st.sampled_from(["-1", "0", "5", "2019", "2019-02-30", "-date", "tags=",
+                                                     "tags=Japan", '"', "(", "title:", "date:..", "*", "\ud7ff"])),
+    max_size=5))
+def test_any_parameters_give_results_or_a_400_never_a_500(client, params):
+    api = client.get("/api/search", params=params)  # the client re-raises any server error
+    assert api.status_code in (200, 400), (params, api.text[:300])
+    assert set(api.json()) >= ({"query", "total", "took_ms", "hits"} if api.status_code == 200 else {"error"})
+    page = client.get("/", params=params)  # the page asks for its own facets: "facet" may differ
+    assert page.status_code in (200, 400) and "Traceback" not in page.text
+    if "facet" not in params:
+        assert page.status_code == api.status_code, params
