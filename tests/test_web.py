@@ -196,6 +196,9 @@ def test_doc_pages_404_and_traversal(client):
         assert response.status_code == 404
         assert "root:" not in response.text and "No document with id" in response.text
     assert client.get("/nowhere").status_code == 404
+    for path in ("/static/%2e%2e/app.py", "/static/..%2Fapp.py", "/static/%2e%2e/%2e%2e/cli.py"):
+        escaped = client.get(path)
+        assert escaped.status_code == 404 and "import" not in escaped.text, path
     missing = client.get("/api/nowhere")
     assert missing.status_code == 404 and missing.json() == {"error": "not found"}
 
