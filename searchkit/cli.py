@@ -399,6 +399,37 @@ def stats_command(index_dir: str, as_json: bool) -> None:
     click.echo(f"last indexed: {stats['last_indexed'] or 'never'}")
 
 
+@cli.command("serve")
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (anything but loopback lets other machines read the index).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0: any free port; the URL printed names it).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in a web browser.")
+def serve_command(index_dir: str, host: str, port: int, open_browser: bool) -> None:
+    """Serve a search page and a JSON API for the index (read-only; Ctrl-C stops).
+
+    \b
+    /                    the search page
+    /doc/ID              a stored article, the query's words highlighted
+    /api/search?q=...    what `searchkit query --json` prints
+    /api/doc/ID, /api/stats
+    """
+    from .errors import SearchkitError
+
+    ix = open_index(index_dir)
+    from .web import serve  # Starlette, uvicorn and Jinja2: only this command loads them
+
+    try:
+        serve(ix, host=host, port=port, open_browser=open_browser,
+              announce=lambda line: click.echo(line, err=False))
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    except SearchkitError as exc:
+        fail(str(exc))
+    click.echo("searchkit: stopped", err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: never a traceback (unless ``SEARCHKIT_DEBUG=1``).
 

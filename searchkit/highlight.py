@@ -18,7 +18,7 @@ from itertools import islice
 from . import analysis
 from .analysis import WORD_PATTERN, normalise_word
 
-__all__ = ["Snippet", "make_snippet", "escape_marks", "MARK_OPEN", "MARK_CLOSE"]
+__all__ = ["Snippet", "make_snippet", "escape_marks", "match_spans", "MARK_OPEN", "MARK_CLOSE"]
 
 MARK_OPEN, MARK_CLOSE = "**", "**"
 _WINDOW_WORDS = 32
@@ -179,3 +179,28 @@ def _merge(parts: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
         else:
             merged.append((text, hit))
     return merged
+
+
+def match_spans(text: str, terms: set[str]) -> list[tuple[int, int]]:
+    """Character spans ``[(start, end)]`` of every word of ``text`` whose index term is in ``terms``.
+
+    ``terms`` are index terms (analysed, as :attr:`CompiledQuery.terms
+    <searchkit.query.CompiledQuery>`); words are matched as snippets match
+    them.  Spans are in order and do not overlap.
+    """
+    if not text or not terms:
+        return []
+    spans = []
+    memo = analysis._cache.get
+    initials = {term[:1] for term in terms}
+    for match in WORD_PATTERN.finditer(text):
+        word = match.group()
+        term = memo(word)
+        if term is None:
+            first = word[0]
+            if first.isascii() and first.lower() not in initials:
+                continue
+            term = normalise_word(word)
+        if term in terms:
+            spans.append(match.span())
+    return spans

@@ -18,6 +18,7 @@ from .searching import SearchResults, run_search
 
 if TYPE_CHECKING:  # the indexing machinery is not on a query's path
     from .indexing import IndexSummary, Progress
+    from .timeline import Timeline
 
 __all__ = ["Index", "META_FILE", "DEFAULT_LOCK_TIMEOUT"]
 
@@ -390,6 +391,28 @@ class Index:
         Raises :class:`~searchkit.errors.QueryError` for an impossible date.
         """
         return run_search(self._searcher_now(), text, limit=limit, **filters)
+
+    def timeline(self, text: str, *, unit: str = "auto", **filters: Any) -> Timeline:
+        """How many documents ``text`` matches per year or month (every match, not one page).
+
+        Takes the filters of :meth:`search` (``since``, ``until``, field
+        filters); ``unit`` is ``"year"``, ``"month"`` or ``"auto"``.  Returns a
+        :class:`~searchkit.timeline.Timeline`; raises
+        :class:`~searchkit.errors.QueryError` for an impossible date.
+        """
+        from .timeline import match_timeline
+
+        return match_timeline(self._searcher_now(), text, unit=unit, **filters)
+
+    def query_terms(self, text: str) -> set[str]:
+        """The index terms a query looks for: the words its snippets highlight.
+
+        With :func:`searchkit.highlight.match_spans` they mark the query's
+        words in a whole stored document.
+        """
+        from .query import compile_query, parse_query
+
+        return set(compile_query(parse_query(text), self._searcher_now().reader()).terms)
 
     def get(self, doc_id: str) -> Document | None:
         """The stored document with this id, or None."""

@@ -294,7 +294,16 @@ def _or_leaves(query) -> list[tuple[str, str]] | None:
 
 def _union_size(searcher, leaves: list[tuple[str, str]]) -> int:
     """How many documents hold at least one of these terms (posting ids read a block at a time)."""
-    total = 0
+    return sum(len(ids) for _, ids in union_ids(searcher, leaves))
+
+
+def union_ids(searcher, leaves: list[tuple[str, str]]) -> list[tuple[object, set[int]]]:
+    """Per segment, ``(segment searcher, {docnum})`` of the documents holding at least one of ``leaves``.
+
+    ``leaves``: ``(field, index term)`` pairs.  Docnums are the segment's own;
+    deleted documents are left out.  Reads posting ids a block at a time, no scoring.
+    """
+    found = []
     for sub, _ in searcher.leaf_searchers():
         reader = sub.reader()
         ids: set[int] = set()
@@ -313,8 +322,8 @@ def _union_size(searcher, leaves: list[tuple[str, str]]) -> int:
                     postings._next_block()
             else:  # e.g. deletions filtered out: the generic way
                 ids.update(postings.all_ids())
-        total += len(ids)
-    return total
+        found.append((sub, ids))
+    return found
 
 
 def _lazy_total(counted: list) -> Callable[[], int]:

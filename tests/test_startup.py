@@ -98,3 +98,22 @@ def test_whooshs_english_morphology_loads_only_when_used():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.split() == ["True", "True", "True", "True"], result.stderr
+
+
+def test_searchkit_query_does_not_import_the_web_stack(ix):
+    """``searchkit serve``'s Starlette, uvicorn and Jinja2 are loaded by that command only."""
+    code = (
+        "import sys\n"
+        "from searchkit.cli import main\n"
+        "try:\n"
+        f"    main(['query', 'treaty', '--json', '--index', {str(ix.path)!r}])\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "web = sorted({m.split('.')[0] for m in sys.modules} & {'starlette', 'uvicorn', 'jinja2', 'markupsafe',"
+        " 'anyio', 'httpx', 'httpx2', 'searchkit'})\n"
+        "print(' '.join(web), file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert '"total"' in result.stdout  # the query did run
+    assert result.stderr.split() == ["searchkit"], result.stderr
