@@ -19,7 +19,7 @@ from whoosh.query.qcore import Every
 
 from .query import compile_query, parse_query
 from .schema import FIRST_DATE
-from .searching import _filter_query, _or_leaves, union_ids
+from .searching import _filter_nodes, _or_leaves, union_ids
 
 __all__ = ["Timeline", "match_timeline", "UNITS"]
 
@@ -71,8 +71,9 @@ def match_timeline(searcher, text: str, *, since: Any = None, until: Any = None,
     """
     if unit not in UNITS:
         raise ValueError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}")
-    compiled = compile_query(parse_query(text), searcher.reader())
-    flt = _filter_query(since, until, filters)
+    # the same filter path as run_search: keyword filters, since/until and in-query field:/date: clauses
+    compiled = compile_query(parse_query(text), searcher.reader(), filters=_filter_nodes(since, until, filters))
+    flt = compiled.filter
     query = compiled.query
     if query is None:
         if flt is None:

@@ -45,7 +45,8 @@ def web_index(tmp_path_factory):
     """The seeds plus the hostile fixture (titles, bodies, urls carrying markup and quote-breaking payloads)."""
     path = tmp_path_factory.mktemp("web") / "ix"
     ix = Index(path)
-    ix.add(SEEDS, HOSTILE)
+    ix.add(SEEDS)
+    ix.add(HOSTILE)  # a second run: ids stay relative to each run's own root
     yield ix
     ix.close()
 
@@ -285,8 +286,6 @@ def test_results_page_shows_hits_total_time_and_keeps_the_query(client):
     assert marks and {m.lower() for m in marks} <= {"security", "treaty", "treaties"}
 
 
-@pytest.mark.xfail(strict=True, reason="snippets mark words with ** until hits carry highlight offsets "
-                                       "(issue 14); then marked_snippet_spans reads those and this passes")
 def test_literal_asterisks_in_an_article_are_not_highlighted(client):
     response = client.get("/", params={"q": "xssprobe"})
     marks = re.findall(r"<mark>([^<]*)</mark>", response.text)
@@ -298,8 +297,8 @@ def test_hostile_document_is_shown_as_text(client):
     assert response.status_code == 200
     page = assert_inert(response.text)
     text = "".join(page.text)
-    assert "<script>window.__xss=2</script> Xssprobe" in text  # the title, as text
-    assert "<svg onload=window.__xss=11>" in text  # the source
+    # JSON text fields lose their markup at ingestion (issue 14); what is left still tries to break quotes
+    assert 'Xssprobe "quoted\' title">bold' in text  # the title, as text
     assert "window.__xss=8" not in response.text  # a javascript: URL is not even a link
     links = [attrs["href"] for attrs in page.all("a")]
     assert "https://example.com/a?b=1&c=\"><script>window.__xss=12</script>" in links  # one attribute, whole
@@ -310,7 +309,7 @@ def test_hostile_document_is_shown_as_text(client):
     assert doc.status_code == 200
     doc_page = assert_inert(doc.text)
     doc_text = "".join(doc_page.text)
-    assert "<img src=x onerror=\"window.__xss=3\">" in doc_text
+    assert '" onmouseover="window.__xss=6" \'>' in doc_text
     assert "javascript:window.__xss=8" in doc_text  # the url shown, not linked
     assert not any("__xss" in (attrs.get("href") or "") for attrs in doc_page.all("a"))
 
@@ -409,7 +408,8 @@ def test_marked_snippet_adapter():
     assert marked_snippet_spans({"snippet": "one ** unpaired"}) == ("one ** unpaired", [])
     assert marked_snippet_spans({"snippet": None}) == ("", [])
     # the offsets form (plain snippet + highlights) is taken as it is
-    assert marked_snippet_spans({"snippet": "a **b** c", "highlights": [[4, 5]]}) == ("a **b** c", [(4, 5)])
+    hit = {"snippet": "a **b** c", "snippet_text": "a b c", "highlights": [[2, 3]]}
+    assert marked_snippet_spans(hit) == ("a b c", [(2, 3)])
 
 
 def test_safe_link():

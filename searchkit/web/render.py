@@ -39,13 +39,13 @@ def render_highlighted(text: str, spans: list[tuple[int, int]] | list[list[int]]
 def marked_snippet_spans(hit: dict[str, Any]) -> tuple[str, list[tuple[int, int]]]:
     """A hit's snippet as ``(plain text, highlight spans)``: the one adapter between the JSON hit and the page.
 
-    When the hit carries ``"highlights"`` (offsets into a plain ``snippet``),
-    they are used as they are.  Otherwise ``snippet`` marks matched words as
+    When the hit carries ``"highlights"`` (offsets into its plain
+    ``snippet_text``), they are used as they are.  Otherwise ``snippet`` marks matched words as
     ``**word**`` and the marks are turned into spans.
     """
     snippet = hit.get("snippet") or ""
-    if "highlights" in hit:
-        return snippet, [tuple(span) for span in hit.get("highlights") or ()]
+    if "highlights" in hit and "snippet_text" in hit:
+        return hit.get("snippet_text") or "", [tuple(span) for span in hit.get("highlights") or ()]
     parts = snippet.split(MARK)
     if len(parts) % 2 == 0:  # an unpaired mark: show the text as it is, nothing highlighted
         return snippet, []
