@@ -156,8 +156,9 @@ def _lex(text: str) -> list[tuple]:
 
     The operator rule (see :func:`_operators_apply`): ``AND``/``OR``/``NOT``
     written in capitals are operators only when the query also has a
-    lower-case letter or explicit syntax (quotes, parentheses, ``field:``,
-    ``-word``, ``word*``, ``&&``, ``||``), and only where they have operands
+    lower-case letter or explicit syntax (quotes, ``field:``, ``-word``,
+    ``word*``, ``&&``, ``||``, or parentheses around or beside an operator
+    word: other parentheses are prose), and only where they have operands
     (``AND``/``OR`` between two, ``NOT`` before one); otherwise they are
     words.  ``-`` excludes only at the start of a word (after a space, a
     parenthesis or the start of the query).
@@ -172,11 +173,9 @@ def _lex(text: str) -> list[tuple]:
             pos += 1
         elif ch == "(":
             tokens.append(("LP",))
-            explicit = True
             pos += 1
         elif ch == ")":
             tokens.append(("RP",))
-            explicit = True
             pos += 1
         elif ch == '"':
             end = text.find('"', pos + 1)
@@ -224,7 +223,15 @@ def _lex(text: str) -> list[tuple]:
                     if word.endswith("*") and len(word) > 1:
                         explicit = True
                     tokens.extend(("WORD", part, None) for part in word.lstrip("+").split(":") if part)
+    if not explicit and ("(" in text or ")" in text):
+        # Parentheses are prose punctuation too ("LIBRARIES (ANY TYPE) AND ..."): they count
+        # as syntax only around, or right beside, an operator word.
+        explicit = bool(_GROUPED_OPERATOR.search(text))
     return _resolve_operators(tokens, _operators_apply(text, explicit))
+
+
+#: A parenthesised group holding an operator word, or an operator word right beside a parenthesis.
+_GROUPED_OPERATOR = re.compile(r"\([^()]*\b(?:AND|OR|NOT)\b[^()]*\)|\b(?:AND|OR|NOT)\s*\(|\)\s*(?:AND|OR|NOT)\b")
 
 
 def _operators_apply(text: str, explicit: bool) -> bool:

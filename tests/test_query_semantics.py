@@ -158,6 +158,12 @@ def test_capitals_only_prose_has_no_operators(text):
     ("using a -dash", ["WORD", "WORD", "NEG", "WORD"]),
     ("e-mail co-operation", ["WORD", "WORD"]),
     ('"bank"-rate', ["PHRASE", "WORD"]),
+    # parentheses in a question pasted in capitals are prose: AND stays a word ...
+    ("JOURNALS IN LIBRARIES (ANY TYPES) CURRENT AND PAST", ["WORD", "WORD", "WORD", "LP", "WORD", "WORD", "RP",
+                                                            "WORD", "WORD", "WORD"]),
+    # ... but around or beside an operator word they are syntax
+    ("(JAPAN OR KOREA) TREATY", ["LP", "WORD", "OR", "WORD", "RP", "WORD"]),
+    ("JAPAN AND (KOREA TREATY)", ["WORD", "AND", "LP", "WORD", "WORD", "RP"]),
 ])
 def test_operator_rule(text, expected):
     assert kinds(text) == expected
