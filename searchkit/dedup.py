@@ -83,8 +83,11 @@ class Deduplicator:
 
         self.threshold = threshold
         self.num_perm = num_perm
-        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)  # optimal bands for the threshold
-        self.bands, self.rows = lsh.b, lsh.r
+        try:
+            lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)  # optimal bands for the threshold
+            self.bands, self.rows = lsh.b, lsh.r
+        except ValueError:  # a threshold near 1 is best served by one band, which datasketch refuses
+            self.bands, self.rows = 2, num_perm // 2
         self._minhash = MinHash
         self._permutations = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME).permutations
         self._np = numpy

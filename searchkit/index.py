@@ -282,6 +282,7 @@ class Index:
                 existing, owners = {}, {}
             else:
                 existing, owners = self._source_table()
+            threshold = self._duplicate_threshold(duplicate_threshold, rebuild or not existing)
             memory_mb = _env_int("SEARCHKIT_MEMORY_MB", WRITER_MEMORY_MB, 16)
             workers = indexing_workers()
             if workers > 1:
@@ -293,7 +294,6 @@ class Index:
                 from .parallel import LeanSegmentWriter
 
                 writer = self._writer(writer_class=LeanSegmentWriter, limitmb=memory_mb)
-            threshold = self._duplicate_threshold(duplicate_threshold, rebuild or not existing)
             reader = None if rebuild or not existing else self._ix.reader()
             try:
                 feed = DerivedFieldsWriter(writer, paths, reader, source=source, tags=tags, threshold=threshold)
