@@ -315,6 +315,14 @@ class Index:
                     write_stem_table(self.path, getattr(writer, "worker_stems", {}))
                 except OSError:
                     pass
+            if summary.added or summary.updated or summary.removed:
+                from .suggest import write_vocabulary
+
+                try:  # the words "did you mean" may suggest; without it, a slower corrector
+                    with self._ix.reader() as reader:
+                        write_vocabulary(self.path, reader)
+                except OSError:
+                    pass
             meta = self._read_meta()
             meta["schema_version"] = SCHEMA_VERSION
             meta["duplicate_threshold"] = threshold
@@ -472,9 +480,18 @@ class Index:
         ``folder="sport"`` keep exact facet values only; ``collapse=False``
         lists every near-duplicate copy; ``stream=True`` yields every match
         from ``offset`` on, one hit at a time (``limit`` ignored).
+        ``hits.suggestion`` is the query with absent or rare words spelled as
+        frequent index words (None when none is; ``suggest=False`` skips it).
         Raises :class:`~searchkit.errors.QueryError` for an impossible date.
         """
-        return run_search(self._searcher_now(), text, limit=limit, **filters)
+        suggest = filters.pop("suggest", True)
+        searcher = self._searcher_now()
+        results = run_search(searcher, text, limit=limit, **filters)
+        if suggest:
+            from .suggest import suggest_query
+
+            results.suggestion = suggest_query(searcher, text, self.path)
+        return results
 
     def copies(self, doc_id: str) -> SearchResults | None:
         """The near-duplicate copies of ``doc_id`` (itself excluded), earliest first, as hits; None if no such id."""
