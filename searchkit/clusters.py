@@ -59,7 +59,14 @@ def collapse(searcher, ranked: list[tuple[int, float]], *, by_score: bool = True
 
 def distinct_clusters(searcher, docnums: Iterable[int]) -> int:
     """How many clusters these documents fall in."""
-    return len(set(labels_of(searcher, docnums).values()))
+    return len(set(raw_labels(searcher, sorted(set(docnums)))))
+
+
+def raw_labels(searcher, docnums: list[int]) -> list:
+    """The cluster labels of ascending ``docnums`` as stored (bytes); a document without one gets its docnum."""
+    from .columns import column_values
+
+    return [value or docnum for docnum, value in zip(docnums, column_values(searcher, "cluster", docnums))]
 
 
 def copy_count(searcher, label: str | None) -> int:

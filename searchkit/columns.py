@@ -20,16 +20,17 @@ __all__ = ["column_values", "segment_docnums"]
 
 def segment_docnums(searcher, docnums: list[int]):
     """Yield ``(sub_reader, local docnums)`` per segment for ascending global ``docnums``."""
+    from bisect import bisect_left
+
     leaves = searcher.leaf_searchers()
-    ends = [offset for _, offset in leaves[1:]] + [float("inf")]
-    position = 0
-    for (sub, offset), end in zip(leaves, ends):
-        mine = []
-        while position < len(docnums) and docnums[position] < end:
-            mine.append(docnums[position] - offset)
-            position += 1
-        if mine:
-            yield sub.reader(), mine
+    ends = [offset for _, offset in leaves[1:]]
+    start = 0
+    for index, (sub, offset) in enumerate(leaves):
+        stop = bisect_left(docnums, ends[index], start) if index < len(ends) else len(docnums)
+        if stop > start:
+            chunk = docnums[start:stop]
+            yield sub.reader(), ([docnum - offset for docnum in chunk] if offset else chunk)
+        start = stop
 
 
 def _whole(column) -> Any:

@@ -205,14 +205,14 @@ def count_facets(searcher, docnums: list[int], names: Sequence[str], size: int =
     keys = groups if groups is not None else None
     if text_names:
         raw = column_values(searcher, "facet", docnums)
-        per_value: dict[bytes, int] = Counter()
         grouped: dict[tuple[str, str], set] = defaultdict(set)
         if keys is None:
-            per_value.update(value or b"" for value in raw)
-            items = per_value.items()
-        else:
-            items = ((value or b"", group) for value, group in zip(raw, keys))
-        for value, weight in items:  # weight: a count, or the group (cluster) of one document
+            per_value: dict[bytes, Any] = Counter(value or b"" for value in raw)
+        else:  # each distinct facet value once, with the groups of its documents
+            per_value = defaultdict(set)
+            for value, group in zip(raw, keys):
+                per_value[value or b""].add(group)
+        for value, weight in per_value.items():  # weight: a count, or a set of groups (clusters)
             if not value:
                 continue
             for line in value.decode("utf-8", "replace").split("\n"):
@@ -223,8 +223,8 @@ def count_facets(searcher, docnums: list[int], names: Sequence[str], size: int =
                         counts[name][key] += weight
                         spellings[name][key][text] += weight
                     else:
-                        grouped[(name, key)].add(weight)
-                        spellings[name][key][text] += 1
+                        grouped[(name, key)] |= weight
+                        spellings[name][key][text] += len(weight)
         for (name, key), members in grouped.items():
             counts[name][key] = len(members)
     if date_names:

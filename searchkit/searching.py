@@ -15,7 +15,7 @@ from whoosh.query.terms import Term
 
 from .analysis import analyze
 from .clusters import collapse as collapse_ranked
-from .clusters import copy_count, distinct_clusters, labels_of
+from .clusters import copy_count, distinct_clusters, labels_of, raw_labels
 from .dates import DateError, parse_date_bound
 from .document import stored_metadata
 from .errors import QueryError
@@ -249,16 +249,14 @@ def run_search(
                    **stored_metadata(stored))
 
     everything = _all_matches(searcher, query, flt, ranked) if facets or collapse else None
+    labelled = _memo(lambda: raw_labels(searcher, everything()))
     uncollapsed = None
     if collapse:
-        uncollapsed, total = total, _collapsed_total(searcher, everything, len(page))
+        uncollapsed, total = total, _collapsed_total(searcher, everything, len(page), labelled)
     counted = None
     if facets:
         matches = everything()
-        groups_of = None
-        if collapse:
-            found = labels_of(searcher, matches)
-            groups_of = [found[docnum] for docnum in matches]
+        groups_of = labelled() if collapse else None
         counted = count_facets(searcher, matches, list(facets), facet_size, groups=groups_of)
     if stream:
         hits = (hit_at(rank, docnum, score) for rank, (docnum, score) in enumerate(page, offset + 1))
@@ -289,15 +287,29 @@ def _and_filters(*parts):
     return kept[0] if len(kept) == 1 else And(kept)
 
 
-def _collapsed_total(searcher, everything, shown: int) -> Callable[[], int]:
+def _collapsed_total(searcher, everything, shown: int, labelled=None) -> Callable[[], int]:
     """How many clusters the matches fall in, counted when first asked for (a lower bound once the index closed)."""
     def total() -> int:
         try:
+            if labelled is not None:
+                return len(set(labelled()))
             return distinct_clusters(searcher, everything())
         except Exception:  # the searcher was closed since (the index changed)
             return shown
 
     return total
+
+
+def _memo(compute: Callable[[], Any]) -> Callable[[], Any]:
+    """``compute``, called once, when first needed."""
+    memo: list = []
+
+    def value() -> Any:
+        if not memo:
+            memo.append(compute())
+        return memo[0]
+
+    return value
 
 
 def _all_matches(searcher, query, flt, ranked) -> Callable[[], list[int]]:
