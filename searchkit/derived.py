@@ -9,7 +9,7 @@ document passing through gets, besides the fields its reader gave,
 * ``facet``: its tags, source, author and folder as ``name=value`` lines
   (:func:`searchkit.facets.facet_lines`), the folder being the first folder
   of its file under the indexed root (``bbc/sport/001.txt`` -> ``sport``);
-* ``cluster``, ``lsh``, ``minhash``: its near-duplicate cluster
+* ``cluster``, ``minhash``: its near-duplicate cluster
   (:class:`searchkit.dedup.ClusterAssigner`).
 
 Deletions and replacements are passed on to the cluster assigner so that a
@@ -42,14 +42,23 @@ class DerivedFieldsWriter:
         self._roots = [Path(os.path.abspath(root)).as_posix() for root in roots]
         self._source = " ".join(source.split()) if source and source.strip() else None
         self._tags = [" ".join(tag.split()) for tag in tags if tag and tag.strip()]
-        self._clusters = None
-        if threshold is not None:
-            from .dedup import ClusterAssigner
-
-            self._clusters = ClusterAssigner(reader, threshold)
+        self._reader = reader
+        self._threshold = threshold
+        self._assigner = None  # made for the first document: a run that writes none never imports datasketch
+        self._forgotten: list[str] = []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._writer, name)
+
+    @property
+    def _clusters(self):
+        if self._assigner is None and self._threshold is not None:
+            from .dedup import ClusterAssigner
+
+            self._assigner = ClusterAssigner(self._reader, self._threshold)
+            for doc_id in self._forgotten:
+                self._assigner.forget(doc_id)
+        return self._assigner
 
     def _derive(self, fields: dict[str, Any]) -> dict[str, Any]:
         if self._source and not fields.get("source"):
@@ -68,12 +77,17 @@ class DerivedFieldsWriter:
     def add_document(self, **fields: Any) -> None:
         self._writer.add_document(**self._derive(fields))
 
+    def _forget(self, doc_id: str) -> None:
+        if self._assigner is not None:
+            self._assigner.forget(doc_id)
+        elif self._threshold is not None:
+            self._forgotten.append(doc_id)
+
     def update_document(self, **fields: Any) -> None:
-        if self._clusters is not None:
-            self._clusters.forget(str(fields["id"]))
+        self._forget(str(fields["id"]))
         self._writer.update_document(**self._derive(fields))
 
     def delete_by_term(self, fieldname: str, text: Any, searcher=None) -> int:
-        if fieldname == "id" and self._clusters is not None:
-            self._clusters.forget(str(text))
+        if fieldname == "id":
+            self._forget(str(text))
         return self._writer.delete_by_term(fieldname, text, searcher=searcher)
