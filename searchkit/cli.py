@@ -148,8 +148,15 @@ class _Progress:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--lock-timeout", type=float, default=None, envvar="SEARCHKIT_LOCK_TIMEOUT",
               help="Seconds to wait for another run's lock (default 10).")
+@click.option("--source", "default_source", metavar="NAME", help="Source of the documents read that name none.")
+@click.option("--tag", "default_tags", multiple=True, metavar="TAG",
+              help="Tag for the documents read that have none (repeatable).")
+@click.option("--duplicate-threshold", type=click.FloatRange(min=0.0, max=1.0, min_open=True), default=None,
+              metavar="J", help="Similarity (Jaccard of 5-word shingles) from which two bodies are copies "
+                               "(default 0.8; changes need --rebuild).")
 def index_command(paths: tuple[str, ...], index_dir: str, rebuild: bool, as_json: bool,
-                  lock_timeout: float | None) -> None:
+                  lock_timeout: float | None, default_source: str | None = None,
+                  default_tags: tuple[str, ...] = (), duplicate_threshold: float | None = None) -> None:
     """Index files and folders of articles (.txt, .html, .json, .jsonl, also .gz).
 
     Re-running on the same folder is incremental: unchanged files are not
@@ -181,7 +188,8 @@ def index_command(paths: tuple[str, ...], index_dir: str, rebuild: bool, as_json
         ix = open_index(index_dir, create=True, **kwargs)
     progress = _Progress()
     try:
-        summary = ix.add(*paths, rebuild=rebuild, progress=progress)
+        summary = ix.add(*paths, rebuild=rebuild, progress=progress, source=default_source, tags=default_tags,
+                         duplicate_threshold=duplicate_threshold)
     except KeyboardInterrupt:
         progress.finish()
         fail("interrupted: nothing from this run was committed; the index is as it was", 130)
@@ -268,16 +276,33 @@ class QueryCommand(click.Command):
               show_default=True, help="Order: relevance, date (oldest first) or -date (newest first).")
 @click.option("--since", help="Only articles dated on or after this (2019, 2019-06, 2019-06-28).")
 @click.option("--until", help="Only articles dated on or before this (inclusive).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with all hits.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with all hits (= --format json).")
 @click.option("--color/--no-color", default=None, help="Bold highlights (default: when on a terminal).")
+@click.option("--facet", "facets", multiple=True, metavar="NAME",
+              help="Count the matches per value of NAME: tags, source, year, month, author, folder (repeatable).")
+@click.option("--facet-size", default=10, show_default=True, type=click.IntRange(min=1),
+              help="Values shown per facet.")
+@click.option("--filter", "filters", multiple=True, metavar="NAME=VALUE",
+              help="Only matches whose facet NAME has exactly VALUE (folder=sport, tags=G7 Summit, year=2019; "
+                   "repeatable, all must hold).")
+@click.option("--collapse/--no-collapse", default=True, show_default=True,
+              help="One hit per story: near-duplicate copies folded into their best-scoring version.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "ndjson", "csv", "tsv"]), default=None,
+              help="Output format (default text; --json is --format json).")
+@click.option("--fields", "fields_text", metavar="A,B,...",
+              help="Hit fields to output (json, ndjson, csv, tsv): rank,id,score,title,date,author,tags,"
+                   "source,url,path,snippet,snippet_text,highlights,copies,cluster,dateline.")
+@click.option("--all", "every", is_flag=True, help="Every match (no --limit), streamed in the chosen order.")
 def query_command(text: str, index_dir: str, limit: int, offset: int, sort: str, since: str | None,
-                  until: str | None, as_json: bool, color: bool | None) -> None:
+                  until: str | None, as_json: bool, color: bool | None, facets: tuple[str, ...] = (),
+                  facet_size: int = 10, filters: tuple[str, ...] = (), collapse: bool = True,
+                  fmt: str | None = None, fields_text: str | None = None, every: bool = False) -> None:
     """Search the index for TEXT (the words need no quotes; none of them is read as an option).
 
     \b
     Plain words: best match (any word may match; more, and rarer, rank higher). Also:
       "exact phrase"   -word   NOT word   a OR b   (a OR b) c   a AND b
-      title:trump  author:smith  tags:g7  source:reuters  dateline:osaka   (filters)
+      title:trump  author:smith  tags:g7  source:reuters  dateline:osaka  folder:sport   (filters)
       date:2019-06  date:2019-06-01..2019-06-30  secur*   * (every document)
     """
     if not text.strip():
@@ -285,28 +310,86 @@ def query_command(text: str, index_dir: str, limit: int, offset: int, sort: str,
             raise click.UsageError("no query: give words to search, or * (with --sort -date) to list every document")
         text = "*"
     from .errors import SearchkitError
+    from .export import parse_fields, write_results
+    from .facets import FACETS
 
+    if as_json and fmt not in (None, "json"):
+        fail("--json and --format " + fmt + " disagree; give one", 2)
+    fmt = "json" if as_json else (fmt or "text")
+    try:
+        fields = parse_fields(fields_text)
+    except ValueError as exc:
+        fail(str(exc), 2)
+    for name in facets:
+        if name not in FACETS:
+            fail(f"unknown facet {name!r}; use one of {', '.join(FACETS)}", 2)
+    where: dict[str, list[str]] = {}
+    for item in filters:
+        name, sep, value = item.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not value or name not in FACETS:
+            fail(f"--filter needs NAME=VALUE with NAME one of {', '.join(FACETS)}, not {item!r}", 2)
+        where.setdefault(name, []).append(value)
     ix = open_index(index_dir)
     try:
-        results = ix.search(text, limit=limit, offset=offset, sort=sort, since=since, until=until)
+        results = ix.search(text, limit=limit, offset=offset, sort=sort, since=since, until=until,
+                            facets=list(facets) or None, facet_size=facet_size, collapse=collapse,
+                            where=where or None, stream=every)
+        if fmt != "text":
+            write_results(results, sys.stdout, fmt, fields)
+            return
     except SearchkitError as exc:
         fail(str(exc))
-    if as_json:
-        click.echo(json.dumps(results.to_dict(), ensure_ascii=False))
-        return
     use_color = sys.stdout.isatty() if color is None else color
-    if not results:
+    shown = results.total - offset if every else len(results)
+    if shown <= 0:
         click.echo(f"No results for {text!r} ({results.total} matches).")
+        if results.suggestion:
+            click.echo(f"Did you mean: {results.suggestion}")
+        _echo_facets(results.facets, use_color)
         return
-    first, last = offset + 1, offset + len(results)
-    click.echo(f"{results.total} results for {text!r}, showing {first}-{last} ({results.took_ms:.0f} ms)\n")
+    first, last = offset + 1, offset + shown
+    copies = ""
+    if collapse and results.total_uncollapsed != results.total:
+        copies = f" ({results.total_uncollapsed} with copies)"
+    click.echo(f"{results.total} results{copies} for {text!r}, showing {first}-{last} ({results.took_ms:.0f} ms)\n")
+    if results.suggestion:
+        click.echo(f"Did you mean: {results.suggestion}\n")
     for hit in results:
         title = hit.title or "(untitled)"
         click.echo(f"{hit.rank:>3}. " + (click.style(title, bold=True) if use_color else title), color=use_color)
         where = " · ".join(part for part in (hit.date and hit.date[:10], hit.source, hit.path or hit.id) if part)
-        click.echo(f"     {where}" + (f"  [{hit.id}]" if hit.path and hit.id != hit.path else ""))
+        click.echo(f"     {where}" + (f"  [{hit.id}]" if hit.path and hit.id != hit.path else "")
+                   + (f"  (+{hit.copies} {'copy' if hit.copies == 1 else 'copies'})" if hit.copies else ""))
         if hit.snippet_parts:
             click.echo(f"     {_render_snippet(hit.snippet_parts, use_color)}", color=use_color)
+        click.echo()
+    _echo_facets(results.facets, use_color)
+
+
+#: Facets shown in time order, as bars (when a story broke).
+_TIMELINE_FACETS = ("year", "month")
+
+
+def _echo_facets(facets: dict[str, list[dict[str, Any]]], color: bool) -> None:
+    """Each facet's values with counts; years and months as a bar chart in time order."""
+    bar = "█" if (getattr(sys.stdout, "encoding", "") or "").lower().replace("-", "") == "utf8" else "#"
+    for name, values in facets.items():
+        click.echo(click.style(f"{name}:", bold=True) if color else f"{name}:", color=color)
+        if not values:
+            click.echo("  (none)")
+            continue
+        if name in _TIMELINE_FACETS:
+            top = max(item["count"] for item in values)
+            width = max(len(str(top)), 1)
+            for item in sorted(values, key=lambda item: item["value"]):
+                length = max(1, round(30 * item["count"] / top))
+                click.echo(f"  {oneline(item['value'])}  {item['count']:>{width}} {bar * length}")
+        else:
+            width = max(len(str(item["count"])) for item in values)
+            for item in values:
+                click.echo(f"  {item['count']:>{width}}  {oneline(item['value'])}")
+    if facets:
         click.echo()
 
 
@@ -362,13 +445,48 @@ def show_command(doc_id: str, index_dir: str, as_json: bool) -> None:
 
 
 @cli.command("remove")
-@click.argument("doc_ids", nargs=-1, required=True)
+@click.argument("doc_ids", nargs=-1)
 @index_option
-def remove_command(doc_ids: tuple[str, ...], index_dir: str) -> None:
-    """Remove documents by id (a later re-index of their folder may add them again)."""
+@click.option("--query", "query_text", metavar="TEXT", help="Remove every document matching this query (copies too).")
+@click.option("--path", "path_prefix", metavar="PREFIX", help="Remove the documents of this file or folder.")
+@click.option("--dry-run", is_flag=True, help="Print the ids that would go; remove nothing.")
+def remove_command(doc_ids: tuple[str, ...], index_dir: str, query_text: str | None = None,
+                   path_prefix: str | None = None, dry_run: bool = False) -> None:
+    """Remove documents by id, by query or by path (a later re-index of their folder may add them again).
+
+    \b
+    searchkit remove ID...
+    searchkit remove --query "tags:obsolete" --dry-run
+    searchkit remove --path archive/2019/
+    """
     from .errors import SearchkitError
 
+    if not doc_ids and query_text is None and path_prefix is None:
+        fail("give document ids, --query TEXT or --path PREFIX", 2)
+    if doc_ids and (query_text is not None or path_prefix is not None):
+        fail("give either document ids or --query/--path, not both", 2)
     ix = open_index(index_dir)
+    if not doc_ids:
+        try:
+            chosen = ix.matching_ids(query=query_text, path=path_prefix)
+        except SearchkitError as exc:
+            fail(str(exc))
+        if dry_run:
+            for doc_id in chosen:
+                click.echo(oneline(doc_id))
+            click.echo(f"would remove {len(chosen)}", err=True)
+            return
+        try:
+            removed = ix.remove_many(chosen) if chosen else 0
+        except SearchkitError as exc:
+            fail(str(exc))
+        click.echo(f"removed {removed}")
+        return
+    if dry_run:
+        for doc_id in doc_ids:
+            if doc_id in ix:
+                click.echo(oneline(doc_id))
+        return
     missing = []
     for doc_id in doc_ids:
         try:
@@ -379,6 +497,59 @@ def remove_command(doc_ids: tuple[str, ...], index_dir: str) -> None:
     click.echo(f"removed {len(doc_ids) - len(missing)}")
     if missing:
         fail(f"no document with id {missing[0]!r}" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+
+
+def _echo_hit_lines(results, color: bool) -> None:
+    for hit in results:
+        title = hit.title or "(untitled)"
+        click.echo(f"{hit.rank:>3}. " + (click.style(title, bold=True) if color else title), color=color)
+        where = " · ".join(part for part in (hit.date and hit.date[:10], hit.source, hit.path or hit.id) if part)
+        click.echo(f"     {where}  [{oneline(hit.id)}]"
+                   + (f"  (+{hit.copies} {'copy' if hit.copies == 1 else 'copies'})" if hit.copies else ""))
+        if hit.snippet_parts:
+            click.echo(f"     {_render_snippet(hit.snippet_parts, color)}", color=color)
+
+
+@cli.command("copies")
+@click.argument("doc_id")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the query's shape).")
+def copies_command(doc_id: str, index_dir: str, as_json: bool) -> None:
+    """List the near-duplicate copies of a document (earliest first)."""
+    ix = open_index(index_dir)
+    results = ix.copies(doc_id)
+    if results is None:
+        fail(f"no document with id {doc_id!r}")
+    if as_json:
+        click.echo(json.dumps(results.to_dict(), ensure_ascii=False))
+        return
+    if not results:
+        click.echo(f"{doc_id} has no copies.")
+        return
+    click.echo(f"{len(results)} {'copy' if len(results) == 1 else 'copies'} of {oneline(doc_id)}:\n")
+    _echo_hit_lines(results, sys.stdout.isatty())
+
+
+@cli.command("similar")
+@click.argument("doc_id")
+@index_option
+@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(min=0), help="Number of hits.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the query's shape).")
+@click.option("--color/--no-color", default=None, help="Bold highlights (default: when on a terminal).")
+def similar_command(doc_id: str, index_dir: str, limit: int, as_json: bool, color: bool | None) -> None:
+    """Articles most like a given one (its own copies left out)."""
+    ix = open_index(index_dir)
+    results = ix.similar(doc_id, limit=limit)
+    if results is None:
+        fail(f"no document with id {doc_id!r}")
+    if as_json:
+        click.echo(json.dumps(results.to_dict(), ensure_ascii=False))
+        return
+    if not results:
+        click.echo(f"Nothing like {oneline(doc_id)}.")
+        return
+    click.echo(f"Most like {oneline(doc_id)}:\n")
+    _echo_hit_lines(results, sys.stdout.isatty() if color is None else color)
 
 
 @cli.command("stats")

@@ -8,6 +8,7 @@ import re
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .document import Document, stored_metadata
@@ -244,7 +245,8 @@ class Index:
                     pass
 
     def add(self, *paths: str | os.PathLike[str], rebuild: bool = False,
-            progress: Progress | None = None) -> IndexSummary:
+            progress: Progress | None = None, source: str | None = None, tags: Sequence[str] = (),
+            duplicate_threshold: float | None = None) -> IndexSummary:
         """Index files and folders; return what was added, updated, unchanged, removed, skipped.
 
         Re-adding a folder is incremental: unchanged files are not re-read,
@@ -257,8 +259,16 @@ class Index:
         Big runs index on several cores (see :mod:`searchkit.parallel`,
         ``$SEARCHKIT_WORKERS``); memory is bounded per process by
         ``$SEARCHKIT_MEMORY_MB`` (:data:`WRITER_MEMORY_MB`).
+
+        ``source`` and ``tags`` are given to the documents read in this run
+        that have none.  ``duplicate_threshold`` (0 < t <= 1, default 0.8 or
+        what the index was built with) is the estimated Jaccard similarity of
+        5-word shingles from which two bodies are copies (one ``cluster``); it
+        can change only with ``rebuild`` (else :class:`SearchkitError`).
         """
         from whoosh.writing import CLEAR
+
+        from .derived import DerivedFieldsWriter
 
         from .analysis import write_stem_table
         from .indexing import index_paths
@@ -274,6 +284,7 @@ class Index:
                 existing, owners = {}, {}
             else:
                 existing, owners = self._source_table()
+            threshold = self._duplicate_threshold(duplicate_threshold, rebuild or not existing)
             memory_mb = _env_int("SEARCHKIT_MEMORY_MB", WRITER_MEMORY_MB, 16)
             workers = indexing_workers()
             if workers > 1:
@@ -285,11 +296,16 @@ class Index:
                 from .parallel import LeanSegmentWriter
 
                 writer = self._writer(writer_class=LeanSegmentWriter, limitmb=memory_mb)
+            reader = None if rebuild or not existing else self._ix.reader()
             try:
-                summary = index_paths(writer, existing, owners, [Path(p) for p in paths], progress)
+                feed = DerivedFieldsWriter(writer, paths, reader, source=source, tags=tags, threshold=threshold)
+                summary = index_paths(feed, existing, owners, [Path(p) for p in paths], progress)
             except BaseException:
                 writer.cancel()
                 raise
+            finally:
+                if reader is not None:
+                    reader.close()
             if rebuild:
                 writer.commit(mergetype=CLEAR)
             elif summary.added or summary.updated or summary.removed:
@@ -301,8 +317,17 @@ class Index:
                     write_stem_table(self.path, getattr(writer, "worker_stems", {}))
                 except OSError:
                     pass
+            if summary.added or summary.updated or summary.removed:
+                from .suggest import write_vocabulary
+
+                try:  # the words "did you mean" may suggest; without it, a slower corrector
+                    with self._ix.reader() as reader:
+                        write_vocabulary(self.path, reader)
+                except OSError:
+                    pass
             meta = self._read_meta()
             meta["schema_version"] = SCHEMA_VERSION
+            meta["duplicate_threshold"] = threshold
             meta["last_indexed"] = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
             try:
                 self._write_meta(meta)
@@ -310,6 +335,20 @@ class Index:
                 pass  # only the last-indexed time is lost; the commit stands
         summary.seconds = time.perf_counter() - started
         return summary
+
+    def _duplicate_threshold(self, wanted: float | None, fresh: bool) -> float:
+        """The similarity threshold of this run: the index's own unless it starts afresh."""
+        from .dedup import DEFAULT_THRESHOLD
+
+        current = self._read_meta().get("duplicate_threshold")
+        if wanted is not None and not 0.0 < float(wanted) <= 1.0:
+            raise SearchkitError(f"the duplicate threshold must be above 0 and at most 1, not {wanted}")
+        if fresh:
+            return float(wanted) if wanted is not None else float(current or DEFAULT_THRESHOLD)
+        if wanted is not None and current is not None and float(wanted) != float(current):
+            raise SearchkitError(f"the index groups copies at similarity {current}; "
+                                 f"changing it to {wanted} needs --rebuild")
+        return float(current if current is not None else (wanted or DEFAULT_THRESHOLD))
 
     @classmethod
     def recreate(cls, path: str | os.PathLike[str], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Index:
@@ -378,6 +417,56 @@ class Index:
                 writer.cancel()
         return bool(count)
 
+    def remove_many(self, doc_ids: Sequence[str]) -> int:
+        """Delete these documents in one commit; return how many there were."""
+        count = 0
+        with self._lock():
+            writer = self._writer()
+            try:
+                for doc_id in dict.fromkeys(doc_ids):
+                    count += writer.delete_by_term("id", doc_id)
+            except BaseException:
+                writer.cancel()
+                raise
+            if count:
+                writer.commit()
+            else:
+                writer.cancel()
+        return count
+
+    def matching_ids(self, *, query: str | None = None, path: str | os.PathLike[str] | None = None,
+                     **options: Any) -> list[str]:
+        """The ids of every document matching ``query`` (with :meth:`search`'s filters in ``options``,
+        copies included) and/or whose file is ``path`` or lies under it; both given: both must hold.
+
+        Raises ``ValueError`` when neither is given.
+        """
+        if query is None and path is None:
+            raise ValueError("give a query, a path or both")
+        searcher = self._searcher_now()
+        reader = searcher.reader()
+        ids = reader.column_reader("id", translate=False)
+        chosen: set[int] | None = None
+        if query is not None:
+            options.setdefault("feedback", False)  # only documents with the query's words
+            found = run_search(searcher, query, collapse=False, snippets=False, stream=True, **options)
+            chosen = set(getattr(found, "matched_docnums", list)())
+        if path is not None:
+            prefix = Path(os.path.abspath(path)).as_posix().rstrip("/")
+            files = reader.column_reader("file", translate=False)
+            under = set()
+            for docnum in reader.all_doc_ids():
+                key = files[docnum]
+                key = key.decode("utf-8", "surrogateescape") if isinstance(key, bytes) else key
+                if key == prefix or key.startswith(prefix + "/"):
+                    under.add(docnum)
+            chosen = under if chosen is None else chosen & under
+        out = []
+        for docnum in sorted(chosen or ()):
+            value = ids[docnum]
+            out.append(value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else value)
+        return out
+
     # --- reading ----------------------------------------------------------
 
     def search(self, text: str, limit: int = 10, **filters: Any) -> SearchResults:
@@ -388,9 +477,43 @@ class Index:
         ``"2019-06-28"``, a date or a datetime), ``snippets`` (False skips
         highlighting), and field filters ``author``, ``tags``, ``source``,
         ``title``, ``body``, ``dateline`` (words the field must contain).
+        ``facets=["tags", "year"]`` fills ``hits.facets`` (``facet_size``
+        values each); ``where={"folder": "sport", "tags": "G7 Summit"}`` and
+        ``folder="sport"`` keep exact facet values only; ``collapse=False``
+        lists every near-duplicate copy; ``stream=True`` yields every match
+        from ``offset`` on, one hit at a time (``limit`` ignored).
+        ``hits.suggestion`` is the query with absent or rare words spelled as
+        frequent index words (None when none is; ``suggest=False`` skips it).
         Raises :class:`~searchkit.errors.QueryError` for an impossible date.
         """
-        return run_search(self._searcher_now(), text, limit=limit, **filters)
+        suggest = filters.pop("suggest", True)
+        searcher = self._searcher_now()
+        results = run_search(searcher, text, limit=limit, **filters)
+        if suggest:
+            from .suggest import suggest_query
+
+            results.suggestion = suggest_query(searcher, text, self.path)
+        return results
+
+    def copies(self, doc_id: str) -> SearchResults | None:
+        """The near-duplicate copies of ``doc_id`` (itself excluded), earliest first, as hits; None if no such id."""
+        from .clusters import copies_of, hits_of
+
+        searcher = self._searcher_now()
+        started = time.perf_counter()
+        found = copies_of(searcher, doc_id)
+        if found is None:
+            return None
+        hits = hits_of(searcher, found)
+        return SearchResults(hits, len(hits), (time.perf_counter() - started) * 1000, f"copies:{doc_id}")
+
+    def similar(self, doc_id: str, limit: int = 10, *, snippets: bool = True,
+                collapse: bool = True) -> SearchResults | None:
+        """The ``limit`` articles most like ``doc_id`` (its distinctive terms by tf-idf), its own copies
+        excluded, as hits (best first); None if no such id.  See :mod:`searchkit.similar`."""
+        from .similar import run_similar
+
+        return run_similar(self._searcher_now(), doc_id, max(0, int(limit)), snippets=snippets, collapse=collapse)
 
     def timeline(self, text: str, *, unit: str = "auto", **filters: Any) -> Timeline:
         """How many documents ``text`` matches per year or month (every match, not one page).
@@ -449,7 +572,11 @@ class Index:
         return isinstance(doc_id, str) and self._searcher_now().document_number(id=doc_id) is not None
 
     def stats(self) -> dict[str, Any]:
-        """``{"documents", "fields", "size_bytes", "date_range", "last_indexed"}``."""
+        """``{"documents", "fields", "size_bytes", "date_range", "last_indexed", "clusters", "documents_in_clusters"}``.
+
+        ``clusters``: near-duplicate clusters of two or more documents;
+        ``documents_in_clusters``: the documents in them.
+        """
         searcher = self._searcher_now()
         reader = searcher.reader()
         dates = []
@@ -461,10 +588,13 @@ class Index:
                     dates.append(value)
         size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
         date_range = [min(dates).date().isoformat(), max(dates).date().isoformat()] if dates else None
+        from .clusters import cluster_stats
+
         return {
             "documents": searcher.doc_count(),
             "fields": sorted(self._ix.schema.names()),
             "size_bytes": size,
             "date_range": date_range,
             "last_indexed": self._read_meta().get("last_indexed"),
+            **cluster_stats(searcher),
         }

@@ -46,6 +46,7 @@ __all__ = [
     "compile_query",
     "CompiledQuery",
     "DEFAULT_FIELDS",
+    "FACET_FIELDS",
     "MAX_PREFIX_EXPANSION",
     "date_range_query",
     "Exclude",
@@ -65,7 +66,9 @@ MAX_QUERY_TERMS = 512
 #: Only this much of a query's text is read (a pasted book must not cost a minute).
 MAX_QUERY_CHARS = 100_000
 _EXACT_FIELDS = ("id", "url")
-_ALL_FIELDS = set(SEARCH_FIELDS) | {"date"} | set(_EXACT_FIELDS)
+#: In-query filters on an exact facet value (``folder:sport``); see :mod:`searchkit.facets`.
+FACET_FIELDS = ("folder",)
+_ALL_FIELDS = set(SEARCH_FIELDS) | {"date"} | set(_EXACT_FIELDS) | set(FACET_FIELDS)
 _FIELD_TOKEN = re.compile(r"^([A-Za-z_]+):(.*)$", re.S)
 _SPECIAL = '()"'
 #: A hyphen between two word characters ("D-mark"): ASCII, Unicode hyphen, non-breaking hyphen.
@@ -362,13 +365,13 @@ class _Parser:
             text, name = token[1], token[2]
             if name == "date":
                 return _date_node(text)
-            if name in _EXACT_FIELDS:
+            if name in _EXACT_FIELDS or name in FACET_FIELDS:
                 return ExactNode(name, text)
             return PhraseNode(text, name)
         text, name = token[1], token[2]
         if name == "date":
             return _date_node(text)
-        if name in _EXACT_FIELDS:
+        if name in _EXACT_FIELDS or name in FACET_FIELDS:
             return ExactNode(name, text)
         if name is None and not text.strip("*"):
             return AllNode()
@@ -694,6 +697,10 @@ class _Compiler:
         if isinstance(node, DateNode):
             return date_range_query(node.start, node.end), []
         if isinstance(node, ExactNode):
+            if node.field in FACET_FIELDS:
+                from .facets import facet_term
+
+                return Term("facet", facet_term(node.field, node.value)), []
             return Term(node.field, node.value), []
         if isinstance(node, OrNode):
             parts = [self.compile(alt, collect, loose=loose)[0] for alt in node.alternatives]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from whoosh.analysis import LowercaseFilter, RegexTokenizer
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
 from .analysis import NewsAnalyzer, NewsPositions
@@ -18,13 +19,20 @@ FIRST_DATE = datetime(1700, 1, 1)
 
 #: Bump when the schema or the analysis changes in a way old indexes cannot follow,
 #: and say why in :data:`SCHEMA_CHANGES` (the "rebuild" message quotes it).
+#: 2: the analysis changes of issue 11 and the ``facet``, ``cluster`` and
+#: ``minhash`` fields (facet counts and filters, near-duplicate clusters);
+#: one bump, as no release came between them.
 SCHEMA_VERSION = 2
 
 #: Why each version needs a rebuild of indexes written before it.
 SCHEMA_CHANGES = {
     2: "stopwords, exact word forms, letter folding (ł, ø, ß...), apostrophe and hyphen forms "
-       "and CJK bigrams are now indexed",
+       "and CJK bigrams are now indexed; facets and near-duplicate clusters need fields "
+       "that older indexes lack",
 }
+
+#: The reason for the current version (kept for callers of the single-reason name).
+SCHEMA_CHANGE = SCHEMA_CHANGES[SCHEMA_VERSION]
 
 #: Field weight of the title in BM25F (the body weighs 1).
 TITLE_BOOST = 2.0
@@ -32,7 +40,7 @@ TITLE_BOOST = 2.0
 #: Fields stored and/or kept as columns but not indexed (no query can name them).
 #: Indexes written before had them indexed: their old segments keep those
 #: terms, which nothing reads -- no version change is needed either way.
-UNINDEXED_FIELDS = ("path", "file", "hash")
+UNINDEXED_FIELDS = ("path", "file", "hash", "minhash")
 
 #: Text fields a query may name as ``field:value``.
 SEARCH_FIELDS = ("title", "body", "author", "tags", "source", "dateline")
@@ -62,6 +70,14 @@ def make_schema() -> Schema:
         dateline=TEXT(analyzer=analyzer, stored=True, phrase=True),
         date=DATETIME(sortable=True),
         date_iso=STORED,
+        # Facets (searchkit.facets): one line "name=value" per tag, source,
+        # author and folder; indexed case-folded (exact-value filters), the
+        # column keeps the lines as written (counts).
+        facet=ID(sortable=True, analyzer=RegexTokenizer(r"[^\n]+") | LowercaseFilter()),
+        # Near-duplicate clusters (searchkit.dedup): the cluster label shared
+        # by a document's copies, and its MinHash signature.
+        cluster=ID(sortable=True),
+        minhash=ID(sortable=True),
     )
     # Never searched: ``path`` is only shown, ``file`` and ``hash`` are read
     # from their columns.  Not indexing them saves three postings per document.

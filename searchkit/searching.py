@@ -15,11 +15,24 @@ from whoosh.query.qcore import Every
 from whoosh.query.terms import Term
 
 from .analysis import analyze
+from .clusters import collapse as collapse_ranked
+from .clusters import copy_count, distinct_clusters, labels_of, raw_labels
 from .dates import DateError, parse_date_bound
 from .document import stored_metadata
 from .errors import QueryError
+from .facets import count_facets, matching_docnums
 from .highlight import Snippet, make_snippet
-from .query import DEFAULT_FIELDS, DateNode, Words, compile_query, date_range_query, is_best_match, parse_query
+from .query import (
+    DEFAULT_FIELDS,
+    FACET_FIELDS,
+    DateNode,
+    ExactNode,
+    Words,
+    compile_query,
+    date_range_query,
+    is_best_match,
+    parse_query,
+)
 from .ranking import (
     FieldsTerm,
     NewsBM25,
@@ -36,11 +49,11 @@ from .ranking import (
     rm3_expansion,
 )
 
-__all__ = ["Hit", "SearchResults", "run_search", "SORTS", "FILTER_FIELDS"]
+__all__ = ["Hit", "SearchResults", "StreamedResults", "run_search", "SORTS", "FILTER_FIELDS"]
 
 SORTS = ("relevance", "date", "-date")
 #: Keyword filters ``Index.search`` accepts besides ``since``/``until``.
-FILTER_FIELDS = ("title", "body", "author", "tags", "source", "dateline")
+FILTER_FIELDS = ("title", "body", "author", "tags", "source", "dateline", "folder")
 #: How many top documents are re-ranked so that those with all the words come first
 #: (the default of :attr:`RankingConfig.pool`).
 RERANK_POOL = 200
@@ -68,6 +81,8 @@ class Hit:
     rank: int = 0
     dateline: str | None = None
     snippet_parts: list[tuple[str, bool]] = field(default_factory=list, repr=False)
+    copies: int = 0
+    cluster: str | None = None
 
     @property
     def snippet_text(self) -> str:
@@ -99,11 +114,19 @@ class Hit:
             "snippet": self.snippet or None,
             "snippet_text": self.snippet_text or None,
             "highlights": [list(span) for span in self.highlights],
+            "copies": self.copies,
+            "cluster": self.cluster,
         }
 
 
 class SearchResults(list):
-    """A list of :class:`Hit` with ``total`` (all matches), ``took_ms`` and ``query``."""
+    """A list of :class:`Hit` with ``total`` (all matches), ``took_ms`` and ``query``.
+
+    Also ``total_uncollapsed`` (matches with every copy counted; ``total``
+    counts one per near-duplicate cluster when results are collapsed),
+    ``facets`` (``{name: [{"value", "count"}]}``, see :mod:`searchkit.facets`)
+    and ``suggestion`` (a corrected query, or None).
+    """
 
     @property
     def total(self) -> int:
@@ -112,11 +135,25 @@ class SearchResults(list):
             self._total = self._total()
         return self._total
 
-    def __init__(self, hits: list[Hit], total: int | Callable[[], int], took_ms: float, query: str):
+    @property
+    def total_uncollapsed(self) -> int:
+        """Every match, each copy of a story counted (the same as ``total`` when not collapsed)."""
+        if self._uncollapsed is None:
+            return self.total
+        if callable(self._uncollapsed):
+            self._uncollapsed = self._uncollapsed()
+        return self._uncollapsed
+
+    def __init__(self, hits: list[Hit], total: int | Callable[[], int], took_ms: float, query: str,
+                 total_uncollapsed: int | Callable[[], int] | None = None,
+                 facets: dict[str, list[dict[str, Any]]] | None = None, suggestion: str | None = None):
         super().__init__(hits)
         self._total = total
+        self._uncollapsed = total_uncollapsed
         self.took_ms = took_ms
         self.query = query
+        self.facets = facets if facets is not None else {}
+        self.suggestion = suggestion
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -124,6 +161,9 @@ class SearchResults(list):
             "total": self.total,
             "took_ms": round(self.took_ms, 2),
             "hits": [hit.to_dict() for hit in self],
+            "total_uncollapsed": self.total_uncollapsed,
+            "suggestion": self.suggestion,
+            "facets": self.facets,
         }
 
 
@@ -158,6 +198,9 @@ def _filter_nodes(since: Any, until: Any, filters: dict[str, Any]) -> list:
         if value is None:
             continue
         values = value if isinstance(value, (list, tuple, set)) else [value]
+        if name in FACET_FIELDS:  # an exact value (folder="sport"), as the in-query folder:sport
+            nodes.extend(ExactNode(name, str(item)) for item in values)
+            continue
         for item in values:
             words = str(item).split()
             nodes.extend(Words(word, name) for word in words)
@@ -178,12 +221,21 @@ def run_search(
     snippets: bool = True,
     ranking: RankingConfig | dict[str, Any] | None = None,
     feedback: bool | None = None,
+    facets: list[str] | tuple[str, ...] | None = None,
+    facet_size: int = 10,
+    collapse: bool = True,
+    where: dict[str, Any] | None = None,
+    stream: bool = False,
     **filters: Any,
 ) -> SearchResults:
     """Search with an open Whoosh ``searcher``; see :meth:`searchkit.Index.search`.
 
     ``ranking`` overrides the ranking defaults (a :class:`RankingConfig` or a
     dict of its fields); ``feedback`` switches pseudo-relevance feedback on or off.
+    ``facets``, ``facet_size``, ``where`` (and ``folder=``): see
+    :mod:`searchkit.facets`; ``collapse``: one hit per near-duplicate cluster
+    (:mod:`searchkit.clusters`); ``stream``: every match from ``offset`` on,
+    as :class:`StreamedResults` whose hits are made one at a time.
     """
     started = time.perf_counter()
     if sort not in SORTS:
@@ -195,33 +247,128 @@ def run_search(
     node = parse_query(text)
     compiled = compile_query(node, searcher.reader(), filters=_filter_nodes(since, until, filters))
     node = compiled.node
-    flt = compiled.filter
+    from .facets import where_query
+
+    flt = _and_filters(compiled.filter, where_query(where))
     query = compiled.query
     if query is None:
         # Nothing searchable (only stopwords or punctuation): with a filter,
         # list what the filter matches; otherwise there is nothing to find.
         if flt is None:
-            return SearchResults([], 0, (time.perf_counter() - started) * 1000, text)
+            empty = {name: [] for name in facets or ()}
+            return SearchResults([], 0, (time.perf_counter() - started) * 1000, text, facets=empty)
         query = Every()
     wanted = offset + limit
-    if sort == "relevance":
-        ranked, total = _ranked(searcher, query, flt, compiled, wanted, config, plain=is_best_match(node, kinds=(Words,)))
-    else:
-        ranked, total = _by_date(searcher, query, flt, wanted, newest_first=(sort == "-date"),
-                                 context=searcher.context(weighting=_weighting(config)))
+    if stream:
+        wanted = searcher.doc_count_all() + 1  # every match
+    fetch = wanted * 2 + 10 if collapse and wanted else wanted
+    while True:  # collapsed, a page needs more ranked matches than it shows
+        if sort == "relevance":
+            ranked, total = _ranked(searcher, query, flt, compiled, fetch, config,
+                                    plain=is_best_match(node, kinds=(Words,)))
+        else:
+            ranked, total = _by_date(searcher, query, flt, fetch, newest_first=(sort == "-date"),
+                                     context=searcher.context(weighting=_weighting(config)))
+        if not collapse:
+            break
+        groups = collapse_ranked(searcher, ranked, by_score=(sort == "relevance"))
+        if len(groups) >= wanted or len(ranked) < fetch:
+            break
+        fetch *= 4
+    labels = None
+    if collapse:
+        ranked = [(docnum, score) for docnum, score, _ in groups]
+        labels = {docnum: label for docnum, _, label in groups}
     page = ranked[offset:wanted]
-    hits = []
-    for rank, (docnum, score) in enumerate(page, offset + 1):
+    if labels is None:
+        labels = labels_of(searcher, (docnum for docnum, _ in page))
+
+    def hit_at(rank: int, docnum: int, score: float) -> Hit:
         stored = searcher.stored_fields(docnum)
         snippet = Snippet([])
         if snippets:
             snippet = make_snippet(stored.get("body") or stored.get("title") or "", compiled.terms)
-        hits.append(
-            Hit(score=float(score), snippet=str(snippet), rank=rank, snippet_parts=snippet.parts,
-                **stored_metadata(stored))
-        )
+        label = labels.get(docnum) if labels else None
+        return Hit(score=float(score), snippet=str(snippet), rank=rank, snippet_parts=snippet.parts,
+                   copies=copy_count(searcher, label), cluster=label if label and label[0] != "#" else None,
+                   **stored_metadata(stored))
+
+    everything = _all_matches(searcher, query, flt, ranked) if facets or collapse else None
+    labelled = _memo(lambda: raw_labels(searcher, everything()))
+    uncollapsed = None
+    if collapse:
+        uncollapsed, total = total, _collapsed_total(searcher, everything, len(page), labelled)
+    counted = None
+    if facets:
+        matches = everything()
+        groups_of = labelled() if collapse else None
+        counted = count_facets(searcher, matches, list(facets), facet_size, groups=groups_of)
+    if stream:
+        hits = (hit_at(rank, docnum, score) for rank, (docnum, score) in enumerate(page, offset + 1))
+        streamed = StreamedResults(hits, total, (time.perf_counter() - started) * 1000, text,
+                                   total_uncollapsed=uncollapsed, facets=counted)
+        streamed.matched_docnums = lambda: [docnum for docnum, _ in page]
+        return streamed
+    hits = [hit_at(rank, docnum, score) for rank, (docnum, score) in enumerate(page, offset + 1)]
     took = (time.perf_counter() - started) * 1000
-    return SearchResults(hits, total, took, text)
+    return SearchResults(hits, total, took, text, total_uncollapsed=uncollapsed, facets=counted)
+
+
+class StreamedResults(SearchResults):
+    """Search results whose hits are made as they are iterated (once): ``searchkit query --all``."""
+
+    def __init__(self, hits, total, took_ms: float, query: str, **kwargs: Any):
+        super().__init__([], total, took_ms, query, **kwargs)
+        self._stream = hits
+
+    def __iter__(self):
+        return iter(self._stream)
+
+
+def _and_filters(*parts):
+    kept = [part for part in parts if part is not None]
+    if not kept:
+        return None
+    return kept[0] if len(kept) == 1 else And(kept)
+
+
+def _collapsed_total(searcher, everything, shown: int, labelled=None) -> Callable[[], int]:
+    """How many clusters the matches fall in, counted when first asked for (a lower bound once the index closed)."""
+    def total() -> int:
+        try:
+            if labelled is not None:
+                return len(set(labelled()))
+            return distinct_clusters(searcher, everything())
+        except Exception:  # the searcher was closed since (the index changed)
+            return shown
+
+    return total
+
+
+def _memo(compute: Callable[[], Any]) -> Callable[[], Any]:
+    """``compute``, called once, when first needed."""
+    memo: list = []
+
+    def value() -> Any:
+        if not memo:
+            memo.append(compute())
+        return memo[0]
+
+    return value
+
+
+def _all_matches(searcher, query, flt, ranked) -> Callable[[], list[int]]:
+    """Every matching document number, read once when first asked for (facets, the collapsed total)."""
+    memo: list[list[int]] = []
+
+    def matches() -> list[int]:
+        if not memo:
+            found = set(matching_docnums(searcher, query, flt))
+            found.update(docnum for docnum, _ in ranked)  # feedback may list documents without a typed word
+            memo.append(sorted(found))
+        return memo[0]
+
+    return matches
 
 
 _WEIGHTINGS: dict[RankingConfig, NewsBM25] = {}

@@ -149,7 +149,7 @@ def test_old_index_names_the_reason_to_rebuild(tmp_path, world):
     data = json.loads(meta.read_text())
     world.close()
     meta.write_text(json.dumps({**data, "schema_version": 1}))
-    with pytest.raises(IndexVersionError, match=r"stopwords.*rebuild with --rebuild"):
+    with pytest.raises(IndexVersionError, match=r"stopwords.*facets and near-duplicate clusters.*rebuild with --rebuild"):
         searchkit.Index(tmp_path / "ix")
 
 

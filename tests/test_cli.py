@@ -12,7 +12,7 @@ from searchkit.cli import cli
 from .conftest import REPO
 
 HIT_KEYS = ["id", "score", "title", "date", "author", "tags", "source", "url", "path", "snippet", "snippet_text",
-            "highlights"]
+            "highlights", "copies", "cluster"]
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_query_color_bolds_matches(run, indexed):
 def test_query_json_shape(run, indexed):
     result = run("query", "cocoa", "--json")
     data = json.loads(result.output)
-    assert list(data) == ["query", "total", "took_ms", "hits"]
+    assert list(data) == ["query", "total", "took_ms", "hits", "total_uncollapsed", "suggestion", "facets"]
     assert data["query"] == "cocoa" and data["total"] == 1 and isinstance(data["took_ms"], float)
     hit = data["hits"][0]
     assert list(hit) == HIT_KEYS
@@ -130,7 +130,8 @@ def test_show_and_stats(run, indexed):
     missing = run("show", "nope")
     assert missing.exit_code == 1 and "no document" in missing.output
     stats = json.loads(run("stats", "--json").output)
-    assert list(stats) == ["documents", "fields", "size_bytes", "date_range", "last_indexed"]
+    assert list(stats) == ["documents", "fields", "size_bytes", "date_range", "last_indexed", "clusters",
+                           "documents_in_clusters"]
     assert stats["documents"] == 6 and stats["date_range"] == ["2018-12-31", "2019-07-02"]
     assert "documents:    6" in run("stats").output
 

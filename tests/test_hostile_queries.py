@@ -125,7 +125,7 @@ def test_hostile_queries_through_the_cli_entry_point(index, capsys):
     for args in (["x", "--since", "2019-99"], ["x", "--until", "junk"], ["x", "--since", "2020", "--until", "2019"]):
         code, _, err = main(args, index.path, capsys)
         assert code == 1 and err.startswith("searchkit: ") and err.count("\n") == 1, err
-    code, out, _ = main(["security", "--json", "--limit", "100000000000000"], index.path, capsys)
+    code, out, _ = main(["security", "--json", "--no-collapse", "--limit", "100000000000000"], index.path, capsys)
     assert code == 0 and json.loads(out)["total"] == 300
 
 

@@ -1,0 +1,93 @@
+"""Fields derived while indexing: default metadata, facet lines, folders, near-duplicate clusters.
+
+:class:`DerivedFieldsWriter` sits between the indexing run
+(:func:`searchkit.indexing.index_paths`) and the Whoosh writer: every
+document passing through gets, besides the fields its reader gave,
+
+* ``source`` and tags from the run's defaults when the document has none
+  (``searchkit index PATH --source NAME --tag TAG``);
+* ``facet``: its tags, source, author and folder as ``name=value`` lines
+  (:func:`searchkit.facets.facet_lines`), the folder being the first folder
+  of its file under the indexed root (``bbc/sport/001.txt`` -> ``sport``);
+* ``cluster``, ``minhash``: its near-duplicate cluster
+  (:class:`searchkit.dedup.ClusterAssigner`).
+
+Deletions and replacements are passed on to the cluster assigner so that a
+document replaced in this run is not taken for a copy of its new version.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .facets import facet_lines, folder_of
+
+__all__ = ["DerivedFieldsWriter"]
+
+
+class DerivedFieldsWriter:
+    """Wraps a Whoosh writer; see the module docstring.
+
+    ``roots``: the paths of the run; ``reader``: a reader of the committed
+    index (None when rebuilding); ``threshold``: the similarity from which
+    two bodies are copies (None: no clustering).
+    """
+
+    def __init__(self, writer, roots: Sequence[str | os.PathLike[str]], reader=None, *,
+                 source: str | None = None, tags: Sequence[str] = (), threshold: float | None = None):
+        self._writer = writer
+        self._roots = [Path(os.path.abspath(root)).as_posix() for root in roots]
+        self._source = " ".join(source.split()) if source and source.strip() else None
+        self._tags = [" ".join(tag.split()) for tag in tags if tag and tag.strip()]
+        self._reader = reader
+        self._threshold = threshold
+        self._assigner = None  # made for the first document: a run that writes none never imports datasketch
+        self._forgotten: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._writer, name)
+
+    @property
+    def _clusters(self):
+        if self._assigner is None and self._threshold is not None:
+            from .dedup import ClusterAssigner
+
+            self._assigner = ClusterAssigner(self._reader, self._threshold)
+            for doc_id in self._forgotten:
+                self._assigner.forget(doc_id)
+        return self._assigner
+
+    def _derive(self, fields: dict[str, Any]) -> dict[str, Any]:
+        if self._source and not fields.get("source"):
+            fields["source"] = self._source
+        if self._tags and not fields.get("tag_list"):
+            fields["tag_list"] = list(self._tags)
+            fields["tags"] = "\n".join(self._tags)
+        folder = folder_of(str(fields.get("file") or ""), self._roots)
+        lines = facet_lines(fields.get("tag_list") or (), fields.get("source"), fields.get("author"), folder)
+        if lines:
+            fields["facet"] = lines
+        if self._clusters is not None:
+            fields.update(self._clusters.fields(str(fields["id"]), fields.get("body") or ""))
+        return fields
+
+    def add_document(self, **fields: Any) -> None:
+        self._writer.add_document(**self._derive(fields))
+
+    def _forget(self, doc_id: str) -> None:
+        if self._assigner is not None:
+            self._assigner.forget(doc_id)
+        elif self._threshold is not None:
+            self._forgotten.append(doc_id)
+
+    def update_document(self, **fields: Any) -> None:
+        self._forget(str(fields["id"]))
+        self._writer.update_document(**self._derive(fields))
+
+    def delete_by_term(self, fieldname: str, text: Any, searcher=None) -> int:
+        if fieldname == "id":
+            self._forget(str(text))
+        return self._writer.delete_by_term(fieldname, text, searcher=searcher)
