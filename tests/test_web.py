@@ -5,6 +5,7 @@ The browser tests (a real Chromium) are in ``test_web_browser.py``.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from html import unescape
@@ -442,3 +443,22 @@ def test_any_parameters_give_results_or_a_400_never_a_500(client, params):
     assert page.status_code in (200, 400) and "Traceback" not in page.text
     if "facet" not in params:
         assert page.status_code == api.status_code, params
+
+
+def test_collapsed_copies_expand_to_links_to_each_copy(tmp_path):
+    """A hit standing for a cluster lists its copies, each linking to its own document page."""
+    fixture = Path(__file__).parent / "fixtures" / "newsroom"
+    ix = Index(tmp_path / "ix")
+    ix.add(fixture)
+    with TestClient(create_app(ix)) as web:
+        api = web.get("/api/search", params={"q": "*", "limit": 50}).json()
+        grouped = [hit for hit in api["hits"] if hit["copies"]]
+        assert grouped, "the newsroom fixture holds copies"
+        page = web.get("/", params={"q": "*", "limit": 50}).text
+        for hit in grouped:
+            copies = ix.copies(hit["id"])
+            assert len(copies) == hit["copies"]
+            for copy in copies:
+                assert f'href="{html.escape(doc_path(copy.id, "*"))}"' in page
+        assert page.count('<details class="copies">') == len(grouped)
+    ix.close()

@@ -352,7 +352,14 @@ class SearchApp:
             "source_link": params.url(filters=[*params.filters, ("source", hit["source"])])
             if hit.get("source") else None,
             "copies": hit.get("copies") or 0,
+            "copy_list": self._copy_views(hit, params) if hit.get("copies") else [],
         }
+
+    def _copy_views(self, hit: dict[str, Any], params: SearchParams) -> list[dict[str, Any]]:
+        """The collapsed copies of a hit, for its expandable "+N copies" list (read only for hits that have some)."""
+        found = self.ix.copies(hit["id"]) if hasattr(self.ix, "copies") else None
+        return [{"title": copy.title, "id": copy.id, "day": (copy.date or "")[:10] or None, "source": copy.source,
+                 "doc_href": doc_path(copy.id, params.q or None)} for copy in (found or [])]
 
     def _facet_views(self, facets: Any, params: SearchParams) -> list[dict[str, Any]]:
         """The sidebar: each facet's values as filter links (empty when the library gave no facets)."""
