@@ -158,27 +158,10 @@ def matching_docnums(searcher, query, flt) -> list[int]:
 
 
 def _union_ids(sub, leaves) -> set[int]:
-    """The ids of one segment's documents holding any of the ``(field, text)`` terms (deleted ones included)."""
-    from .ranking import indexed_bytes
+    """The ids of one segment's documents holding any of the ``(field, text)`` terms (deleted ones left out)."""
+    from .searching import segment_union_ids
 
-    reader = sub.reader()
-    ids: set[int] = set()
-    for fieldname, text in leaves:
-        if fieldname not in sub.schema:
-            continue
-        btext = indexed_bytes(reader, fieldname, sub.schema[fieldname], text)
-        if btext is None:
-            continue
-        postings = reader.postings(fieldname, btext)
-        if hasattr(postings, "_read_ids") and hasattr(postings, "_next_block"):
-            while postings.is_active():  # Whoosh's W3 posting blocks
-                if postings._ids is None:
-                    postings._read_ids()
-                ids.update(postings._ids)
-                postings._next_block()
-        else:
-            ids.update(postings.all_ids())
-    return ids
+    return segment_union_ids(sub, leaves)
 
 
 #: Microseconds per day in a ``DATETIME`` column (values count from 0001-01-01).

@@ -404,18 +404,7 @@ class Index:
 
     def remove(self, doc_id: str) -> bool:
         """Delete the document with this id; True when there was one."""
-        with self._lock():
-            writer = self._writer()
-            try:
-                count = writer.delete_by_term("id", doc_id)
-            except BaseException:
-                writer.cancel()
-                raise
-            if count:
-                writer.commit()
-            else:
-                writer.cancel()
-        return bool(count)
+        return self.remove_many([doc_id]) > 0
 
     def remove_many(self, doc_ids: Sequence[str]) -> int:
         """Delete these documents in one commit; return how many there were."""

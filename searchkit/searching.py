@@ -450,27 +450,29 @@ def union_ids(searcher, leaves: list[tuple[str, str]]) -> list[tuple[object, set
     ``leaves``: ``(field, index term)`` pairs.  Docnums are the segment's own;
     deleted documents are left out.  Reads posting ids a block at a time, no scoring.
     """
-    found = []
-    for sub, _ in searcher.leaf_searchers():
-        reader = sub.reader()
-        ids: set[int] = set()
-        for fieldname, text in leaves:
-            if fieldname not in sub.schema:
-                continue
-            btext = indexed_bytes(reader, fieldname, sub.schema[fieldname], text)
-            if btext is None:
-                continue
-            postings = reader.postings(fieldname, btext)
-            if hasattr(postings, "_read_ids") and hasattr(postings, "_next_block"):
-                while postings.is_active():  # Whoosh's W3 posting blocks
-                    if postings._ids is None:
-                        postings._read_ids()
-                    ids.update(postings._ids)
-                    postings._next_block()
-            else:  # e.g. deletions filtered out: the generic way
-                ids.update(postings.all_ids())
-        found.append((sub, ids))
-    return found
+    return [(sub, segment_union_ids(sub, leaves)) for sub, _ in searcher.leaf_searchers()]
+
+
+def segment_union_ids(sub, leaves: list[tuple[str, str]]) -> set[int]:
+    """One segment's docnums holding at least one of ``leaves`` (posting ids a block at a time, no scoring)."""
+    reader = sub.reader()
+    ids: set[int] = set()
+    for fieldname, text in leaves:
+        if fieldname not in sub.schema:
+            continue
+        btext = indexed_bytes(reader, fieldname, sub.schema[fieldname], text)
+        if btext is None:
+            continue
+        postings = reader.postings(fieldname, btext)
+        if hasattr(postings, "_read_ids") and hasattr(postings, "_next_block"):
+            while postings.is_active():  # Whoosh's W3 posting blocks
+                if postings._ids is None:
+                    postings._read_ids()
+                ids.update(postings._ids)
+                postings._next_block()
+        else:  # e.g. deletions filtered out: the generic way
+            ids.update(postings.all_ids())
+    return ids
 
 
 def _lazy_total(counted: list) -> Callable[[], int]:
