@@ -84,9 +84,6 @@ class NewsBM25(WeightingModel):
     def term_idf(self, searcher: Any, fieldname: str, text: Any) -> float:
         stats = self.collection(searcher)
         n_docs = max(1, stats.doc_count())
-        if self.config.idf == "whoosh":
-            df = stats.doc_frequency(fieldname, text)
-            return math.log(n_docs / (df + 1)) + 1
         if fieldname in _DOC_FIELDS:
             df = max(stats.doc_frequency(f, text) for f in _DOC_FIELDS)
         else:
@@ -124,7 +121,7 @@ class _NewsBM25Scorer(WeightLengthScorer):
 class FieldsTerm(qcore.Query):
     """One index term searched in several fields, scored as one BM25F term.
 
-    With a :class:`NewsBM25` weighting in ``bm25f`` mode, the term's
+    With a :class:`NewsBM25` weighting, the term's
     frequencies in the fields are weighted, length-normalised and added up
     before saturation; with any other weighting it is ``Or`` of the per-field
     terms.  ``terms()`` and the matched terms of hits are the per-field pairs.
@@ -166,7 +163,7 @@ class FieldsTerm(qcore.Query):
 
     def matcher(self, searcher: Any, context: Any = None) -> Matcher:
         model = searcher.weighting if context is None else context.weighting
-        if not isinstance(model, NewsBM25) or model.config.fields != "bm25f":
+        if not isinstance(model, NewsBM25):
             return self.as_or().matcher(searcher, context)
         reader = searcher.reader()
         leaves, params = [], []

@@ -2,7 +2,6 @@
 
     first pass (BM25F, :mod:`.bm25f`) -> exact forms (:mod:`.exact`)
     -> proximity (:mod:`.proximity`) -> feedback (:mod:`.feedback`)
-    -> coordination
 
 (collapsing near-duplicates follows in :func:`searchkit.search.run_search`).
 :func:`first_pass` and :func:`rerank` are callable on their own: a sharded
@@ -21,7 +20,6 @@ from dataclasses import replace
 from typing import Any
 
 from whoosh.query.compound import Or
-from whoosh.query.terms import Term
 
 from .bm25f import DEFAULT_FIELDS
 from .stats import CollectionStats
@@ -66,16 +64,8 @@ def pool_size(compiled, wanted: int, config: RankingConfig) -> int:
     depth = config.prox_depth if config.proximity > 0 and len(words) > 1 else 0
     feedback = _feedback_applies(compiled, config) and config.fb_mode != "full"
     fb_depth = config.fb_depth if feedback else 0
-    exact_depth = EXACT_DEPTH if compiled.exact and config.fields == "bm25f" else 0
-    coordinate = _coordinates(compiled, config)
-    return max(wanted, config.pool if coordinate else 0, depth, fb_depth, exact_depth)
-
-
-def _coordinates(compiled, config: RankingConfig) -> bool:
-    coordinate = len(compiled.clauses) > 1 and config.coordination != "none"
-    if config.coordination == "tier" and len(compiled.clauses) > config.tier_max_words:
-        coordinate = False
-    return coordinate
+    exact_depth = EXACT_DEPTH if compiled.exact else 0
+    return max(wanted, depth, fb_depth, exact_depth)
 
 
 def first_pass(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
@@ -92,7 +82,7 @@ def first_pass(searcher, query, flt, compiled, wanted: int, config: RankingConfi
         query = _expanded(searcher, query, flt, compiled, config, context)
     pool = pool_size(compiled, wanted, config)
     scores = None
-    plain_words = _plain_terms(query) if flt is None and config.fields == "bm25f" else None
+    plain_words = _plain_terms(query) if flt is None else None
     if plain_words is not None:  # plain words: scored term at a time, without Whoosh's matchers
         model = context.weighting
         terms = [(word.text, word.idf(searcher, model), word.boost) for word in plain_words]
@@ -107,7 +97,7 @@ def first_pass(searcher, query, flt, compiled, wanted: int, config: RankingConfi
 def rerank(searcher, top: list[tuple[int, float]], compiled, config: RankingConfig,
            stats: CollectionStats | None = None, *, query=None, flt=None, wanted: int = 0,
            plain: bool = False) -> tuple[list[tuple[int, float]], Any]:
-    """The re-rank stages, in order, on a pool of ``(docnum, score)`` (best first): exact forms, proximity, feedback, coordination.
+    """The re-rank stages, in order, on a pool of ``(docnum, score)`` (best first): exact forms, proximity, feedback.
 
     ``top`` may come from :func:`first_pass` on this searcher or be merged
     from several shards' first passes (docnums then being those of
@@ -123,7 +113,7 @@ def rerank(searcher, top: list[tuple[int, float]], compiled, config: RankingConf
     feedback = _feedback_applies(compiled, config) and config.fb_mode != "full"
     words = _single_words(compiled.clauses)
     depth = config.prox_depth if config.proximity > 0 and len(words) > 1 else 0
-    exact_depth = EXACT_DEPTH if compiled.exact and config.fields == "bm25f" else 0
+    exact_depth = EXACT_DEPTH if compiled.exact else 0
     related = None
     if exact_depth:
         top = _exact_rerank(searcher, top, compiled.exact, context.weighting, exact_depth)
@@ -139,19 +129,7 @@ def rerank(searcher, top: list[tuple[int, float]], compiled, config: RankingConf
             floor = min((score for _, score in top), default=1.0)
             best = max((hit.score for hit in related), default=1.0) or 1.0
             top.extend((hit.docnum, floor * 0.5 * hit.score / best) for hit in related)
-    if not _coordinates(compiled, config):
-        return top, related
-    clauses = compiled.clauses
-    counts = _clause_counts(searcher, clauses, {docnum for docnum, _ in top})
-    n = len(clauses)
-    scored = []
-    for docnum, score in top:
-        count = counts.get(docnum, 0)
-        if config.coordination == "soft":
-            score *= (count / n) ** config.coord_power
-        scored.append((config.coordination == "tier" and count == n, score, docnum))
-    scored.sort(key=lambda item: (not item[0], -item[1]))
-    return [(docnum, score) for _, score, docnum in scored], related
+    return top, related
 
 
 def _plain_terms(query) -> list[FieldsTerm] | None:
@@ -168,17 +146,3 @@ def _by_score_then_docnum(item: tuple[int, float]) -> tuple[float, int]:
 
 def _or_query(queries):
     return queries[0] if len(queries) == 1 else Or(queries)
-
-
-def _clause_counts(searcher, clauses, docnums: set[int]) -> dict[int, int]:
-    """For each of ``docnums``, how many of the query's word clauses it contains."""
-    counts: dict[int, int] = {}
-    for clause in clauses:
-        found: set[int] = set()
-        for fieldname, term in clause:
-            if fieldname not in searcher.schema:
-                continue
-            found.update(docnums.intersection(searcher.docs_for_query(Term(fieldname, term))))
-        for docnum in found:
-            counts[docnum] = counts.get(docnum, 0) + 1
-    return counts
