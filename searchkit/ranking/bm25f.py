@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import field
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterator
 
 from whoosh.matching.binary import UnionMatcher
 from whoosh.matching.mcore import Matcher, NullMatcher
@@ -278,15 +278,10 @@ def bm25f_scores(
     norms: dict[tuple[int, str], float] = {}
     dfl = searcher.doc_field_length
     k1 = model.config.k1
-    leaves = searcher.leaf_searchers()
+    segments = list(segments_of(searcher, wanted))
     for term, idf, boost in terms:
         tfs: dict[int, float] = {}
-        for index, (sub, offset) in enumerate(leaves):
-            end = leaves[index + 1][1] if index + 1 < len(leaves) else offset + sub.doc_count_all()
-            local = [d - offset for d in wanted if offset <= d < end]
-            if not local:
-                continue
-            reader = sub.reader()
+        for reader, offset, local in segments:
             for fieldname, field, b, weight, avgfl in params:
                 btext = indexed_bytes(reader, fieldname, field, term)
                 if btext is None:
@@ -301,6 +296,16 @@ def bm25f_scores(
         for key, tf in tfs.items():
             scores[key] = scores.get(key, 0.0) + scale * tf * (k1 + 1.0) / (tf + k1)
     return scores
+
+
+def segments_of(searcher: Any, wanted: list[int]) -> Iterator[tuple[Any, int, list[int]]]:
+    """``(segment reader, docnum offset, the segment's own docnums)`` of each segment holding some of the sorted global ``wanted``."""
+    leaves = searcher.leaf_searchers()
+    for index, (sub, offset) in enumerate(leaves):
+        end = leaves[index + 1][1] if index + 1 < len(leaves) else offset + sub.doc_count_all()
+        local = [d - offset for d in wanted if offset <= d < end]
+        if local:
+            yield sub.reader(), offset, local
 
 
 def all_bm25f_scores(

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import field, fields
 from typing import Any
 
-from .bm25f import indexed_bytes
+from .bm25f import indexed_bytes, segments_of
 from .config import RankingConfig
 from ..whoosh_ext.postings import positioned_at, raw_postings
 
@@ -27,13 +27,7 @@ def read_positions(searcher: Any, fieldname: str, terms: list[str], docnums: lis
         return out
     field = searcher.schema[fieldname]
     wanted = sorted(set(docnums))
-    leaves = searcher.leaf_searchers()
-    for index, (sub, offset) in enumerate(leaves):
-        end = leaves[index + 1][1] if index + 1 < len(leaves) else offset + sub.doc_count_all()
-        local = [d - offset for d in wanted if offset <= d < end]
-        if not local:
-            continue
-        reader = sub.reader()
+    for reader, offset, local in segments_of(searcher, wanted):
         for term in terms:
             btext = indexed_bytes(reader, fieldname, field, term)
             if btext is None:
