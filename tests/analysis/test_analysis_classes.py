@@ -10,7 +10,7 @@ import pytest
 from searchkit.analysis import fold, normalise_word, text_postings, word_terms
 from searchkit.errors import IndexVersionError
 
-from .conftest import write
+from ..conftest import write
 
 
 @pytest.mark.parametrize("written, typed", [

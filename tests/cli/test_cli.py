@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from searchkit.cli import cli
 
-from .conftest import REPO
+from ..conftest import REPO
 
 HIT_KEYS = ["id", "score", "title", "date", "author", "tags", "source", "url", "path", "snippet", "snippet_text",
             "highlights", "copies", "cluster"]

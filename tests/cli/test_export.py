@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -15,7 +14,9 @@ import searchkit
 from searchkit.cli import cli
 from searchkit.export import TABLE_FIELDS, parse_fields
 
-FIXTURE = Path(__file__).parent / "fixtures" / "newsroom"
+from ..conftest import FIXTURES
+
+FIXTURE = FIXTURES / "newsroom"
 
 
 @pytest.fixture()

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 import searchkit
 from searchkit.cli import _display_width, _Progress, cli
 
-from .conftest import write
+from ..conftest import write
 
 HOSTILE = ("Markets fall as the \x1b[31m treaty \x1b[0m **talks** stall <b>now</b> <script>alert(1)</script>; "
            "a treaty is still possible.")

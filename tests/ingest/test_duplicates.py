@@ -11,7 +11,9 @@ import pytest
 import searchkit
 from searchkit.dedup import Deduplicator, jaccard, shingles
 
-FIXTURE = Path(__file__).parent / "fixtures" / "newsroom"
+from ..conftest import FIXTURES
+
+FIXTURE = FIXTURES / "newsroom"
 
 
 @pytest.fixture()

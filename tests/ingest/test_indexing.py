@@ -8,7 +8,7 @@ import pytest
 
 import searchkit
 
-from .conftest import write
+from ..conftest import write
 
 
 def ids(index) -> set[str]:

@@ -12,7 +12,7 @@ import searchkit
 from searchkit.readers import read_file
 from searchkit.readers.records import html_to_text, record_fields
 
-from .conftest import FIXTURES, write
+from ..conftest import FIXTURES, write
 
 REUTERS = FIXTURES / "reuters"
 

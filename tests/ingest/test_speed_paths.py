@@ -29,7 +29,7 @@ from searchkit import schema as schema_module
 from searchkit.analysis import STEM_TABLE_FILE, NewsAnalyzer, NewsPositions, normalise_word, text_postings, WORD_PATTERN
 from searchkit.highlight import make_snippet
 
-from .conftest import REPO, write
+from ..conftest import REPO, write
 
 WORDS = ("treaty treaties security securities cocoa prices priced pricing oil crude rose rises rising "
          "bank banks banking Japan Japan's allies allied café naïve U.S. 15.8m 1960 running runs "

@@ -20,14 +20,15 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 
 import searchkit
 from searchkit.errors import QueryError
 
-FIXTURE = Path(__file__).parent / "fixtures" / "newsroom"
+from ..conftest import FIXTURES
+
+FIXTURE = FIXTURES / "newsroom"
 ALL = ["tags", "source", "year", "month", "author", "folder"]
 
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from searchkit.cli import cli
 from searchkit.query import _lex
 
-from .conftest import write
+from ..conftest import write
 
 
 def ids(hits):

@@ -123,7 +123,7 @@ def test_defaults_are_the_shipped_configuration():
 
 @pytest.fixture(scope="module")
 def seeds_index(tmp_path_factory):
-    from .conftest import SEEDS
+    from ..conftest import SEEDS
 
     ix = searchkit.Index(tmp_path_factory.mktemp("seeds") / "index")
     ix.add(SEEDS)

@@ -11,7 +11,7 @@ import pytest
 
 from searchkit.readers.html import extract_html
 
-from .conftest import FIXTURES, REPO
+from ..conftest import FIXTURES, REPO
 
 UNSEEN = FIXTURES / "extraction-unseen"
 TRUTH = json.loads((UNSEEN / "ground-truth.json").read_text("utf-8"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from searchkit.readers.html import extract_html
 
-from .conftest import FIXTURES
+from ..conftest import FIXTURES
 
 PAGES = FIXTURES / "html" / "metadata"
 

@@ -6,7 +6,6 @@ import gzip
 import importlib.util
 import time
 import warnings
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,7 +13,10 @@ from hypothesis import strategies as st
 
 from searchkit.readers.html import extract_html
 
-FIXTURES = Path(__file__).parent / "fixtures" / "html"
+from ..conftest import FIXTURES as ALL_FIXTURES
+from ..conftest import REPO
+
+FIXTURES = ALL_FIXTURES / "html"
 KEYS = {"title", "body", "date", "author", "tags", "source", "url", "dateline"}
 
 
@@ -409,7 +411,7 @@ def test_random_tag_soup_never_raises(parts):
 
 
 def _load_eval():
-    path = Path(__file__).resolve().parent.parent / "scripts" / "eval_extraction.py"
+    path = REPO / "scripts" / "eval_extraction.py"
     spec = importlib.util.spec_from_file_location("eval_extraction", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

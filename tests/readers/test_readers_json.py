@@ -6,7 +6,7 @@ import pytest
 from searchkit.readers import RecordError, SkipFile, read_file
 from searchkit.readers.records import record_fields
 
-from .conftest import write
+from ..conftest import write
 
 
 def test_aliases_map_to_fields():

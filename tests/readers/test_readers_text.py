@@ -3,7 +3,7 @@ from pathlib import Path
 from searchkit.readers import read_file
 from searchkit.readers.text import parse_text
 
-from .conftest import SEEDS, write
+from ..conftest import SEEDS, write
 
 
 def test_seed_article_title_dateline_tags_and_body():

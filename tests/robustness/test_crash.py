@@ -17,7 +17,7 @@ import pytest
 
 import searchkit
 
-from .conftest import write
+from ..conftest import write
 
 CLI = [sys.executable, "-m", "searchkit"]
 

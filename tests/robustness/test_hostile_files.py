@@ -16,7 +16,7 @@ import pytest
 import searchkit
 from searchkit.readers import MAX_BODY_CHARS
 
-from .conftest import write
+from ..conftest import write
 
 CLI = [sys.executable, "-m", "searchkit"]
 NEEDS_SETPRIV = pytest.mark.skipif(

@@ -16,7 +16,7 @@ import searchkit
 from searchkit.errors import QueryError
 from searchkit.query import MAX_QUERY_TERMS, compile_query, parse_query
 
-from .conftest import write
+from ..conftest import write
 
 CLI = [sys.executable, "-m", "searchkit"]
 

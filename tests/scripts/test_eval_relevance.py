@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, write
+from ..conftest import REPO, write
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ from searchkit.evaluation import (
     write_run,
 )
 
-from .conftest import FIXTURES, REPO
+from ..conftest import FIXTURES, REPO
 
 SCRIPTS = REPO / "scripts"
 if str(SCRIPTS) not in sys.path:

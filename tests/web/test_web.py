@@ -10,7 +10,6 @@ import json
 import re
 from html import unescape
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
@@ -35,9 +34,9 @@ from searchkit.web.render import (  # noqa: E402
     safe_link,
 )
 
-from .conftest import SEEDS  # noqa: E402
+from ..conftest import FIXTURES, SEEDS  # noqa: E402
 
-HOSTILE = Path(__file__).resolve().parent / "fixtures" / "web"
+HOSTILE = FIXTURES / "web"
 HOSTILE_ID = "hostile/<script>window.__xss=1</script>\"'>"
 
 
@@ -447,7 +446,7 @@ def test_any_parameters_give_results_or_a_400_never_a_500(client, params):
 
 def test_collapsed_copies_expand_to_links_to_each_copy(tmp_path):
     """A hit standing for a cluster lists its copies, each linking to its own document page."""
-    fixture = Path(__file__).parent / "fixtures" / "newsroom"
+    fixture = FIXTURES / "newsroom"
     ix = Index(tmp_path / "ix")
     ix.add(fixture)
     with TestClient(create_app(ix)) as web:

@@ -10,17 +10,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from pathlib import Path
 
 import pytest
 
 from searchkit import Index
 from searchkit.analysis import normalise_word
 
-from .conftest import SEEDS
+from ..conftest import FIXTURES, SEEDS
 from .webserver import running_server
 
-HOSTILE = Path(__file__).resolve().parent / "fixtures" / "web"
+HOSTILE = FIXTURES / "web"
 WAIT = 15  # seconds, for any page or element
 
 

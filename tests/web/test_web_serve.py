@@ -12,7 +12,7 @@ import pytest
 
 from searchkit import Index
 
-from .conftest import SEEDS
+from ..conftest import SEEDS
 from .webserver import launch, running_server
 
 pytest.importorskip("uvicorn")

@@ -9,7 +9,7 @@ import pytest
 from searchkit import Index, QueryError
 from searchkit.highlight import match_spans
 
-from .conftest import write
+from ..conftest import write
 
 
 @pytest.fixture
