@@ -13,6 +13,8 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+#: Nine hand-counted articles: tags, sources, authors, folders, dates and near-duplicate copies.
+NEWSROOM = FIXTURES / "newsroom"
 
 
 def write(path: Path, content: str | bytes) -> Path:
@@ -114,6 +116,14 @@ def ix(index_dir: Path, corpus: Path):
     index.add(corpus)
     yield index
     index.close()
+
+
+@pytest.fixture
+def newsroom_corpus(tmp_path: Path) -> Path:
+    """A copy of :data:`NEWSROOM` that a test may change."""
+    target = tmp_path / "newsroom"
+    shutil.copytree(NEWSROOM, target)
+    return target
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -14,16 +13,10 @@ import searchkit
 from searchkit.cli import cli
 from searchkit.export import TABLE_FIELDS, parse_fields
 
-from ..conftest import FIXTURES
-
-FIXTURE = FIXTURES / "newsroom"
-
 
 @pytest.fixture()
-def corpus(tmp_path):
-    target = tmp_path / "newsroom"
-    shutil.copytree(FIXTURE, target)
-    return target
+def corpus(newsroom_corpus):
+    return newsroom_corpus
 
 
 @pytest.fixture()

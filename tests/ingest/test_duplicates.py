@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,16 +10,10 @@ import pytest
 import searchkit
 from searchkit.dedup import Deduplicator, jaccard, shingles
 
-from ..conftest import FIXTURES
-
-FIXTURE = FIXTURES / "newsroom"
-
 
 @pytest.fixture()
-def corpus(tmp_path):
-    target = tmp_path / "newsroom"
-    shutil.copytree(FIXTURE, target)
-    return target
+def corpus(newsroom_corpus):
+    return newsroom_corpus
 
 
 @pytest.fixture()

@@ -26,9 +26,8 @@ import pytest
 import searchkit
 from searchkit.errors import QueryError
 
-from ..conftest import FIXTURES
+from ..conftest import NEWSROOM
 
-FIXTURE = FIXTURES / "newsroom"
 ALL = ["tags", "source", "year", "month", "author", "folder"]
 
 
@@ -40,7 +39,7 @@ def counts(facet):
 def newsroom(tmp_path_factory):
     root = tmp_path_factory.mktemp("newsroom")
     corpus = root / "newsroom"
-    shutil.copytree(FIXTURE, corpus)
+    shutil.copytree(NEWSROOM, corpus)
     ix = searchkit.Index(root / "index")
     summary = ix.add(corpus)
     assert summary.added == 9

@@ -3,14 +3,14 @@ proximity scaled by how much the query's words keep together."""
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
 
 import pytest
 
-import searchkit
 from searchkit.ranking import query_clarity, relevance_model
+
+from .corpus import index_records
 
 #: Five grain stories sharing a vocabulary of their own, among forty stories
 #: drawn from one pool of general words (each a different selection of it).
@@ -36,25 +36,16 @@ PAIRS = [
 ]
 
 
-def _index(tmp_path_factory, name, docs):
-    folder = tmp_path_factory.mktemp(name)
-    data = folder / "docs.jsonl"
-    data.write_text("\n".join(json.dumps(d) for d in docs), "utf-8")
-    ix = searchkit.Index(folder / "index")
-    ix.add(data)
-    return ix
-
-
 @pytest.fixture(scope="module")
 def news(tmp_path_factory):
-    ix = _index(tmp_path_factory, "clarity", GRAIN + OTHERS)
+    ix = index_records(tmp_path_factory.mktemp("clarity"), GRAIN + OTHERS)
     yield ix
     ix.close()
 
 
 @pytest.fixture(scope="module")
 def pairs(tmp_path_factory):
-    ix = _index(tmp_path_factory, "cooccur", PAIRS)
+    ix = index_records(tmp_path_factory.mktemp("cooccur"), PAIRS)
     yield ix
     ix.close()
 

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import pytest
 
-import searchkit
 import searchkit.ranking as ranking
 import searchkit.searching as searching
 from searchkit.analysis import term_positions
 from searchkit.ranking import FieldsTerm, RankingConfig, all_bm25f_scores
 from searchkit.searching import _weighting
 from whoosh.query import Or
+
+from .corpus import index_records
 
 FIELDS = ("title", "body", "tags")
 
@@ -35,13 +35,7 @@ SECOND = [
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
     """Two segments, and a deleted document in the first."""
-    folder = tmp_path_factory.mktemp("first-pass")
-    ix = searchkit.Index(folder / "index")
-    for name, docs in (("one", FIRST), ("two", SECOND)):
-        part = folder / name
-        part.mkdir()
-        (part / "docs.jsonl").write_text("\n".join(json.dumps(d) for d in docs), "utf-8")
-        ix.add(part)
+    ix = index_records(tmp_path_factory.mktemp("first-pass"), FIRST, SECOND)
     assert ix.remove("a3")
     yield ix
     ix.close()

@@ -2,45 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import pytest
 
-import searchkit
 from searchkit.analysis import analyze, term_positions
 from searchkit.ranking import FieldsTerm, RankingConfig, bm25f_scores, pair_frequency, read_positions
 from searchkit.searching import _weighting
 
+from .corpus import PROXIMITY as DOCS
+from .corpus import index_records
+
 FIELDS = ("title", "body", "tags")
-
-# The same words, the same lengths: "far" and "near" differ only in where
-# "cocoa" and "prices" sit.  "far" is indexed first, so without a proximity
-# bonus the tie goes its way.
-DOCS = [
-    {"id": "far", "title": "Market report",
-     "body": "Cocoa rose in the market today while traders watched shipping and prices"},
-    {"id": "near", "title": "Market report",
-     "body": "Cocoa prices rose in the market today while traders watched shipping and"},
-    {"id": "sugar1", "title": "Sugar harvest", "body": "The sugar cane harvest in Brazil was larger than expected."},
-    {"id": "sugar2", "title": "Sugar exports", "body": "Brazil sugar cane exports rose as the harvest ended."},
-    {"id": "cane", "title": "Cane growers", "body": "Cane growers in Brazil expect a record harvest."},
-    {"id": "steel", "title": "Steel output", "body": "Steel mills cut output again."},
-    {"id": "bank", "title": "Bank rates", "body": "The central bank cut lending rates."},
-]
-
-
-def _write(folder, docs):
-    data = folder / "docs.jsonl"
-    data.write_text("\n".join(json.dumps(d) for d in docs), "utf-8")
-    return data
-
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("proximity")
-    ix = searchkit.Index(folder / "index")
-    ix.add(_write(folder, DOCS))
+    ix = index_records(tmp_path_factory.mktemp("proximity"), DOCS)
     yield ix
     ix.close()
 
@@ -48,13 +25,7 @@ def index(tmp_path_factory):
 @pytest.fixture(scope="module")
 def two_segments(tmp_path_factory):
     """An index of two segments: global document numbers are not segment ones."""
-    folder = tmp_path_factory.mktemp("segments")
-    ix = searchkit.Index(folder / "index")
-    first, second = folder / "a", folder / "b"
-    first.mkdir()
-    second.mkdir()
-    ix.add(_write(first, DOCS[:3]))
-    ix.add(_write(second, DOCS[3:]))
+    ix = index_records(tmp_path_factory.mktemp("segments"), DOCS[:3], DOCS[3:])
     yield ix
     ix.close()
 

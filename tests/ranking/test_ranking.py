@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import pytest
@@ -10,26 +9,12 @@ import pytest
 import searchkit
 from searchkit.ranking import DEFAULT_RANKING, NewsBM25, RankingConfig, resolve_ranking, rm3_expansion
 
-DOCS = [
-    {"id": "both", "title": "Grain report", "body": "Sorghum exports rose this week as buyers returned."},
-    {"id": "repeat", "title": "Market notes",
-     "body": "Exports, exports, exports: exports of everything rose, exports everywhere."},
-    {"id": "sorghum-only", "title": "Farm notes", "body": "Sorghum fields were dry in the south."},
-    {"id": "title-hit", "title": "Sorghum shortage in China", "body": "China faces a shortage of feed grain."},
-    {"id": "other1", "title": "Steel output", "body": "Steel mills cut output again."},
-    {"id": "other2", "title": "Bank rates", "body": "The central bank cut lending rates."},
-    {"id": "other3", "title": "Oil prices", "body": "Crude oil prices fell on supply news."},
-    {"id": "related", "title": "Feed grain shortage", "body": "Feed grain buyers in China look for sorghum and maize."},
-]
-
+from .corpus import RANKING as DOCS
+from .corpus import index_records
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("ranking")
-    data = folder / "docs.jsonl"
-    data.write_text("\n".join(json.dumps(d) for d in DOCS), "utf-8")
-    ix = searchkit.Index(folder / "index")
-    ix.add(data)
+    ix = index_records(tmp_path_factory.mktemp("ranking"), DOCS)
     yield ix
     ix.close()
 

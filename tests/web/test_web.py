@@ -34,7 +34,7 @@ from searchkit.web.render import (  # noqa: E402
     safe_link,
 )
 
-from ..conftest import FIXTURES, SEEDS  # noqa: E402
+from ..conftest import FIXTURES, NEWSROOM, SEEDS  # noqa: E402
 
 HOSTILE = FIXTURES / "web"
 HOSTILE_ID = "hostile/<script>window.__xss=1</script>\"'>"
@@ -446,9 +446,8 @@ def test_any_parameters_give_results_or_a_400_never_a_500(client, params):
 
 def test_collapsed_copies_expand_to_links_to_each_copy(tmp_path):
     """A hit standing for a cluster lists its copies, each linking to its own document page."""
-    fixture = FIXTURES / "newsroom"
     ix = Index(tmp_path / "ix")
-    ix.add(fixture)
+    ix.add(NEWSROOM)
     with TestClient(create_app(ix)) as web:
         api = web.get("/api/search", params={"q": "*", "limit": 50}).json()
         grouped = [hit for hit in api["hits"] if hit["copies"]]
