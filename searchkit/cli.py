@@ -15,7 +15,7 @@ from .cli_options import (INDEX_OPTION_HELP, color_option, date_range_options, f
                           json_option, limit_option, lock_timeout_option, parse_filters)
 from .cli_output import Progress, _display_width, echo_facets, echo_hits, oneline
 
-_Progress = Progress  # the names tests and older code import from here
+_Progress = Progress  # its name here before cli_output (tests import it; the index command uses it)
 __all__ = ["INDEX_OPTION_HELP", "cli", "main", "oneline", "open_index", "fail", "_display_width", "_Progress"]
 
 
@@ -95,7 +95,7 @@ def index_command(paths: tuple[str, ...], index_dir: str, rebuild: bool, as_json
             fail(str(exc))
     else:
         ix = open_index(index_dir, create=True, **kwargs)
-    progress = Progress()
+    progress = _Progress()
     try:
         summary = ix.add(*paths, rebuild=rebuild, progress=progress, source=default_source, tags=default_tags,
                          duplicate_threshold=duplicate_threshold)
