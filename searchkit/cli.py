@@ -11,31 +11,12 @@ from typing import Any
 import click
 
 from . import __version__
+from .cli_options import (INDEX_OPTION_HELP, color_option, date_range_options, facet_options, index_option,
+                          json_option, limit_option, lock_timeout_option, parse_filters)
+from .cli_output import Progress, _display_width, echo_facets, echo_hits, oneline
 
-INDEX_OPTION_HELP = "Index directory (default ./index, or $SEARCHKIT_INDEX)."
-
-
-def index_option(func):
-    return click.option(
-        "--index",
-        "index_dir",
-        default="index",
-        envvar="SEARCHKIT_INDEX",
-        show_default=True,
-        type=click.Path(file_okay=False),
-        help=INDEX_OPTION_HELP,
-    )(func)
-
-
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-
-
-def oneline(text: object) -> str:
-    """``text`` made safe for one line of a terminal: control characters (a newline
-    in a file name), and undecodable bytes of a file name, are shown escaped."""
-    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii")
-                            if not 0xD800 <= ord(m.group()) <= 0xDFFF else f"\\x{ord(m.group()) & 0xFF:02x}",
-                            str(text))
+_Progress = Progress  # its name here before cli_output (tests import it; the index command uses it)
+__all__ = ["INDEX_OPTION_HELP", "cli", "main", "oneline", "open_index", "fail", "_display_width", "_Progress"]
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -70,84 +51,12 @@ def cli() -> None:
     """
 
 
-def _display_width(text: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1
-               for ch in text)
-
-
-def _fit(text: str, width: int) -> str:
-    """``text`` cut from the left (``…`` + its end) to at most ``width`` terminal columns."""
-    if _display_width(text) <= width:
-        return text
-    if width <= 1:
-        return ""
-    kept = ""
-    for ch in reversed(text):
-        if _display_width(kept) + _display_width(ch) > width - 1:
-            break
-        kept = ch + kept
-    return "…" + kept
-
-
-class _Progress:
-    """A one-line progress display on a terminal's stderr (nothing when piped).
-
-    The line always fits the terminal's width (it is never wrapped, so ``\r``
-    rewrites it in place): the bar shrinks and the label is cut from the left.
-    A JSON Lines or SGML dump reports the records read so far in its label.
-    """
-
-    def __init__(self, stream=None) -> None:
-        self.stream = stream or sys.stderr
-        self.enabled = self.stream.isatty()
-        self.shown = False
-        self.last = 0.0
-
-    def columns(self) -> int:
-        import shutil
-
-        return max(20, shutil.get_terminal_size((80, 24)).columns)
-
-    def line(self, done: int, total: int, path: str) -> str:
-        """The text shown for this state, at most ``columns() - 1`` columns wide."""
-        room = self.columns() - 1
-        count = f" {done}/{total} "
-        width = max(5, min(30, (room - len(count)) // 3))
-        filled = int(width * done / max(total, 1))
-        head = f"[{'#' * filled}{'-' * (width - filled)}]{count}"
-        if len(head) > room:
-            return _fit(count.strip(), room)
-        label = _fit(oneline(path), room - len(head))
-        return head + label + " " * (room - len(head) - _display_width(label))
-
-    def __call__(self, done: int, total: int, path: str) -> None:
-        import time
-
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if done != total and now - self.last < 0.1:
-            return
-        self.last = now
-        self.stream.write("\r" + self.line(done, total, path))
-        self.stream.flush()
-        self.shown = True
-
-    def finish(self) -> None:
-        if self.shown:
-            self.stream.write("\r" + " " * (self.columns() - 1) + "\r")
-            self.stream.flush()
-
-
 @cli.command("index")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @index_option
 @click.option("--rebuild", is_flag=True, help="Start from an empty index.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option("--lock-timeout", type=float, default=None, envvar="SEARCHKIT_LOCK_TIMEOUT",
-              help="Seconds to wait for another run's lock (default 10).")
+@json_option("Print the summary as JSON.")
+@lock_timeout_option
 @click.option("--source", "default_source", metavar="NAME", help="Source of the documents read that name none.")
 @click.option("--tag", "default_tags", multiple=True, metavar="TAG",
               help="Tag for the documents read that have none (repeatable).")
@@ -218,14 +127,6 @@ def index_command(paths: tuple[str, ...], index_dir: str, rebuild: bool, as_json
                    f"{summary.seconds:.1f} s)")
 
 
-def _render_snippet(parts: list[tuple[str, bool]], color: bool) -> str:
-    if color:
-        return "".join(click.style(text, bold=True) if hit else text for text, hit in parts)
-    from .highlight import escape_marks
-
-    return "".join(f"**{escape_marks(text)}**" if hit else escape_marks(text) for text, hit in parts)
-
-
 class QueryCommand(click.Command):
     """A command whose arguments are the query's words: they are never read as options.
 
@@ -270,21 +171,14 @@ class QueryCommand(click.Command):
 @cli.command("query", cls=QueryCommand)
 @click.argument("text", required=False, default="")
 @index_option
-@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(min=0), help="Number of hits.")
+@limit_option
 @click.option("--offset", default=0, show_default=True, type=click.IntRange(min=0), help="Hits to skip (paging).")
 @click.option("--sort", type=click.Choice(["relevance", "date", "-date"]), default="relevance",
               show_default=True, help="Order: relevance, date (oldest first) or -date (newest first).")
-@click.option("--since", help="Only articles dated on or after this (2019, 2019-06, 2019-06-28).")
-@click.option("--until", help="Only articles dated on or before this (inclusive).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with all hits (= --format json).")
-@click.option("--color/--no-color", default=None, help="Bold highlights (default: when on a terminal).")
-@click.option("--facet", "facets", multiple=True, metavar="NAME",
-              help="Count the matches per value of NAME: tags, source, year, month, author, folder (repeatable).")
-@click.option("--facet-size", default=10, show_default=True, type=click.IntRange(min=1),
-              help="Values shown per facet.")
-@click.option("--filter", "filters", multiple=True, metavar="NAME=VALUE",
-              help="Only matches whose facet NAME has exactly VALUE (folder=sport, tags=G7 Summit, year=2019; "
-                   "repeatable, all must hold).")
+@date_range_options
+@json_option("Print one JSON object with all hits (= --format json).")
+@color_option
+@facet_options
 @click.option("--collapse/--no-collapse", default=True, show_default=True,
               help="One hit per story: near-duplicate copies folded into their best-scoring version.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "ndjson", "csv", "tsv"]), default=None,
@@ -323,13 +217,10 @@ def query_command(text: str, index_dir: str, limit: int, offset: int, sort: str,
     for name in facets:
         if name not in FACETS:
             fail(f"unknown facet {name!r}; use one of {', '.join(FACETS)}", 2)
-    where: dict[str, list[str]] = {}
-    for item in filters:
-        name, sep, value = item.partition("=")
-        name, value = name.strip(), value.strip()
-        if not sep or not value or name not in FACETS:
-            fail(f"--filter needs NAME=VALUE with NAME one of {', '.join(FACETS)}, not {item!r}", 2)
-        where.setdefault(name, []).append(value)
+    try:
+        where = parse_filters(filters, tuple(FACETS))
+    except ValueError as exc:
+        fail(str(exc), 2)
     ix = open_index(index_dir)
     try:
         results = ix.search(text, limit=limit, offset=offset, sort=sort, since=since, until=until,
@@ -346,7 +237,7 @@ def query_command(text: str, index_dir: str, limit: int, offset: int, sort: str,
         click.echo(f"No results for {text!r} ({results.total} matches).")
         if results.suggestion:
             click.echo(f"Did you mean: {results.suggestion}")
-        _echo_facets(results.facets, use_color)
+        echo_facets(results.facets, use_color)
         return
     first, last = offset + 1, offset + shown
     copies = ""
@@ -355,42 +246,8 @@ def query_command(text: str, index_dir: str, limit: int, offset: int, sort: str,
     click.echo(f"{results.total} results{copies} for {text!r}, showing {first}-{last} ({results.took_ms:.0f} ms)\n")
     if results.suggestion:
         click.echo(f"Did you mean: {results.suggestion}\n")
-    for hit in results:
-        title = hit.title or "(untitled)"
-        click.echo(f"{hit.rank:>3}. " + (click.style(title, bold=True) if use_color else title), color=use_color)
-        where = " · ".join(part for part in (hit.date and hit.date[:10], hit.source, hit.path or hit.id) if part)
-        click.echo(f"     {where}" + (f"  [{hit.id}]" if hit.path and hit.id != hit.path else "")
-                   + (f"  (+{hit.copies} {'copy' if hit.copies == 1 else 'copies'})" if hit.copies else ""))
-        if hit.snippet_parts:
-            click.echo(f"     {_render_snippet(hit.snippet_parts, use_color)}", color=use_color)
-        click.echo()
-    _echo_facets(results.facets, use_color)
-
-
-#: Facets shown in time order, as bars (when a story broke).
-_TIMELINE_FACETS = ("year", "month")
-
-
-def _echo_facets(facets: dict[str, list[dict[str, Any]]], color: bool) -> None:
-    """Each facet's values with counts; years and months as a bar chart in time order."""
-    bar = "█" if (getattr(sys.stdout, "encoding", "") or "").lower().replace("-", "") == "utf8" else "#"
-    for name, values in facets.items():
-        click.echo(click.style(f"{name}:", bold=True) if color else f"{name}:", color=color)
-        if not values:
-            click.echo("  (none)")
-            continue
-        if name in _TIMELINE_FACETS:
-            top = max(item["count"] for item in values)
-            width = max(len(str(top)), 1)
-            for item in sorted(values, key=lambda item: item["value"]):
-                length = max(1, round(30 * item["count"] / top))
-                click.echo(f"  {oneline(item['value'])}  {item['count']:>{width}} {bar * length}")
-        else:
-            width = max(len(str(item["count"])) for item in values)
-            for item in values:
-                click.echo(f"  {item['count']:>{width}}  {oneline(item['value'])}")
-    if facets:
-        click.echo()
+    echo_hits(results, use_color, always_id=False, blank_line=True)
+    echo_facets(results.facets, use_color)
 
 
 @cli.command("extract")
@@ -418,7 +275,7 @@ def extract_command(paths: tuple[str, ...]) -> None:
 @cli.command("show")
 @click.argument("doc_id")
 @index_option
-@click.option("--json", "as_json", is_flag=True, help="Print the document as JSON.")
+@json_option("Print the document as JSON.")
 def show_command(doc_id: str, index_dir: str, as_json: bool) -> None:
     """Show one stored document by id, or by the path a query printed."""
     ix = open_index(index_dir)
@@ -499,21 +356,10 @@ def remove_command(doc_ids: tuple[str, ...], index_dir: str, query_text: str | N
         fail(f"no document with id {missing[0]!r}" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
 
 
-def _echo_hit_lines(results, color: bool) -> None:
-    for hit in results:
-        title = hit.title or "(untitled)"
-        click.echo(f"{hit.rank:>3}. " + (click.style(title, bold=True) if color else title), color=color)
-        where = " · ".join(part for part in (hit.date and hit.date[:10], hit.source, hit.path or hit.id) if part)
-        click.echo(f"     {where}  [{oneline(hit.id)}]"
-                   + (f"  (+{hit.copies} {'copy' if hit.copies == 1 else 'copies'})" if hit.copies else ""))
-        if hit.snippet_parts:
-            click.echo(f"     {_render_snippet(hit.snippet_parts, color)}", color=color)
-
-
 @cli.command("copies")
 @click.argument("doc_id")
 @index_option
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the query's shape).")
+@json_option("Print one JSON object (the query's shape).")
 def copies_command(doc_id: str, index_dir: str, as_json: bool) -> None:
     """List the near-duplicate copies of a document (earliest first)."""
     ix = open_index(index_dir)
@@ -527,15 +373,15 @@ def copies_command(doc_id: str, index_dir: str, as_json: bool) -> None:
         click.echo(f"{doc_id} has no copies.")
         return
     click.echo(f"{len(results)} {'copy' if len(results) == 1 else 'copies'} of {oneline(doc_id)}:\n")
-    _echo_hit_lines(results, sys.stdout.isatty())
+    echo_hits(results, sys.stdout.isatty())
 
 
 @cli.command("similar")
 @click.argument("doc_id")
 @index_option
-@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(min=0), help="Number of hits.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the query's shape).")
-@click.option("--color/--no-color", default=None, help="Bold highlights (default: when on a terminal).")
+@limit_option
+@json_option("Print one JSON object (the query's shape).")
+@color_option
 def similar_command(doc_id: str, index_dir: str, limit: int, as_json: bool, color: bool | None) -> None:
     """Articles most like a given one (its own copies left out)."""
     ix = open_index(index_dir)
@@ -549,12 +395,12 @@ def similar_command(doc_id: str, index_dir: str, limit: int, as_json: bool, colo
         click.echo(f"Nothing like {oneline(doc_id)}.")
         return
     click.echo(f"Most like {oneline(doc_id)}:\n")
-    _echo_hit_lines(results, sys.stdout.isatty() if color is None else color)
+    echo_hits(results, sys.stdout.isatty() if color is None else color)
 
 
 @cli.command("stats")
 @index_option
-@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+@json_option("Print the statistics as JSON.")
 def stats_command(index_dir: str, as_json: bool) -> None:
     """Show the number of documents, fields, size and date range of the index."""
     ix = open_index(index_dir)

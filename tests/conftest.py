@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
+from typing import Any, Callable
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+#: Nine hand-counted articles: tags, sources, authors, folders, dates and near-duplicate copies.
+NEWSROOM = FIXTURES / "newsroom"
 
 
 def write(path: Path, content: str | bytes) -> Path:
@@ -20,6 +24,36 @@ def write(path: Path, content: str | bytes) -> Path:
     else:
         path.write_text(content, encoding="utf-8")
     return path
+
+
+def python_calls(func: Callable[..., Any], *args: Any, packages: tuple[str, ...] = ("searchkit",)) -> int:
+    """How many Python function calls (generator steps included) ``func(*args)`` makes into the
+    code of ``packages``: the work done, counted the same on any machine, where a timing is not."""
+    import importlib
+
+    roots = tuple(str(Path(importlib.import_module(name).__file__).parent) for name in packages)
+    count = 0
+
+    def profile(frame, event, arg):
+        nonlocal count
+        if event == "call" and frame.f_code.co_filename.startswith(roots):
+            count += 1
+
+    previous = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        func(*args)
+    finally:
+        sys.setprofile(previous)
+    return count
+
+
+def grows_linearly(work: Callable[[int], int], size: int) -> bool:
+    """True when ``work(n)`` (a count of operations) grows linearly in ``n`` around ``size``:
+    its increase from 2 * size to 4 * size is at most 2.5 times its increase from size to
+    2 * size (linear: 2; quadratic: 4), whatever the fixed cost."""
+    small, middle, large = work(size), work(2 * size), work(4 * size)
+    return middle > small and large - middle <= 2.5 * (middle - small)
 
 
 @pytest.fixture
@@ -82,6 +116,14 @@ def ix(index_dir: Path, corpus: Path):
     index.add(corpus)
     yield index
     index.close()
+
+
+@pytest.fixture
+def newsroom_corpus(tmp_path: Path) -> Path:
+    """A copy of :data:`NEWSROOM` that a test may change."""
+    target = tmp_path / "newsroom"
+    shutil.copytree(NEWSROOM, target)
+    return target
 
 
 @pytest.fixture

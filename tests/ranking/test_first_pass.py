@@ -1,0 +1,114 @@
+"""The first pass of a plain-words query: scored term at a time, equal to Whoosh's matchers."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import searchkit.ranking as ranking
+import searchkit.ranking.bm25f as bm25f
+import searchkit.ranking.pipeline as pipeline
+from searchkit.analysis import term_positions
+from searchkit.ranking import FieldsTerm, RankingConfig, all_bm25f_scores
+from searchkit.searching import _weighting
+from whoosh.query import Or
+
+from .corpus import index_records
+
+FIELDS = ("title", "body", "tags")
+
+FIRST = [
+    {"id": "a1", "title": "Sugar harvest in Brazil", "body": "The sugar cane harvest in Brazil was large.",
+     "tags": ["sugar"]},
+    {"id": "a2", "title": "Cocoa prices", "body": "Cocoa prices rose; sugar and cocoa traders watched Brazil."},
+    {"id": "a3", "title": "Gone soon", "body": "Sugar sugar sugar: a story that will be deleted."},
+    {"id": "a4", "title": "Steel", "body": "Steel mills cut output. " * 20},
+]
+SECOND = [
+    {"id": "b1", "title": "Brazil exports", "body": "Brazil exported more sugar and coffee this year."},
+    {"id": "b2", "title": "Sugar", "body": "Sugar."},
+    {"id": "b3", "title": "Co-operation on cocoa", "body": "Producers agreed on co-operation over cocoa stocks."},
+    {"id": "b4", "title": "Untitled", "body": "A note on harvest weather in the cane belt of Brazil."},
+]
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    """Two segments, and a deleted document in the first."""
+    ix = index_records(tmp_path_factory.mktemp("first-pass"), FIRST, SECOND)
+    assert ix.remove("a3")
+    yield ix
+    ix.close()
+
+
+QUERIES = [
+    "sugar", "sugar brazil", "sugar cane harvest in brazil", "cocoa cocoa prices",  # a repeated word weighs twice
+    "the of and",  # stopwords only
+    "co-operation cocoa", '"sugar cane" brazil', "cocoa*", "steel OR sugar", "brazil -coffee",  # Whoosh's path
+    "nothing-like-this", "zzz sugar",
+]
+
+
+def _whoosh_only(monkeypatch):
+    monkeypatch.setattr(pipeline, "_plain_terms", lambda query: None)
+
+
+@pytest.mark.parametrize("config", [{}, {"proximity": 0}, {"fb_mode": "full", "fb_min_words": 1, "fb_max_df": 1.0},
+                                    {"fb_min_words": 1, "fb_max_df": 1.0}])
+def test_search_is_the_same_with_and_without_the_term_at_a_time_pass(index, monkeypatch, config):
+    calls = []
+    monkeypatch.setattr(pipeline, "all_bm25f_scores", lambda *args: calls.append(args) or all_bm25f_scores(*args))
+    fast = {q: index.search(q, limit=20, ranking=config) for q in QUERIES}
+    assert len(calls) >= 6  # the plain-words queries took the new path
+    _whoosh_only(monkeypatch)
+    for query, expected in ((q, index.search(q, limit=20, ranking=config)) for q in QUERIES):
+        got = fast[query]
+        assert [h.id for h in got] == [h.id for h in expected], query
+        assert all(math.isclose(a.score, b.score, rel_tol=1e-9) for a, b in zip(got, expected)), query
+        assert got.total == expected.total, query
+        assert "a3" not in {h.id for h in got}  # deleted
+
+
+def test_scores_equal_the_whoosh_matchers_and_skip_deleted_documents(index):
+    searcher = index._searcher_now()
+    assert len(searcher.leaf_searchers()) == 2 and searcher.reader().has_deletions()
+    model = _weighting(RankingConfig())
+    for words, boosts in ((["sugar"], [1.0]), (["sugar", "brazil", "harvest"], [1.0, 2.0, 0.5]),
+                          (["cocoa", "nothing"], [1.0, 1.0])):
+        query = Or([FieldsTerm(FIELDS, w, boost=b) for w, b in zip(words, boosts)])
+        with index._ix.searcher(weighting=model) as whoosh_searcher:
+            reference = {hit.docnum: hit.score for hit in whoosh_searcher.search(query, limit=None)}
+        terms = [(w, model.term_idf(searcher, "body", w), b) for w, b in zip(words, boosts)]
+        mine = all_bm25f_scores(searcher, model, terms, FIELDS)
+        assert set(mine) == set(reference) and reference, words
+        for docnum, score in reference.items():
+            assert math.isclose(mine[docnum], score, rel_tol=1e-9), (words, docnum)
+
+
+def test_an_unknown_segment_layout_falls_back_to_whoosh(index, monkeypatch):
+    expected = [(h.id, h.score) for h in index.search("sugar brazil")]
+    monkeypatch.setattr(bm25f, "field_lengths", lambda reader, fieldname: None)
+    searcher = index._searcher_now()
+    model = _weighting(RankingConfig())
+    assert all_bm25f_scores(searcher, model, [("sugar", 1.0, 1.0)], FIELDS) is None
+    got = [(h.id, h.score) for h in index.search("sugar brazil")]
+    assert [i for i, _ in got] == [i for i, _ in expected]
+    assert all(math.isclose(a, b, rel_tol=1e-9) for (_, a), (_, b) in zip(got, expected))
+
+
+def test_rerank_readers_skip_to_live_documents_in_blocks(index):
+    """Positions and re-ranking scores for chosen documents, read a block at a time past a deletion."""
+    searcher = index._searcher_now()
+    live = [d for d in range(searcher.doc_count_all()) if not searcher.reader().is_deleted(d)]
+    found = ranking.read_positions(searcher, "body", ["sugar", "brazil", "cocoa"], live)
+    for docnum in live:
+        stored = searcher.stored_fields(docnum)
+        expected = {t: p for t, p in term_positions(stored["body"]).items() if t in {"sugar", "brazil", "cocoa"}}
+        assert found.get(docnum, {}) == expected, stored["id"]
+    model = _weighting(RankingConfig())
+    terms = [("sugar", 1.3, 1.0), ("brazil", 0.7, 2.0)]
+    everything = all_bm25f_scores(searcher, model, terms, FIELDS)
+    some = live[1::2]
+    assert ranking.bm25f_scores(searcher, model, terms, some, FIELDS) == pytest.approx(
+        {d: everything[d] for d in some if d in everything})
