@@ -7,8 +7,9 @@ from __future__ import annotations
 import re
 
 from .blocks import _Block
+from .boilerplate import _inside_sentence
 from .scoring import TUNING, _prose_weight
-from .tree import _attr, _norm_key, _parent, _shingle_set, _within
+from .tree import _attr, _norm_key, _parent, _shingle_set, _short_text, _within
 
 _JUNK = re.compile(
     r"^(?:advertisement|advertising|sponsored|ad|read more|read next|more from|related|"
@@ -22,7 +23,9 @@ _JUNK = re.compile(
     re.IGNORECASE,
 )
 _PROMO = re.compile(
-    r"\b(?:sign up|subscribe|register)\b.{0,80}\b(?:newsletter|inbox|email|e-mail)\b", re.IGNORECASE
+    r"\b(?:sign up|subscribe|register)\b.{0,80}\b(?:newsletter|inbox|email|e-mail)\b"
+    r"|\b(?:get|receive|delivered|sent|straight|direct|land)\b.{0,60}\b(?:to|in|into) your inbox\b",
+    re.IGNORECASE,
 )
 _DATEISH = re.compile(
     r"^(?:(?:mon|tue|wed|thu|fri|sat|sun)\w*,?\s+)?(?:\w+\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+\w+\s+\d{4}|"
@@ -46,7 +49,23 @@ def _junk(block: _Block) -> bool:
         return True
     if n < 300 and _PROMO.search(text):
         return True
-    return False
+    return n < 100 and _share_bar(text)
+
+
+#: The words of a share bar ("Share this article Facebook Twitter Email").
+_SHARE_WORDS = {
+    "share", "this", "article", "story", "on", "via", "facebook", "twitter", "x", "email", "e-mail",
+    "mail", "whatsapp", "linkedin", "pinterest", "reddit", "telegram", "messenger", "print", "copy",
+    "link", "flipboard", "tumblr", "sms", "save", "comment", "comments", "threads", "bluesky",
+}
+
+
+def _share_bar(text: str) -> bool:
+    """A short line made of sharing words and network names, two networks at least."""
+    words = re.findall(r"[\w-]+", text.lower())
+    networks = sum(w in _SHARE_WORDS and w not in ("share", "this", "article", "story", "on", "via",
+                                                   "copy", "link", "save", "print") for w in words)
+    return bool(words) and networks >= 2 and all(w in _SHARE_WORDS or w.isdigit() for w in words)
 
 
 def _filter_blocks(selected: list[_Block]) -> list[str]:
@@ -96,13 +115,60 @@ _CREDIT_END = re.compile(
     r"zuma|nurphoto|xinhua)(?: via [\w .]+)?\.?)\s*\)?\.?$",
     re.IGNORECASE,
 )
-#: A trailing author bio: "Jane Morgan is a culture reporter for ...", "About the author ...".
+#: A trailing author bio: "Jane Morgan is a culture reporter for ...", "About the author ...",
+#: "Jane Morgan covers schools for ...".
 _BIO = re.compile(
-    r"^(?:about the author\b|(?:[A-Z][\w.'’-]+\s+){1,3}(?:is|was|has been|covers|writes)\b.{0,250}?"
+    r"^(?:about the author\b|(?:[A-Z][\w.'’-]+\s+){1,3}(?:(?:is|was|has been|covers|writes)\b.{0,250}?"
     r"\b(?:reporter|correspondent|writer|editor|journalist|columnist|contributor|author|producer|"
-    r"analyst|critic|freelance[rd]?|staff|fellow|professor)\b)",
+    r"analyst|critic|freelance[rd]?|staff|fellow|professor)\b|(?:covers|writes about|reports on)\s.{0,150}?\bfor\s))",
     re.DOTALL,
 )
+#: A sign-off after the story: how to reach or follow the writer or the paper.
+_CONTACT = re.compile(
+    r"\bfollow\b.{0,60}?\bon (?:twitter|facebook|instagram|linkedin|threads|bluesky|mastodon|tiktok|x)\b"
+    r"|\b(?:contact|email|e-mail|write to|reach)\s+(?:him|her|them|me|us|the (?:reporter|author|writer|editor)s?)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[a-z]{2,}", re.IGNORECASE)
+_WHO = re.compile(r"\b(?:him|her|them|me|us|our|the (?:reporter|author|writer|editor|desk|newsroom)s?)\b",
+                  re.IGNORECASE)
+#: The page's legal line, and a wire story's credits ("(Reporting by ...; Editing by ...)").
+_RIGHTS = re.compile(r"^(?:copyright\b|©|\(c\)\s*\d{4})|\ball rights reserved\b"
+                     r"|^\(?(?:additional )?(?:reporting|editing|writing) by\b.{0,300}\bby\b", re.IGNORECASE)
+
+
+def _trailer(text: str) -> bool:
+    """A block that closes a page, not a story: author bio, contact or follow line,
+    newsletter prompt, copyright line (only looked for after the story's last paragraph)."""
+    if len(text) >= 400:
+        return False
+    if _BIO.match(text.strip(" \u201c\"'*_")) or _RIGHTS.search(text) or _PROMO.search(text):
+        return True
+    return bool(_CONTACT.search(text) or (_EMAIL.search(text) and _WHO.search(text)))
+
+
+_MEDIA = ("img", "picture", "video", "figure")
+
+
+def _beside_image(block: _Block) -> bool:
+    """A caption by position: a short line that shares a small box with a picture and
+    nothing else (the picture not set inside running text).
+
+    (A short line merely *following* a picture is not enough: story paragraphs
+    after inline pictures are as short.)"""
+    if block.heading or block.in_list or len(block.text) >= 250 or _quote_like(block):
+        return False
+    el = block.owner
+    for _ in range(3):
+        if el is None or el.name in ("body", "article", "main"):
+            break
+        if _short_text(el, len(block.text) + 20) is None:
+            break  # the box holds more than this line
+        media = el.find(_MEDIA)
+        if media is not None and not _inside_sentence(media):
+            return True
+        el = _parent(el)
+    return False
 
 
 def _quote_like(block: _Block) -> bool:
@@ -142,7 +208,7 @@ def _drop_inserts(selected: list[_Block], keep: list[bool], last_good: int) -> N
         text = block.text
         if len(text) >= 400:
             continue
-        if len(text) < 300 and _CREDIT_END.search(text):
+        if len(text) < 300 and (_CREDIT_END.search(text) or _beside_image(block)):
             keep[i] = False
             continue
         own = shingles[i]
@@ -155,8 +221,15 @@ def _drop_inserts(selected: list[_Block], keep: list[bool], last_good: int) -> N
                     and len(own & shingles[j]) >= 0.8 * len(own):
                 keep[i] = False
                 break
-    remaining = [i for i in kept if keep[i]]
-    if len(remaining) >= 3:
-        tail = remaining[-1]
-        if len(selected[tail].text) < 400 and _BIO.match(selected[tail].text.strip(" \u201c\"'*_")):
-            keep[tail] = False
+    _drop_trailers(selected, keep)
+
+
+def _drop_trailers(selected: list[_Block], keep: list[bool]) -> None:
+    """Drop the sign-offs after the story (see :func:`_trailer`), last first, keeping at
+    least three paragraphs; then any heading left with nothing after it."""
+    remaining = [i for i, k in enumerate(keep) if k and not selected[i].heading]
+    while len(remaining) > 3 and _trailer(selected[remaining[-1]].text):
+        keep[remaining.pop()] = False
+    if remaining:
+        for i in range(remaining[-1] + 1, len(selected)):
+            keep[i] = False

@@ -154,7 +154,7 @@ def _select_blocks(blocks: list[_Block], body) -> list[_Block]:
             up += 1
         if inside or el is None or id(el) not in top_up:
             continue
-        if up <= 3 and top_up[id(el)] <= 3:
+        if up <= 4 and top_up[id(el)] <= 4:
             chosen.add(cand)
     selected = []
     for block in blocks:
