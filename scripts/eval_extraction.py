@@ -68,8 +68,6 @@ DEFAULT_FOLDER = next((base / "shared" / "corpora" / "extraction-dev" for base i
 GRID: dict[str, tuple[float, ...]] = {
     "sibling_share": (0.1, 0.2, 0.3, 0.45),
     "cousin_share": (0.2, 0.3, 0.45, 0.6),
-    "lead_max": (30, 60, 100),
-    "tail_min": (40, 80, 140),
     "ld_body_ratio": (0.3, 0.5, 0.7),
 }
 SHINGLE = 4

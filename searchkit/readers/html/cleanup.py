@@ -8,7 +8,7 @@ import re
 
 from .blocks import _Block
 from .boilerplate import _inside_sentence
-from .scoring import TUNING, _prose_weight
+from .scoring import _prose_weight
 from .tree import _attr, _norm_key, _parent, _shingle_set, _short_text, _within
 
 _JUNK = re.compile(
@@ -49,7 +49,15 @@ def _junk(block: _Block) -> bool:
         return True
     if n < 300 and _PROMO.search(text):
         return True
+    if n < 200 and block.link and _POINTER.match(text):
+        return True  # "Related: <a>another story</a> ..." set between paragraphs
     return n < 100 and _share_bar(text)
+
+
+#: A line that points to another story: "Related:", "Read more:", "See also -"...
+_POINTER = re.compile(
+    r"^(?:related(?: stories| articles| coverage)?|read (?:more|also|next)|also read|see also|more on this|"
+    r"recommended|must read|don't miss|watch|listen)\s*[:|\u2013\u2014-]", re.IGNORECASE)
 
 
 #: The words of a share bar ("Share this article Facebook Twitter Email").
@@ -68,6 +76,15 @@ def _share_bar(text: str) -> bool:
     return bool(words) and networks >= 2 and all(w in _SHARE_WORDS or w.isdigit() for w in words)
 
 
+_SENTENCE_END = re.compile(r"[.!?\u2026][\"\u201d\u2019')\]]*$")
+
+
+def _sentence(text: str) -> bool:
+    """Written as a sentence: four words or more, ending with a full stop, a question or
+    an exclamation mark (jusText's paragraph shape, without its length classes)."""
+    return len(text.split()) >= 4 and bool(_SENTENCE_END.search(text))
+
+
 def _filter_blocks(selected: list[_Block]) -> list[str]:
     good = [bool(_prose_weight(b)) and len(b.text) >= 60 for b in selected]
     keep = [not _junk(b) for b in selected]
@@ -76,13 +93,10 @@ def _filter_blocks(selected: list[_Block]) -> list[str]:
     if first is None:
         return [b.text for b, k in zip(selected, keep) if k]
     for i, block in enumerate(selected):
-        if not keep[i]:
-            continue
-        n = len(block.text)
-        if i < first and n < TUNING["lead_max"] and not block.heading:
-            keep[i] = False  # kickers, bylines and datelines above the story
-        elif i > last and n < TUNING["tail_min"]:
-            keep[i] = False  # tag lists and sign-offs below the story
+        # Above and below the story's paragraphs, only sentences stay: kickers, bylines,
+        # datelines above it and tag lists, labels below it are not written as sentences.
+        if keep[i] and (i < first and not block.heading or i > last) and not _sentence(block.text):
+            keep[i] = False
     for i, block in enumerate(selected):
         if keep[i] and block.heading:
             following = [j for j in range(i + 1, min(len(selected), i + 4)) if keep[j]]

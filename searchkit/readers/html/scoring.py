@@ -6,12 +6,13 @@ blurbs are flagged first so that a list of teasers cannot win."""
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 from bs4 import Tag
 
 from .blocks import _Block
 from .boilerplate import _CAMEL, _CONTENT_ATTR
-from .tree import _KINDS, _TAG, _WS, _attr, _kind_of, _parent, _short_text, _text_content, _within
+from .tree import _KINDS, _TAG, _WS, _attr, _kind_of, _parent, _short_text, _strings, _text_content, _within
 
 #: The thresholds of the body extractor, by name, so that an evaluation can
 #: choose them on one part of a page set and score them on another
@@ -20,8 +21,6 @@ from .tree import _KINDS, _TAG, _WS, _attr, _kind_of, _parent, _short_text, _tex
 TUNING: dict[str, float] = {
     "sibling_share": 0.2,   # a sibling of the winning container joins with this share of its score
     "cousin_share": 0.45,   # a cousin (story cut across wrappers) joins with this share
-    "lead_max": 60,         # short blocks above the story are kickers and bylines
-    "tail_min": 40,         # short blocks below the story are tag lists and sign-offs
     "ld_body_ratio": 0.5,   # JSON-LD articleBody wins when the DOM text is shorter than this share
 }
 
@@ -118,6 +117,26 @@ def _chain(el, limit: int) -> dict[int, int]:
     return out
 
 
+#: The small print of reader comments: a reply button, a relative time, a reply count.
+_DISCUSSION = re.compile(
+    r"^(?:reply|report|flag|like|\d+\s+(?:second|minute|min|hour|hr|day|week|month|year)s?\s+ago|"
+    r"\d+\s+(?:replies|comments|responses))$",
+    re.IGNORECASE,
+)
+
+
+def _discussion(el) -> bool:
+    """True when ``el`` reads as reader comments: two lines at least of their small print
+    (whatever the class names say), as in the comment lists of blogs and news sites."""
+    hits = 0
+    for text in islice(_strings(el), 2000):
+        if len(text) < 40 and _DISCUSSION.match(text.strip()):
+            hits += 1
+            if hits >= 2:
+                return True
+    return False
+
+
 def _select_blocks(blocks: list[_Block], body) -> list[_Block]:
     top, final, nodes = _choose_container(blocks, body)
     if top is None:
@@ -133,7 +152,7 @@ def _select_blocks(blocks: list[_Block], body) -> list[_Block]:
             if sib is top or (_KINDS.get(type(sib)) or _kind_of(sib)) != _TAG:
                 continue
             bonus = top_score * TUNING["sibling_share"] if top_class and _attr(sib, "class") == top_class else 0.0
-            if final.get(id(sib), 0.0) + bonus >= threshold:
+            if final.get(id(sib), 0.0) + bonus >= threshold and not _discussion(sib):
                 chosen.add(id(sib))
     # Stories cut into chunks that sit in separate wrappers (cousins, not siblings):
     # merge comparable candidates whose common ancestor with the top is near.
@@ -154,7 +173,7 @@ def _select_blocks(blocks: list[_Block], body) -> list[_Block]:
             up += 1
         if inside or el is None or id(el) not in top_up:
             continue
-        if up <= 4 and top_up[id(el)] <= 4:
+        if up <= 4 and top_up[id(el)] <= 4 and not _discussion(nodes[cand]):
             chosen.add(cand)
     selected = []
     for block in blocks:
