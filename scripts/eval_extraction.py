@@ -161,11 +161,11 @@ def site_of(page: tuple[str, bytes, dict]) -> str:
 
 def site_folds(pages: list[tuple[str, bytes, dict]], folds: int) -> list[list[int]]:
     """Indexes of ``pages`` per fold, a site never split over two folds (``folds`` 0:
-    one fold per site).  With fewer sites than folds the pages are dealt instead."""
+    one fold per site).  With fewer sites than folds (or one site) the pages are dealt instead."""
     sites: dict[str, list[int]] = {}
     for i, page in enumerate(pages):
         sites.setdefault(site_of(page), []).append(i)
-    if folds and len(sites) < folds:  # one site (a synthetic set): deal the pages instead
+    if len(sites) < max(folds, 2):  # one site (a synthetic set): deal the pages instead
         sites = {f"{i:06d}": [i] for i in range(len(pages))}
     names = sorted(sites)
     if not folds:
@@ -255,6 +255,25 @@ def _page_f1(row: dict) -> float:
     return 2 * p * r / (p + r) if p + r else 0.0
 
 
+def report_cross_validation(pages: list[tuple[str, bytes, dict]], folds: int, verbose: bool, worst: int) -> None:
+    """Print each fold's choice, the pooled held-out P/R/F1 and the ``worst`` held-out pages
+    (``folds`` 0: leave-one-site-out, whose folds are listed only when they change a threshold)."""
+    held_out, choices = cross_validate(pages, folds)
+    for choice in choices:
+        changed = ", ".join(f"{n}={v:g}" for n, v in choice["changed"].items()) or "defaults"
+        if not folds and not (verbose or choice["changed"]):
+            continue
+        where = f" {choice['site']}" if choice["site"] else ""
+        print(f"  fold {choice['fold']}{where} ({choice['pages']} pages held out)  F1={choice['f1']:.4f}  "
+              f"thresholds chosen on the rest: {changed}")
+    cp, cr, cf = summarise(held_out)
+    label = "leave-one-site-out" if not folds else "sites kept whole"
+    print(f"cross-validated ({label}, {len(choices)} folds)  P={cp:.4f}  R={cr:.4f}  F1={cf:.4f}")
+    for row in sorted(held_out, key=_page_f1)[:worst]:
+        print(f"  worst held-out: {row['id'][:12]} (fold {row['fold']})  "
+              f"P={row['p'] or 0:.3f} R={row['r'] or 0:.3f} F1={_page_f1(row):.3f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("folder", nargs="?", default=str(DEFAULT_FOLDER))
@@ -314,20 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"searchkit  P={p:.4f}  R={r:.4f}  F1={f:.4f}")
     folds = 2 if args.halves else args.folds
     if folds >= 2 or args.sites:
-        held_out, choices = cross_validate(pages, 0 if args.sites else folds)
-        for choice in choices:
-            changed = ", ".join(f"{n}={v:g}" for n, v in choice["changed"].items()) or "defaults"
-            if args.sites and not (args.verbose or choice["changed"]):
-                continue
-            where = f" {choice['site']}" if choice["site"] else ""
-            print(f"  fold {choice['fold']}{where} ({choice['pages']} pages held out)  F1={choice['f1']:.4f}  "
-                  f"thresholds chosen on the rest: {changed}")
-        cp, cr, cf = summarise(held_out)
-        label = "leave-one-site-out" if args.sites else "sites kept whole"
-        print(f"cross-validated ({label}, {len(choices)} folds)  P={cp:.4f}  R={cr:.4f}  F1={cf:.4f}")
-        for row in sorted(held_out, key=_page_f1)[:args.worst]:
-            print(f"  worst held-out: {row['id'][:12]} (fold {row['fold']})  "
-                  f"P={row['p'] or 0:.3f} R={row['r'] or 0:.3f} F1={_page_f1(row):.3f}")
+        report_cross_validation(pages, 0 if args.sites else folds, args.verbose, args.worst)
     if args.compare_paragraphs:
         bp, br, bf = summarise(rows, "bp", "br")
         print(f"all <p>    P={bp:.4f}  R={br:.4f}  F1={bf:.4f}")

@@ -18,16 +18,27 @@ DOM, independently of the metadata:
    ancestors with a weight that decays with distance, as in Readability; the
    ancestor with the best vote, damped by its link density and helped by
    ``<article>``/``itemprop=articleBody``/content-like class names, is the
-   article container.  Siblings that hold prose of their own are merged in
-   (stories cut in pieces by ad slots).
-3. Inside the container, link lists, bylines, share prompts and other short
-   junk are dropped; headings and list items that sit among story
-   paragraphs are kept.
+   article container.  Siblings and near cousins that hold prose of their own
+   are merged in (stories cut in pieces by ad slots), unless they read as
+   reader comments ("Reply", "3 hours ago").
+3. Inside the container, link lists, bylines, share prompts, pointer lines
+   ("Related: ..."), captions and pull quotes are dropped; above and below the
+   story's paragraphs only sentences stay; trailing sign-offs (author bio,
+   follow and contact lines, credits, copyright, newsletter prompts) go;
+   headings and list items that sit among story paragraphs are kept.
 4. JSON-LD ``articleBody`` is used instead when the DOM route found little
    and ``articleBody`` is long and consistent with the page text.
 
 :func:`extract_html` never raises: anything the DOM route cannot handle
 (broken bytes, absurd nesting) falls back to a plain text-only path.
+
+The signals are the classic ones, kept few and relative rather than tuned
+per site: link density and text amount per block (Kohlschütter, Fankhauser and
+Nejdl, "Boilerplate detection using shallow text features", WSDM 2010), the
+paragraph's shape (Pomikálek, "Removing boilerplate and duplicate content from
+web corpora", 2011: jusText), and Readability's ancestor vote.  The three
+thresholds left (:data:`TUNING`) are shares of the winning score or of the
+structured body's length.
 
 Bounds: the segmenter stops opening blocks below ``_MAX_DEPTH``, walks into small
 boxes are capped (``_BOX_NODES``), a tree deeper than ``_MAX_TREE_DEPTH`` keeps its
