@@ -92,10 +92,13 @@ def _filter_blocks(selected: list[_Block]) -> list[str]:
     last = max((i for i, g in enumerate(good) if g), default=-1)
     if first is None:
         return [b.text for b, k in zip(selected, keep) if k]
+    # Above and below the story's paragraphs, only sentences stay: kickers, bylines,
+    # datelines above it and tag lists, labels below it are not written as sentences.
+    # Lines of an element that holds story paragraphs (split by <br><br>) are the story's.
+    story_owners = {id(b.owner) for b, g in zip(selected, good) if g}
     for i, block in enumerate(selected):
-        # Above and below the story's paragraphs, only sentences stay: kickers, bylines,
-        # datelines above it and tag lists, labels below it are not written as sentences.
-        if keep[i] and (i < first and not block.heading or i > last) and not _sentence(block.text):
+        if keep[i] and (i < first and not block.heading or i > last) and not _sentence(block.text) \
+                and id(block.owner) not in story_owners:
             keep[i] = False
     for i, block in enumerate(selected):
         if keep[i] and block.heading:
