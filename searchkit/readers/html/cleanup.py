@@ -85,6 +85,35 @@ def _sentence(text: str) -> bool:
     return len(text.split()) >= 4 and bool(_SENTENCE_END.search(text))
 
 
+def _trim_edges(selected: list[_Block], keep: list[bool], good: list[bool], first: int, last: int) -> None:
+    """Above and below the story's paragraphs (``first``..``last``) only sentences stay:
+    kickers, bylines, datelines above it and tag lists, labels below it are not written
+    as sentences.  Also stay, as the story's: the lines of an element that holds story
+    paragraphs (split by ``<br><br>``), the items of a list set among the story's
+    paragraphs (unless every item links out: related stories), and the line ending
+    with a colon that introduces such a list.
+    (Headings are judged by what follows them, in :func:`_filter_blocks`.)"""
+    owners = {id(b.owner) for b, g in zip(selected, good) if g}
+    parents = {id(_parent(b.owner)) for b, g in zip(selected, good) if g}
+
+    def story_list(block: _Block) -> bool:
+        box = _parent(block.owner) if block.in_list else None
+        if box is None or id(_parent(box)) not in parents:
+            return False
+        items = box.find_all(["li", "dd", "dt"], recursive=False)
+        return not all(item.find("a") is not None for item in items)  # else: a list of links out
+
+    for i, block in enumerate(selected):
+        if not keep[i] or block.heading or first <= i <= last or _sentence(block.text):
+            continue
+        if id(block.owner) in owners or story_list(block):
+            continue
+        if block.text.endswith(":") and id(_parent(block.owner)) in parents and i + 1 < len(selected) \
+                and story_list(selected[i + 1]):
+            continue
+        keep[i] = False
+
+
 def _filter_blocks(selected: list[_Block]) -> list[str]:
     good = [bool(_prose_weight(b)) and len(b.text) >= 60 for b in selected]
     keep = [not _junk(b) for b in selected]
@@ -92,14 +121,7 @@ def _filter_blocks(selected: list[_Block]) -> list[str]:
     last = max((i for i, g in enumerate(good) if g), default=-1)
     if first is None:
         return [b.text for b, k in zip(selected, keep) if k]
-    # Above and below the story's paragraphs, only sentences stay: kickers, bylines,
-    # datelines above it and tag lists, labels below it are not written as sentences.
-    # Lines of an element that holds story paragraphs (split by <br><br>) are the story's.
-    story_owners = {id(b.owner) for b, g in zip(selected, good) if g}
-    for i, block in enumerate(selected):
-        if keep[i] and (i < first and not block.heading or i > last) and not _sentence(block.text) \
-                and id(block.owner) not in story_owners:
-            keep[i] = False
+    _trim_edges(selected, keep, good, first, last)
     for i, block in enumerate(selected):
         if keep[i] and block.heading:
             following = [j for j in range(i + 1, min(len(selected), i + 4)) if keep[j]]
