@@ -14,7 +14,7 @@ from .tree import _attr, _norm_key, _parent, _shingle_set, _short_text, _within
 _JUNK = re.compile(
     r"^(?:advertisement|advertising|sponsored|ad|read more|read next|more from|related|"
     r"share(?: this)?(?: article| story| on \w+)?|follow us|sign up|subscribe|click here|"
-    r"continue reading|skip (?:to|ad)|comments?|load more|see more|view comments|"
+    r"continue reading(?: (?:below|the (?:main )?(?:story|article)))?|skip (?:to|ad)|comments?|load more|see more|view comments|"
     r"story continues below(?: advertisement)?|article continues below|"
     r"(?:image|photo|picture|video)(?: credit)?s?:.*|getty images|"
     r"\(?(?:reporting|editing|writing|additional reporting) by .*|"
@@ -210,6 +210,25 @@ def _beside_image(block: _Block) -> bool:
     return False
 
 
+def _in_form_box(block: _Block) -> bool:
+    """A line of a small box that holds a form field: a newsletter sign-up, a poll, a
+    comment form ("Enter your email address...", "Thanks for signing up!")."""
+    el = block.owner
+    for _ in range(3):
+        if el is None or el.name in ("body", "article", "main", "form"):
+            return False
+        if _short_text(el, _FORM_BOX) is None:
+            return False  # the box holds more than a form's prompts
+        for field in el.find_all(("input", "textarea", "select")):
+            if (field.get("type") or "text").lower() not in ("hidden", "submit", "button", "image"):
+                return True
+        el = _parent(el)
+    return False
+
+
+_FORM_BOX = 600
+
+
 def _quote_like(block: _Block) -> bool:
     """Set as a quotation: opens with a quote mark, or sits in a blockquote / a box named *quote*."""
     if block.text[:1] in "\"“‘'«„":
@@ -247,7 +266,7 @@ def _drop_inserts(selected: list[_Block], keep: list[bool], last_good: int) -> N
         text = block.text
         if len(text) >= 400:
             continue
-        if len(text) < 300 and (_CREDIT_END.search(text) or _beside_image(block)):
+        if len(text) < 300 and (_CREDIT_END.search(text) or _beside_image(block) or _in_form_box(block)):
             keep[i] = False
             continue
         own = shingles[i]
