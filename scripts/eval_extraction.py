@@ -20,19 +20,24 @@ a ``datePublished``/``dateCreated`` key, an ``article:published_time``-like meta
 property, a ``<time datetime=...>`` element, or a ``date``-named ``<meta>`` /
 ``itemprop``.  The date share is taken over those pages only.
 
-Cross-validation (``--halves`` = 2 folds, ``--folds K``): the extractor's
-thresholds (:data:`searchkit.readers.html.TUNING`) are chosen on the other
-folds by coordinate search over :data:`GRID` (best F1 on those pages, the
-default kept on ties), then the held-out fold is scored with them; the
-held-out rows of every fold are pooled into the cross-validated P/R/F1.
-Folds are the pages in sorted-id order dealt round-robin.  This measures what
-threshold choice can overfit; the rules themselves were written with all
-the pages in view, so even this figure is optimistic for unseen sites.
+Cross-validation (``--halves`` = 2 folds, ``--folds K``, ``--sites``): the
+extractor's thresholds (:data:`searchkit.readers.html.TUNING`) are chosen on the
+training part only, by coordinate search over :data:`GRID` (best F1 on those
+pages, the default kept on ties), then the held-out part is scored with them;
+the held-out rows of every fold are pooled into the cross-validated P/R/F1.
+Pages are grouped by site (the host of the true ``url``, else of the page's
+canonical link, else the page itself) and a site never straddles two folds:
+sites in sorted order are dealt round-robin to the K folds.  ``--sites`` is
+leave-one-site-out (one fold per site), the closest this set comes to "a site
+never seen".  This measures what threshold choice can overfit; the rules
+themselves were written with the pages in view, so even these figures are
+optimistic for unseen sites.  ``--worst N`` lists the N held-out pages with the
+lowest F1 (precision and recall each), to read errors by class.
 
 Usage::
 
     python scripts/eval_extraction.py [FOLDER] [--verbose] [--compare-paragraphs] [--repeat N]
-                                      [--halves | --folds K]
+                                      [--halves | --folds K | --sites] [--worst N]
 
 The default folder is ``../shared/corpora/extraction-dev`` relative to the repo
 root (or to its parent, from a worktree).
@@ -63,8 +68,6 @@ DEFAULT_FOLDER = next((base / "shared" / "corpora" / "extraction-dev" for base i
 GRID: dict[str, tuple[float, ...]] = {
     "sibling_share": (0.1, 0.2, 0.3, 0.45),
     "cousin_share": (0.2, 0.3, 0.45, 0.6),
-    "lead_max": (30, 60, 100),
-    "tail_min": (40, 80, 140),
     "ld_body_ratio": (0.3, 0.5, 0.7),
 }
 SHINGLE = 4
@@ -141,6 +144,38 @@ def load_pages(folder: Path) -> list[tuple[str, bytes, dict]]:
     return pages
 
 
+_CANONICAL = re.compile(rb"<link[^>]+rel=[\"']?canonical[^>]+href=[\"']?(https?://[^\"'> ]+)", re.IGNORECASE)
+
+
+def site_of(page: tuple[str, bytes, dict]) -> str:
+    """The page's site: host of the true url, else of its canonical link, else its id."""
+    page_id, raw, truth = page
+    url = truth.get("url") or ""
+    if "//" not in url:
+        match = _CANONICAL.search(raw)
+        url = match.group(1).decode("ascii", "replace") if match else ""
+    host = url.split("//", 1)[1].split("/", 1)[0].lower() if "//" in url else ""
+    host = host[4:] if host.startswith("www.") else host
+    return host or page_id
+
+
+def site_folds(pages: list[tuple[str, bytes, dict]], folds: int) -> list[list[int]]:
+    """Indexes of ``pages`` per fold, a site never split over two folds (``folds`` 0:
+    one fold per site).  With fewer sites than folds (or one site) the pages are dealt instead."""
+    sites: dict[str, list[int]] = {}
+    for i, page in enumerate(pages):
+        sites.setdefault(site_of(page), []).append(i)
+    if len(sites) < max(folds, 2):  # one site (a synthetic set): deal the pages instead
+        sites = {f"{i:06d}": [i] for i in range(len(pages))}
+    names = sorted(sites)
+    if not folds:
+        return [sites[name] for name in names]
+    out: list[list[int]] = [[] for _ in range(folds)]
+    for k, name in enumerate(names):
+        out[k % folds].extend(sites[name])
+    return [sorted(fold) for fold in out if fold]
+
+
 def summarise(rows: list[dict], key_p: str = "p", key_r: str = "r") -> tuple[float, float, float]:
     scored = [r for r in rows if r[key_p] is not None]
     if not scored:
@@ -151,17 +186,28 @@ def summarise(rows: list[dict], key_p: str = "p", key_r: str = "r") -> tuple[flo
     return p, r, f
 
 
-def _f1(pages: list[tuple[str, bytes, dict]], tuning: dict[str, float]) -> tuple[float, list[dict]]:
-    saved = dict(html_reader.TUNING)
-    html_reader.TUNING.update(tuning)
-    try:
-        rows = []
-        for page_id, raw, truth in pages:
+#: (page id, tuning) -> its row: extraction is deterministic, so every fold and
+#: every step of the search reuses what another one computed.
+_ROWS: dict[tuple, dict] = {}
+
+
+def _row(page: tuple[str, bytes, dict], tuning: dict[str, float]) -> dict:
+    page_id, raw, truth = page
+    key = (page_id, tuple(sorted(tuning.items())))
+    if key not in _ROWS:
+        saved = dict(html_reader.TUNING)
+        html_reader.TUNING.update(tuning)
+        try:
             pr = score(extract_html(raw).get("body") or "", truth.get("articleBody") or "")
-            rows.append({"id": page_id, "p": pr[0] if pr else None, "r": pr[1] if pr else None})
-    finally:
-        html_reader.TUNING.clear()
-        html_reader.TUNING.update(saved)
+        finally:
+            html_reader.TUNING.clear()
+            html_reader.TUNING.update(saved)
+        _ROWS[key] = {"id": page_id, "p": pr[0] if pr else None, "r": pr[1] if pr else None}
+    return dict(_ROWS[key])
+
+
+def _f1(pages: list[tuple[str, bytes, dict]], tuning: dict[str, float]) -> tuple[float, list[dict]]:
+    rows = [_row(page, tuning) for page in pages]
     return summarise(rows)[2], rows
 
 
@@ -185,18 +231,47 @@ def choose_tuning(pages: list[tuple[str, bytes, dict]], rounds: int = 2) -> dict
 
 
 def cross_validate(pages: list[tuple[str, bytes, dict]], folds: int) -> tuple[list[dict], list[dict]]:
-    """Held-out rows of every fold (thresholds chosen on the other folds), and the choices made."""
+    """Held-out rows of every fold (thresholds chosen on the training folds only), and the
+    choices made.  ``folds`` 0 is leave-one-site-out; folds never split a site."""
     held_out: list[dict] = []
     choices = []
-    for k in range(folds):
-        test = pages[k::folds]
-        train = [page for i, page in enumerate(pages) if i % folds != k]
+    for k, test_ids in enumerate(site_folds(pages, folds)):
+        held = set(test_ids)
+        test = [pages[i] for i in test_ids]
+        train = [page for i, page in enumerate(pages) if i not in held]
         tuning = choose_tuning(train)
         f1, rows = _f1(test, tuning)
+        for row in rows:
+            row["fold"] = k + 1
         held_out.extend(rows)
         changed = {n: v for n, v in tuning.items() if v != html_reader.TUNING[n]}
-        choices.append({"fold": k + 1, "pages": len(test), "f1": f1, "changed": changed})
+        choices.append({"fold": k + 1, "pages": len(test), "f1": f1, "changed": changed,
+                        "site": site_of(test[0]) if folds == 0 else None})
     return held_out, choices
+
+
+def _page_f1(row: dict) -> float:
+    p, r = row["p"] or 0.0, row["r"] or 0.0
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def report_cross_validation(pages: list[tuple[str, bytes, dict]], folds: int, verbose: bool, worst: int) -> None:
+    """Print each fold's choice, the pooled held-out P/R/F1 and the ``worst`` held-out pages
+    (``folds`` 0: leave-one-site-out, whose folds are listed only when they change a threshold)."""
+    held_out, choices = cross_validate(pages, folds)
+    for choice in choices:
+        changed = ", ".join(f"{n}={v:g}" for n, v in choice["changed"].items()) or "defaults"
+        if not folds and not (verbose or choice["changed"]):
+            continue
+        where = f" {choice['site']}" if choice["site"] else ""
+        print(f"  fold {choice['fold']}{where} ({choice['pages']} pages held out)  F1={choice['f1']:.4f}  "
+              f"thresholds chosen on the rest: {changed}")
+    cp, cr, cf = summarise(held_out)
+    label = "leave-one-site-out" if not folds else "sites kept whole"
+    print(f"cross-validated ({label}, {len(choices)} folds)  P={cp:.4f}  R={cr:.4f}  F1={cf:.4f}")
+    for row in sorted(held_out, key=_page_f1)[:worst]:
+        print(f"  worst held-out: {row['id'][:12]} (fold {row['fold']})  "
+              f"P={row['p'] or 0:.3f} R={row['r'] or 0:.3f} F1={_page_f1(row):.3f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -208,7 +283,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="timing repeats per page (median)")
     ap.add_argument("--halves", action="store_true",
                     help="2-fold cross-validation: thresholds chosen on one half, scored on the other")
-    ap.add_argument("--folds", type=int, default=0, help="K-fold cross-validation (K >= 2)")
+    ap.add_argument("--folds", type=int, default=0, help="K-fold cross-validation (K >= 2), sites kept whole")
+    ap.add_argument("--sites", action="store_true", help="leave-one-site-out cross-validation")
+    ap.add_argument("--worst", type=int, default=0, help="list the N held-out pages with the lowest F1")
     args = ap.parse_args(argv)
 
     folder = Path(args.folder)
@@ -255,14 +332,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"pages: {n}  (scored: {sum(1 for x in rows if x['p'] is not None)})")
     print(f"searchkit  P={p:.4f}  R={r:.4f}  F1={f:.4f}")
     folds = 2 if args.halves else args.folds
-    if folds >= 2:
-        held_out, choices = cross_validate(pages, folds)
-        for choice in choices:
-            changed = ", ".join(f"{n}={v:g}" for n, v in choice["changed"].items()) or "defaults"
-            print(f"  fold {choice['fold']} ({choice['pages']} pages held out)  F1={choice['f1']:.4f}  "
-                  f"thresholds chosen on the rest: {changed}")
-        cp, cr, cf = summarise(held_out)
-        print(f"cross-validated ({folds} folds)  P={cp:.4f}  R={cr:.4f}  F1={cf:.4f}")
+    if folds >= 2 or args.sites:
+        report_cross_validation(pages, 0 if args.sites else folds, args.verbose, args.worst)
     if args.compare_paragraphs:
         bp, br, bf = summarise(rows, "bp", "br")
         print(f"all <p>    P={bp:.4f}  R={br:.4f}  F1={bf:.4f}")

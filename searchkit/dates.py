@@ -246,9 +246,12 @@ def _parse_loose(text: str) -> _dt.datetime | None:
 
 
 def to_datetime(iso: str) -> _dt.datetime:
-    """Turn a string produced by :func:`normalise_date` back into a naive UTC datetime."""
-    if len(iso) == 10:
-        return _dt.datetime.combine(_dt.date.fromisoformat(iso), _dt.time())
+    """Turn a string produced by :func:`normalise_date` (``2019-06-28`` or
+    ``2019-06-28T10:15:00``, naive UTC) back into a naive UTC datetime (a date is midnight).
+
+    ``datetime.fromisoformat`` reads both forms on every supported Python (3.7+).
+    Raises ``ValueError`` for any other string.
+    """
     return _dt.datetime.fromisoformat(iso)
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..document import Document
-from .encoding import decode_text, looks_binary
+from .encoding import decode_text, gunzip, looks_binary
 from .records import record_fields
 from .text import find_dateline
 
@@ -175,12 +175,11 @@ def format_of(path: Path) -> str | None:
 
 
 def _gunzip(raw: bytes, limit: int = _MAX_GZIP_RATIO_BYTES) -> bytes:
-    decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     try:
-        data = decompressor.decompress(raw, limit)
+        data, whole = gunzip(raw, limit)
     except zlib.error as exc:
         raise SkipFile(f"corrupt gzip data ({exc})") from None
-    if decompressor.unconsumed_tail:
+    if not whole:
         raise SkipFile("gzip data expands beyond the size limit")
     return data
 
@@ -456,32 +455,13 @@ def read_file(
         if reason:
             raise SkipFile(reason)
     if kind == HTML:
-        from .html import extract_html  # bs4 and lxml load only when HTML is read
-
-        if not raw.strip():
-            raise SkipFile("empty file")
-        if b"\x00" in raw[:8192] and not raw.lstrip()[:1] == b"<":
-            raise SkipFile("binary data, not HTML")
-        fields = extract_html(raw)
-        if not (fields.get("body") or fields.get("title")):
-            raise SkipFile("no article text found in the HTML")
-        yield from _document(base_id, display, fields)
+        yield from _read_html(raw, base_id, display)
         return
     if kind == JSONL:
         yield from _read_jsonl(io.BytesIO(raw), base_id, display)
         return
     if kind == TEXT and len(raw) > MAX_BODY_CHARS + 65536:
-        # Decode only what can be indexed: the rest would cost memory for nothing.
-        size = len(raw)
-        text = _decode(_head_of_text(raw, MAX_BODY_CHARS + 65536))
-        yield Notice(base_id, f"text of {size / 1e6:.1f} MB: only the first {MAX_BODY_CHARS:,} characters are indexed")
-        from .text import parse_text
-
-        fields = parse_text(text)
-        del text
-        if len(fields["body"]) > MAX_BODY_CHARS:
-            fields["body"] = _cut_body(fields["body"])
-        yield from _document(base_id, display, fields)
+        yield from _read_big_text(raw, base_id, display)
         return
     text = _decode(raw)
     del raw  # a JSON file's objects are built from its text: the bytes are not needed any more
@@ -497,23 +477,55 @@ def read_file(
         except (ValueError, RecursionError) as exc:
             raise SkipFile(f"invalid JSON ({_short(exc)})") from None
         del text
-        if isinstance(data, dict):
-            yield from _document(_record_id(data, base_id), display, record_fields(data))
-        elif isinstance(data, list):
-            if not data:
-                raise SkipFile("JSON list is empty")
-            data.reverse()  # popped one by one: each object is freed once its document is made
-            number = 0
-            while data:
-                item = data.pop()
-                number += 1
-                where = f"{base_id}#{number}"
-                if isinstance(item, dict):
-                    yield from _document(_record_id(item, where), display, record_fields(item))
-                else:
-                    yield RecordError(where, f"JSON item is {_a(item)}, not an object")
-        else:
-            raise SkipFile(f"JSON value is {_a(data)}, not an object or a list")
+        yield from _read_json_value(data, base_id, display)
+
+
+def _read_html(raw: bytes, base_id: str, display: str) -> Iterator[Document]:
+    from .html import extract_html  # bs4 and lxml load only when HTML is read
+
+    if not raw.strip():
+        raise SkipFile("empty file")
+    if b"\x00" in raw[:8192] and not raw.lstrip()[:1] == b"<":
+        raise SkipFile("binary data, not HTML")
+    fields = extract_html(raw, inflate=False)  # read_bytes (or read_file) inflated it once
+    if not (fields.get("body") or fields.get("title")):
+        raise SkipFile("no article text found in the HTML")
+    yield from _document(base_id, display, fields)
+
+
+def _read_big_text(raw: bytes, base_id: str, display: str) -> Iterator[Document | Notice]:
+    """A text file longer than can be indexed: only its head is decoded and parsed."""
+    size = len(raw)
+    text = _decode(_head_of_text(raw, MAX_BODY_CHARS + 65536))
+    yield Notice(base_id, f"text of {size / 1e6:.1f} MB: only the first {MAX_BODY_CHARS:,} characters are indexed")
+    from .text import parse_text
+
+    fields = parse_text(text)
+    del text
+    if len(fields["body"]) > MAX_BODY_CHARS:
+        fields["body"] = _cut_body(fields["body"])
+    yield from _document(base_id, display, fields)
+
+
+def _read_json_value(data: object, base_id: str, display: str) -> Iterator[Document | RecordError]:
+    """The documents of a parsed ``.json`` file: an object, or a list of objects."""
+    if isinstance(data, dict):
+        yield from _document(_record_id(data, base_id), display, record_fields(data))
+    elif isinstance(data, list):
+        if not data:
+            raise SkipFile("JSON list is empty")
+        data.reverse()  # popped one by one: each object is freed once its document is made
+        number = 0
+        while data:
+            item = data.pop()
+            number += 1
+            where = f"{base_id}#{number}"
+            if isinstance(item, dict):
+                yield from _document(_record_id(item, where), display, record_fields(item))
+            else:
+                yield RecordError(where, f"JSON item is {_a(item)}, not an object")
+    else:
+        raise SkipFile(f"JSON value is {_a(data)}, not an object or a list")
 
 
 def _read_sgml(raw: bytes, base_id: str, display: str) -> Iterator[Document | RecordError | Notice]:

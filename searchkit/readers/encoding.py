@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import codecs
+import zlib
 
-__all__ = ["decode_text", "looks_binary"]
+__all__ = ["decode_text", "gunzip", "looks_binary"]
 
 # Bytes that never occur in text files (NUL and most C0 controls).
 _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13, 27)) + b"\x7f"
 _CONTROL_TABLE = bytes.maketrans(b"", b"")
+
+
+def gunzip(raw: bytes, limit: int) -> tuple[bytes, bool]:
+    """Inflate gzip bytes: ``(data, whole)``, at most ``limit`` bytes of data; ``whole`` is
+    false when more would have come out.  Raises ``zlib.error`` on corrupt data."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    data = inflater.decompress(raw, limit)
+    return data, not inflater.unconsumed_tail
 
 
 def looks_binary(raw: bytes, sample: int = 8192) -> bool:

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from searchkit.dates import DateError, normalise_date, parse_date_bound
+from searchkit.dates import DateError, normalise_date, parse_date_bound, to_datetime
 
 
 @pytest.mark.parametrize(
@@ -93,3 +93,13 @@ def test_user_bounds_accept_iso_datetimes():
     assert parse_date_bound("2019-06-28T10:15") == dt.datetime(2019, 6, 28, 10, 15)
     assert parse_date_bound("2019-06-28T10:15:00+02:00") == dt.datetime(2019, 6, 28, 8, 15)
     assert parse_date_bound("2019-06-28 10:15:00Z") == dt.datetime(2019, 6, 28, 10, 15)
+
+
+@pytest.mark.parametrize("value", ["28 June 2019", "Fri, 28 Jun 2019 22:30:00 EDT", "2019-06-28T10:15:00+02:00",
+                                   "26-FEB-1987 15:01:01.79", "1987-02-26"])
+def test_a_normalised_date_reads_back_as_naive_utc(value):
+    iso = normalise_date(value)
+    back = to_datetime(iso)
+    assert back.tzinfo is None
+    assert back.isoformat().startswith(iso)  # a date is midnight, a date-time is itself
+    assert normalise_date(back) == iso

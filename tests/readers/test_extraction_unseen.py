@@ -45,3 +45,23 @@ def test_a_repeated_recipe_line_is_not_a_pull_quote():
     page = ("<html><body><article>" + story + f"<p>{line}</p>" + story.replace("three", "four")
             + f"<p>{line}</p></article></body></html>")
     assert extract_html(page.encode())["body"].count(line) == 2
+
+
+def test_eval_folds_keep_a_site_whole_and_leave_one_site_out():
+    spec = importlib.util.spec_from_file_location("eval_extraction", REPO / "scripts" / "eval_extraction.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    pages = [
+        ("a", b"", {"url": "https://www.one.example/x"}),
+        ("b", b"<link rel='canonical' href='https://two.example/y'>", {}),
+        ("c", b"", {"url": "https://one.example/z"}),
+        ("d", b"", {"url": "https://three.example/w"}),
+    ]
+    assert [module.site_of(p) for p in pages] == ["one.example", "two.example", "one.example", "three.example"]
+    two = module.site_folds(pages, 2)
+    assert sorted(i for fold in two for i in fold) == [0, 1, 2, 3]
+    assert any({0, 2} <= set(fold) for fold in two)  # the two pages of one.example stay together
+    assert sorted(map(sorted, module.site_folds(pages, 0))) == [[0, 2], [1], [3]]
+    # One site only (a synthetic set): the pages are dealt, so every fold trains on something.
+    alone = [(str(i), b"", {"url": "https://one.example/"}) for i in range(4)]
+    assert len(module.site_folds(alone, 0)) == 4 and len(module.site_folds(alone, 2)) == 2

@@ -301,6 +301,31 @@ def test_gzip_bytes_are_inflated():
     assert extract_html(raw)["title"] == "Local Library Extends Opening Hours"
 
 
+def test_a_gzipped_html_file_is_inflated_once(tmp_path, monkeypatch):
+    """The file reader inflates ``.html.gz`` once; the HTML decoder does not do it again."""
+    import searchkit
+    import searchkit.readers as readers
+    from searchkit.readers.html import decode
+
+    calls = []
+    real = readers.gunzip
+
+    def counting(raw, limit):
+        calls.append(len(raw))
+        return real(raw, limit)
+
+    monkeypatch.setattr(readers, "gunzip", counting)
+    monkeypatch.setattr(decode, "gunzip", counting)
+    (tmp_path / "page.html.gz").write_bytes(gzip.compress(read("opengraph_only.html")))
+    docs = list(searchkit.extract(tmp_path))
+    assert [d.title for d in docs] == ["Local Library Extends Opening Hours"]
+    assert len(calls) == 1
+    calls.clear()
+    # Called directly with gzip bytes, extract_html still inflates them (once).
+    assert extract_html(gzip.compress(read("opengraph_only.html")))["title"] == "Local Library Extends Opening Hours"
+    assert len(calls) == 1
+
+
 def test_str_input_with_xml_declaration():
     raw = '<?xml version="1.0" encoding="utf-8"?>' + page("<title>X marks</title>", STORY)
     doc = extract_html(raw)
