@@ -34,6 +34,7 @@ from .query import (
     parse_query,
 )
 from .ranking import (
+    CollectionStats,
     FieldsTerm,
     NewsBM25,
     RankingConfig,
@@ -226,6 +227,7 @@ def run_search(
     collapse: bool = True,
     where: dict[str, Any] | None = None,
     stream: bool = False,
+    stats: CollectionStats | None = None,
     **filters: Any,
 ) -> SearchResults:
     """Search with an open Whoosh ``searcher``; see :meth:`searchkit.Index.search`.
@@ -235,7 +237,10 @@ def run_search(
     ``facets``, ``facet_size``, ``where`` (and ``folder=``): see
     :mod:`searchkit.facets`; ``collapse``: one hit per near-duplicate cluster
     (:mod:`searchkit.clusters`); ``stream``: every match from ``offset`` on,
-    as :class:`StreamedResults` whose hits are made one at a time.
+    as :class:`StreamedResults` whose hits are made one at a time;
+    ``stats``: the :class:`~searchkit.ranking.stats.CollectionStats` every
+    idf, document count and average length is read from (default: this
+    searcher's index; a sharded search passes the whole collection's).
     """
     started = time.perf_counter()
     if sort not in SORTS:
@@ -265,10 +270,10 @@ def run_search(
     while True:  # collapsed, a page needs more ranked matches than it shows
         if sort == "relevance":
             ranked, total = _ranked(searcher, query, flt, compiled, fetch, config,
-                                    plain=is_best_match(node, kinds=(Words,)))
+                                    plain=is_best_match(node, kinds=(Words,)), stats=stats)
         else:
             ranked, total = _by_date(searcher, query, flt, fetch, newest_first=(sort == "-date"),
-                                     context=searcher.context(weighting=_weighting(config)))
+                                     context=searcher.context(weighting=_weighting(config, stats)))
         if not collapse:
             break
         groups = collapse_ranked(searcher, ranked, by_score=(sort == "relevance"))
@@ -374,7 +379,9 @@ def _all_matches(searcher, query, flt, ranked) -> Callable[[], list[int]]:
 _WEIGHTINGS: dict[RankingConfig, NewsBM25] = {}
 
 
-def _weighting(config: RankingConfig) -> NewsBM25:
+def _weighting(config: RankingConfig, stats: CollectionStats | None = None) -> NewsBM25:
+    if stats is not None:
+        return NewsBM25(config, stats)
     model = _WEIGHTINGS.get(config)
     if model is None:
         if len(_WEIGHTINGS) > 64:
@@ -491,27 +498,63 @@ def _lazy_total(counted: list) -> Callable[[], int]:
 
 
 def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
-            plain: bool = False) -> tuple[list[tuple[int, float]], int]:
-    clauses = compiled.clauses
-    if len(clauses) >= config.long_query_words and config.long_idf_power != config.idf_power:
-        # A long (natural-language) query leans harder on its rarest words.
-        config = replace(config, idf_power=config.long_idf_power)
-    context = searcher.context(weighting=_weighting(config))
+            plain: bool = False, stats: CollectionStats | None = None) -> tuple[list[tuple[int, float]], int]:
+    """The ranking pipeline on one searcher: :func:`first_pass`, then :func:`rerank` of its pool."""
+    config = query_config(compiled, config)
     if wanted == 0:
+        context = searcher.context(weighting=_weighting(config, stats))
         results = _run(searcher, query, context, limit=1, filter=flt)
         return [], _lazy_total([results])
-    feedback = config.feedback and compiled.best_match and len(clauses) >= max(1, config.fb_min_words)
-    if feedback and config.fb_mode == "full":
-        query = _expanded(searcher, query, flt, compiled, config, context)
-        feedback = False
-    coordinate = len(clauses) > 1 and config.coordination != "none"
-    if config.coordination == "tier" and len(clauses) > config.tier_max_words:
-        coordinate = False
-    words = _single_words(clauses)
+    top, counted = first_pass(searcher, query, flt, compiled, wanted, config, stats=stats)
+    top, related = rerank(searcher, top, compiled, config, stats=stats, query=query, flt=flt,
+                          wanted=wanted, plain=plain)
+    if related is not None:
+        counted.append(related)
+    return top, _lazy_total(counted)
+
+
+def query_config(compiled, config: RankingConfig) -> RankingConfig:
+    """``config`` as it applies to this query: a long (natural-language) query leans harder on its rarest words."""
+    if len(compiled.clauses) >= config.long_query_words and config.long_idf_power != config.idf_power:
+        config = replace(config, idf_power=config.long_idf_power)
+    return config
+
+
+def _feedback_applies(compiled, config: RankingConfig) -> bool:
+    return bool(config.feedback and compiled.best_match and len(compiled.clauses) >= max(1, config.fb_min_words))
+
+
+def pool_size(compiled, wanted: int, config: RankingConfig) -> int:
+    """How many documents the first pass keeps: enough for the page and for every re-rank stage's depth."""
+    words = _single_words(compiled.clauses)
     depth = config.prox_depth if config.proximity > 0 and len(words) > 1 else 0
+    feedback = _feedback_applies(compiled, config) and config.fb_mode != "full"
     fb_depth = config.fb_depth if feedback else 0
     exact_depth = EXACT_DEPTH if compiled.exact and config.fields == "bm25f" else 0
-    pool = max(wanted, config.pool if coordinate else 0, depth, fb_depth, exact_depth)
+    coordinate = _coordinates(compiled, config)
+    return max(wanted, config.pool if coordinate else 0, depth, fb_depth, exact_depth)
+
+
+def _coordinates(compiled, config: RankingConfig) -> bool:
+    coordinate = len(compiled.clauses) > 1 and config.coordination != "none"
+    if config.coordination == "tier" and len(compiled.clauses) > config.tier_max_words:
+        coordinate = False
+    return coordinate
+
+
+def first_pass(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
+               stats: CollectionStats | None = None) -> tuple[list[tuple[int, float]], list]:
+    """The first pass: the top :func:`pool_size` ``(docnum, score)`` of ``query``, best first, and what counts the matches.
+
+    ``config`` is :func:`query_config`'s.  Scores use ``stats`` (default: the
+    searcher's index) for every idf and average length, so a shard given the
+    whole collection's statistics scores as one index would.  The second
+    item is a list of match counts (ints or Whoosh results) for the total.
+    """
+    context = searcher.context(weighting=_weighting(config, stats))
+    if _feedback_applies(compiled, config) and config.fb_mode == "full":
+        query = _expanded(searcher, query, flt, compiled, config, context)
+    pool = pool_size(compiled, wanted, config)
     scores = None
     plain_words = _plain_terms(query) if flt is None and config.fields == "bm25f" else None
     if plain_words is not None:  # plain words: scored term at a time, without Whoosh's matchers
@@ -520,18 +563,39 @@ def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
         scores = all_bm25f_scores(searcher, model, terms, DEFAULT_FIELDS)
     if scores is not None:
         top = heapq.nlargest(pool, scores.items(), key=_by_score_then_docnum)
-        counted = [len(scores)]
-    else:
-        results = _run(searcher, query, context, limit=pool, filter=flt)
-        counted = [results]
-        top = [(hit.docnum, hit.score) for hit in results]
+        return top, [len(scores)]
+    results = _run(searcher, query, context, limit=pool, filter=flt)
+    return [(hit.docnum, hit.score) for hit in results], [results]
+
+
+def rerank(searcher, top: list[tuple[int, float]], compiled, config: RankingConfig,
+           stats: CollectionStats | None = None, *, query=None, flt=None, wanted: int = 0,
+           plain: bool = False) -> tuple[list[tuple[int, float]], Any]:
+    """The re-rank stages, in order, on a pool of ``(docnum, score)`` (best first): exact forms, proximity, feedback, coordination.
+
+    ``top`` may come from :func:`first_pass` on this searcher or be merged
+    from several shards' first passes (docnums then being those of
+    ``searcher``, e.g. over a ``MultiReader`` of the shards).  Every idf and
+    average length comes from ``stats``; the cross-document figures of a
+    stage (the feedback documents' relevance model, how often a pair of
+    words keeps together) from the pool.  ``query``/``flt``/``wanted``/
+    ``plain`` serve only the ``fb_mode="tiers"`` extension (documents found
+    by the expansion terms alone); its Whoosh results are the second item
+    (None otherwise).
+    """
+    context = searcher.context(weighting=_weighting(config, stats))
+    feedback = _feedback_applies(compiled, config) and config.fb_mode != "full"
+    words = _single_words(compiled.clauses)
+    depth = config.prox_depth if config.proximity > 0 and len(words) > 1 else 0
+    exact_depth = EXACT_DEPTH if compiled.exact and config.fields == "bm25f" else 0
+    related = None
     if exact_depth:
         top = _exact_rerank(searcher, top, compiled.exact, context.weighting, exact_depth)
     if depth:
         top = _proximity_rerank(searcher, top, words, config, context.weighting)
     if feedback:
         top, extra = _feedback_rerank(searcher, top, compiled, config, context)
-        if extra and config.fb_mode == "tiers" and plain and len(top) < wanted:
+        if extra and config.fb_mode == "tiers" and plain and len(top) < wanted and query is not None:
             # Documents with none of the typed words, found by the expansion
             # terms alone, come after every document that has one of them.
             queries = [FieldsTerm(DEFAULT_FIELDS, term, boost=boost) for term, _, boost in extra]
@@ -539,9 +603,9 @@ def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
             floor = min((score for _, score in top), default=1.0)
             best = max((hit.score for hit in related), default=1.0) or 1.0
             top.extend((hit.docnum, floor * 0.5 * hit.score / best) for hit in related)
-            counted.append(related)
-    if not coordinate:
-        return top, _lazy_total(counted)
+    if not _coordinates(compiled, config):
+        return top, related
+    clauses = compiled.clauses
     counts = _clause_counts(searcher, clauses, {docnum for docnum, _ in top})
     n = len(clauses)
     scored = []
@@ -551,7 +615,7 @@ def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
             score *= (count / n) ** config.coord_power
         scored.append((config.coordination == "tier" and count == n, score, docnum))
     scored.sort(key=lambda item: (not item[0], -item[1]))
-    return [(docnum, score) for _, score, docnum in scored], _lazy_total(counted)
+    return [(docnum, score) for _, score, docnum in scored], related
 
 
 #: How many top documents get the exact-form bonus (see :data:`searchkit.query.EXACT_FORM_BOOST`).
@@ -615,6 +679,7 @@ def _proximity_rerank(searcher, ranked, words, config: RankingConfig, model):
     docnums = [docnum for docnum, _ in head]
     words = words[:MAX_PROXIMITY_WORDS]  # pairs grow with the square of the words
     idf = {w: model.term_idf(searcher, "body", w) for w in words}
+    stats = model.collection(searcher)
     adjacent = [(a, b, min(idf[a], idf[b])) for a, b in zip(words, words[1:]) if a != b]
     body_b = config.b if config.prox_b is None else config.prox_b
     fields = [("body", 1.0, body_b), ("title", config.title_weight, config.title_b)]
@@ -622,7 +687,7 @@ def _proximity_rerank(searcher, ranked, words, config: RankingConfig, model):
     for fieldname, weight, b in fields:
         if fieldname not in searcher.schema:
             continue
-        avg = searcher.avg_field_length(fieldname) or 1.0
+        avg = stats.avg_field_length(fieldname) or 1.0
         per_field.append((fieldname, weight, b, avg, read_positions(searcher, fieldname, words, docnums)))
     k = config.prox_k
     window = config.prox_window
@@ -684,7 +749,8 @@ def _clause_counts(searcher, clauses, docnums: set[int]) -> dict[int, int]:
     return counts
 
 
-def _expansion_terms(searcher, ranked, compiled, config: RankingConfig) -> list[tuple[str, float, float]]:
+def _expansion_terms(searcher, ranked, compiled, config: RankingConfig,
+                     stats: CollectionStats | None = None) -> list[tuple[str, float, float]]:
     """RM3's expansion terms from the top ``fb_docs`` of ``ranked``: ``[(term, idf, boost)]``.
 
     Terms in more than ``fb_max_df`` of the documents ("said", "pct") are
@@ -702,15 +768,16 @@ def _expansion_terms(searcher, ranked, compiled, config: RankingConfig) -> list[
         text = " ".join(part for part in (stored.get("title"), stored.get("body")) if part)
         documents.append((text, score))
     relevance = relevance_model(documents)
-    if config.fb_min_clarity > 0 and query_clarity(relevance, searcher.reader()) < config.fb_min_clarity:
+    model = _weighting(config, stats)
+    collection = model.collection(searcher)
+    if config.fb_min_clarity > 0 and query_clarity(relevance, searcher.reader(), stats=collection) < config.fb_min_clarity:
         return []  # the feedback documents do not agree on a subject: feedback would drift
     candidates = rm3_expansion(documents, config.fb_terms * 4 if config.fb_max_df < 1 else config.fb_terms,
                                model=relevance)
-    model = _weighting(config)
-    n_docs = max(1, searcher.doc_count_all())
+    n_docs = max(1, collection.doc_count())
     kept = []
     for term, weight in candidates:
-        df = document_frequency(searcher, term)
+        df = max(collection.doc_frequency(f, term) for f in ("title", "body"))
         if df > config.fb_max_df * n_docs:
             continue
         kept.append((term, model.idf_of(df, n_docs), weight))
@@ -725,7 +792,8 @@ def _expansion_terms(searcher, ranked, compiled, config: RankingConfig) -> list[
 def _expanded(searcher, query, flt, compiled, config: RankingConfig, context):
     """RM3: the user's query plus weighted terms from the top documents of a first pass."""
     first = _run(searcher, query, context, limit=max(1, config.fb_docs), filter=flt)
-    extra = _expansion_terms(searcher, [(hit.docnum, hit.score) for hit in first], compiled, config)
+    extra = _expansion_terms(searcher, [(hit.docnum, hit.score) for hit in first], compiled, config,
+                             stats=context.weighting.stats)
     if not extra:
         return query
     extra = [FieldsTerm(DEFAULT_FIELDS, term, boost=boost) for term, _, boost in extra]
@@ -739,7 +807,7 @@ def _feedback_rerank(searcher, ranked, compiled, config: RankingConfig, context)
     Returns the re-ranked list (the same documents) and the expansion terms
     (``[(term, idf, boost)]``; empty when the feedback documents gave none).
     """
-    extra = _expansion_terms(searcher, ranked, compiled, config)
+    extra = _expansion_terms(searcher, ranked, compiled, config, stats=context.weighting.stats)
     if not extra:
         return ranked, extra
     depth = min(config.fb_depth, len(ranked))

@@ -81,25 +81,13 @@ def test_clarity_is_high_when_the_top_documents_agree(news):
 
 
 def test_clarity_by_hand():
-    class Reader:  # a collection of 100 body tokens: "a" 50 times, "b" once
-        schema = {"body": None}
+    from searchkit.ranking.stats import FixedStats
 
-        def field_length(self, fieldname):
-            return 100
-
-        def frequency(self, fieldname, btext):
-            return {b"a": 50, b"b": 1}[btext]
-
-    import searchkit.ranking as ranking
-
-    original = ranking.indexed_bytes
-    ranking.indexed_bytes = lambda reader, fieldname, field, term: term.encode()
-    try:
-        # P(a|R) = P(b|R) = 0.5: 0.5 * log2(0.5 / 0.5) + 0.5 * log2(0.5 / 0.01)
-        assert math.isclose(query_clarity(Counter({"a": 0.5, "b": 0.5}), Reader()), 0.5 * math.log2(50))
-        assert query_clarity(Counter(), Reader()) == 0.0
-    finally:
-        ranking.indexed_bytes = original
+    # a collection of 100 body tokens: "a" 50 times, "b" once
+    stats = FixedStats(10, field_lengths={"body": 100}, frequencies={("body", "a"): 50, ("body", "b"): 1})
+    # P(a|R) = P(b|R) = 0.5: 0.5 * log2(0.5 / 0.5) + 0.5 * log2(0.5 / 0.01)
+    assert math.isclose(query_clarity(Counter({"a": 0.5, "b": 0.5}), None, stats=stats), 0.5 * math.log2(50))
+    assert query_clarity(Counter(), None, stats=stats) == 0.0
 
 
 def test_feedback_gate_turns_on_and_off_with_clarity(news):

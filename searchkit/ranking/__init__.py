@@ -34,7 +34,8 @@ from whoosh.query.terms import Term
 from whoosh.scoring import WeightingModel, WeightLengthScorer, WeightScorer
 from whoosh.util.numeric import byte_to_length
 
-from .analysis import analyze
+from ..analysis import analyze
+from .stats import CollectionStats, FixedStats, SearcherStats, stats_of
 
 __all__ = [
     "RankingConfig",
@@ -49,6 +50,10 @@ __all__ = [
     "pair_frequency",
     "bm25f_scores",
     "document_frequency",
+    "CollectionStats",
+    "SearcherStats",
+    "FixedStats",
+    "stats_of",
 ]
 
 
@@ -209,8 +214,14 @@ class NewsBM25(WeightingModel):
     weight is the one of the configuration alone.
     """
 
-    def __init__(self, config: RankingConfig = DEFAULT_RANKING):
+    def __init__(self, config: RankingConfig = DEFAULT_RANKING, stats: CollectionStats | None = None):
         self.config = config
+        #: The collection statistics of every idf and average length (None: the searcher's index).
+        self.stats = stats
+
+    def collection(self, searcher: Any) -> CollectionStats:
+        """The :class:`CollectionStats` this model scores ``searcher``'s documents with."""
+        return stats_of(searcher, self.stats)
 
     def supports_block_quality(self) -> bool:
         return True
@@ -225,15 +236,15 @@ class NewsBM25(WeightingModel):
         return c.k1, c.b, 1.0
 
     def term_idf(self, searcher: Any, fieldname: str, text: Any) -> float:
-        parent = searcher.get_parent()
-        n_docs = max(1, parent.doc_count_all())
+        stats = self.collection(searcher)
+        n_docs = max(1, stats.doc_count())
         if self.config.idf == "whoosh":
-            df = parent.doc_frequency(fieldname, text)
+            df = stats.doc_frequency(fieldname, text)
             return math.log(n_docs / (df + 1)) + 1
         if fieldname in _DOC_FIELDS:
-            df = document_frequency(parent, text)
+            df = max(stats.doc_frequency(f, text) for f in _DOC_FIELDS)
         else:
-            df = parent.doc_frequency(fieldname, text)
+            df = stats.doc_frequency(fieldname, text)
         return self.idf_of(df, n_docs)
 
     def idf_of(self, df: int, n_docs: int) -> float:
@@ -250,10 +261,9 @@ class NewsBM25(WeightingModel):
 
 class _NewsBM25Scorer(WeightLengthScorer):
     def __init__(self, model: NewsBM25, searcher: Any, fieldname: str, text: Any):
-        parent = searcher.get_parent()
         self.k1, self.b, weight = model.field_params(fieldname)
         self.scale = weight * model.term_idf(searcher, fieldname, text)
-        self.avgfl = parent.avg_field_length(fieldname) or 1.0
+        self.avgfl = model.collection(searcher).avg_field_length(fieldname) or 1.0
         boost = getattr(searcher.schema[fieldname].format, "field_boost", 1.0) or 1.0
         self.unboost = 1.0 / boost
         self.setup(searcher, fieldname, text)
@@ -326,7 +336,7 @@ class FieldsTerm(qcore.Query):
                 continue
             leaves.append(searcher.postings(fieldname, btext, weighting=model))
             k1, b, weight = model.field_params(fieldname)
-            avgfl = searcher.get_parent().avg_field_length(fieldname) or 1.0
+            avgfl = model.collection(searcher).avg_field_length(fieldname) or 1.0
             unboost = 1.0 / (getattr(field.format, "field_boost", 1.0) or 1.0)
             params.append((fieldname, b, weight * unboost, avgfl))
         if not leaves:
@@ -462,7 +472,7 @@ def rm3_expansion(
 
 
 def query_clarity(model: Counter[str], reader: Any, n_terms: int = 100,
-                  fieldnames: tuple[str, ...] = ("body",)) -> float:
+                  fieldnames: tuple[str, ...] = ("body",), stats: CollectionStats | None = None) -> float:
     """Clarity of a query (bits): the KL divergence of its relevance model from the collection's language.
 
     Cronen-Townsend, Zhou & Croft, "Predicting query performance", SIGIR
@@ -474,22 +484,18 @@ def query_clarity(model: Counter[str], reader: Any, n_terms: int = 100,
     the term's share of all tokens of ``fieldnames`` in ``reader`` (a term
     not indexed there counts once; the body by default, as the title's
     stored frequencies carry its index-time boost).  0.0 for an empty model.
+    ``stats``: the collection's statistics (default: ``reader``'s index).
     """
     top = model.most_common(n_terms)
     norm = sum(p for _, p in top)
     if norm <= 0:
         return 0.0
-    schema = reader.schema
-    present = [f for f in fieldnames if f in schema]
-    total = sum(reader.field_length(f) for f in present) or 1
+    stats = stats_of(reader, stats)
+    total = sum(stats.field_length(f) for f in fieldnames) or 1
     clarity = 0.0
     for term, p in top:
         p /= norm
-        cf = 0.0
-        for fieldname in present:
-            btext = indexed_bytes(reader, fieldname, schema[fieldname], term)
-            if btext is not None:
-                cf += reader.frequency(fieldname, btext)
+        cf = sum(stats.frequency(f, term) for f in fieldnames)
         clarity += p * math.log2(p * total / max(cf, 1.0))
     return clarity
 
@@ -713,13 +719,14 @@ def _bm25f_fields(searcher: Any, model: NewsBM25, fieldnames: tuple[str, ...]) -
     ``field_boost`` (baked into the stored frequencies) divided out.
     """
     schema = searcher.schema
+    stats = model.collection(searcher)
     params = []
     for fieldname in fieldnames:
         if fieldname in schema:
             _, b, weight = model.field_params(fieldname)
             field = schema[fieldname]
             boost = getattr(field.format, "field_boost", 1.0) or 1.0
-            params.append((fieldname, field, b, weight / boost, searcher.avg_field_length(fieldname) or 1.0))
+            params.append((fieldname, field, b, weight / boost, stats.avg_field_length(fieldname) or 1.0))
     return params
 
 

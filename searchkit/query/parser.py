@@ -1,0 +1,162 @@
+"""The parser: tokens to a syntax tree; anything malformed degrades to plain words."""
+
+from __future__ import annotations
+
+import re
+
+from ..dates import DateError, parse_date_bound
+from ..errors import QueryError
+from .lexer import _lex
+from .syntax import (
+    AllNode,
+    DateNode,
+    ExactNode,
+    FACET_FIELDS,
+    Group,
+    MAX_CLAUSES,
+    MAX_QUERY_CHARS,
+    MUST,
+    MUST_NOT,
+    Node,
+    OrNode,
+    PhraseNode,
+    PrefixNode,
+    SHOULD,
+    Words,
+    _EXACT_FIELDS,
+)
+
+
+class _Parser:
+    def __init__(self, tokens: list[tuple]):
+        self.tokens = tokens
+        self.pos = 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.pos][0] if self.pos < len(self.tokens) else None
+
+    def take(self) -> tuple:
+        token = self.tokens[self.pos]
+        self.pos += 1
+        return token
+
+    def parse(self) -> Node:
+        parts = [self.parse_or(depth=0)]
+        while self.pos < len(self.tokens):  # stray ")" and what follows it
+            self.take()
+            parts.append(self.parse_or(depth=0))
+        if len(parts) == 1:
+            return parts[0]
+        group = Group()
+        for part in parts:
+            if isinstance(part, Group):
+                group.items.extend(part.items)
+            else:
+                group.items.append((part, SHOULD))
+        return group
+
+    def parse_or(self, depth: int) -> Node:
+        alternatives = [self.parse_seq(depth)]
+        while self.peek() == "OR":
+            self.take()
+            alternative = self.parse_seq(depth)
+            if not _is_empty(alternative) and len(alternatives) < MAX_CLAUSES:
+                alternatives.append(alternative)
+        alternatives = [a for a in alternatives if not _is_empty(a)]
+        if len(alternatives) == 1:
+            return alternatives[0]
+        return OrNode(alternatives) if alternatives else Group()
+
+    def parse_seq(self, depth: int) -> Group:
+        group = Group()
+        must_next = False
+        while True:
+            kind = self.peek()
+            if kind is None or kind == "OR" or (kind == "RP" and depth > 0):
+                break
+            if kind == "RP":  # stray ")" at top level: let parse() skip it
+                break
+            if kind == "AND":
+                self.take()
+                if group.items and group.items[-1][1] == SHOULD:
+                    group.items[-1] = (group.items[-1][0], MUST)
+                must_next = True
+                continue
+            negated = False
+            while self.peek() in ("NOT", "NEG"):
+                self.take()
+                negated = not negated
+            node = self.parse_primary(depth)
+            if node is None:
+                continue
+            if negated:
+                mode = MUST_NOT
+            elif must_next or isinstance(node, (DateNode, ExactNode)) or getattr(node, "field", None):
+                mode = MUST
+            else:
+                mode = SHOULD
+            must_next = False
+            if len(group.items) < MAX_CLAUSES:
+                group.items.append((node, mode))
+        return group
+
+    def parse_primary(self, depth: int) -> Node | None:
+        kind = self.peek()
+        if kind is None or kind in ("OR", "AND", "RP"):
+            return None
+        token = self.take()
+        if kind == "LP":
+            if depth > 20:  # "((((((...": no deeper nesting, read on as words
+                return None
+            inner = self.parse_or(depth + 1)
+            if self.peek() == "RP":
+                self.take()
+            return None if _is_empty(inner) else inner
+        if kind in ("NOT", "NEG"):
+            return None
+        if kind == "PHRASE":
+            text, name = token[1], token[2]
+            if name == "date":
+                return _date_node(text)
+            if name in _EXACT_FIELDS or name in FACET_FIELDS:
+                return ExactNode(name, text)
+            return PhraseNode(text, name)
+        text, name = token[1], token[2]
+        if name == "date":
+            return _date_node(text)
+        if name in _EXACT_FIELDS or name in FACET_FIELDS:
+            return ExactNode(name, text)
+        if name is None and not text.strip("*"):
+            return AllNode()
+        if text.endswith("*") and len(text.rstrip("*")) >= 1 and re.search(r"\w", text):
+            stem = text.rstrip("*")
+            if "*" not in stem and "?" not in stem:
+                return PrefixNode(stem, name)
+        return Words(text, name)
+
+
+def _is_empty(node: Node) -> bool:
+    return isinstance(node, Group) and not node.items
+
+
+def _date_node(text: str) -> DateNode:
+    text = text.strip()
+    try:
+        if ".." in text:
+            low, _, high = text.partition("..")
+            start = parse_date_bound(low) if low.strip() else None
+            end = parse_date_bound(high, end=True) if high.strip() else None
+        else:
+            start, end = parse_date_bound(text), parse_date_bound(text, end=True)
+    except DateError as exc:
+        raise QueryError(f"date:{text}: {exc}") from None
+    if start is None and end is None:
+        raise QueryError("date: needs a date or a range such as 2019-06-01..2019-06-30")
+    if start and end and start > end:
+        raise QueryError(f"date:{text}: the range ends before it starts")
+    return DateNode(start, end)
+
+
+def parse_query(text: str) -> Node:
+    """Parse ``text`` into a syntax tree; malformed parts become plain words."""
+    return _Parser(_lex((text or "")[:MAX_QUERY_CHARS])).parse()

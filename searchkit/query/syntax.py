@@ -1,0 +1,115 @@
+"""The query language's syntax tree, its limits and weights, and the analyser that splits its words."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Union
+
+from ..analysis import NewsAnalyzer
+from ..schema import SEARCH_FIELDS
+
+#: Fields searched by words that name no field.
+DEFAULT_FIELDS = ("title", "body", "tags")
+
+#: A prefix query expands to at most this many terms per field (bounded work).
+MAX_PREFIX_EXPANSION = 256
+
+#: At most this many clauses are kept from one query (bounded work for 2,000-word pastes).
+MAX_CLAUSES = 64
+
+#: At most this many index terms (a word in one field, a prefix expansion) in a
+#: whole query, however it nests: the cost of matching and ranking grows with it.
+MAX_QUERY_TERMS = 512
+
+#: Only this much of a query's text is read (a pasted book must not cost a minute).
+MAX_QUERY_CHARS = 100_000
+
+
+_EXACT_FIELDS = ("id", "url")
+
+#: In-query filters on an exact facet value (``folder:sport``); see :mod:`searchkit.facets`.
+FACET_FIELDS = ("folder",)
+
+
+_ALL_FIELDS = set(SEARCH_FIELDS) | {"date"} | set(_EXACT_FIELDS) | set(FACET_FIELDS)
+
+
+_FIELD_TOKEN = re.compile(r"^([A-Za-z_]+):(.*)$", re.S)
+
+
+_SPECIAL = '()"'
+
+#: A hyphen between two word characters ("D-mark"): ASCII, Unicode hyphen, non-breaking hyphen.
+_HYPHEN = re.compile(r"(?<=\w)[-\u2010\u2011](?=\w)")
+
+#: The weight of each part of a hyphenated word found on its own ("mark" for ``d-mark``).
+HYPHEN_PART_BOOST = 0.2
+
+#: The weight of a word's exact form (``=executive``) beside its stem (``execut``)
+#: in a plain-word query: among the top matches, a document with the word as
+#: typed ranks above one that has only another word of the same stem
+#: (``execution``).  0.1 is the largest of 0.1/0.15/0.3 that loses no MAP on
+#: any of seven classic test collections (ADI, CACM, CISI, Cranfield, MED, NPL, LISA).
+EXACT_FORM_BOOST = 0.1
+
+
+SHOULD, MUST, MUST_NOT = "should", "must", "must_not"
+
+
+_ANALYZER = NewsAnalyzer()
+
+
+def _tokens(text: str) -> list[tuple[str, int, str, bool]]:
+    """``(term, position, surface, stopword)`` for each token of ``text`` (stopwords included)."""
+    return [(t.text, t.pos, t.original, t.stopped)
+            for t in _ANALYZER(text, positions=True, removestops=False, keeporiginal=True)]
+
+
+@dataclass
+class Words:
+    text: str
+    field: str | None = None
+
+
+@dataclass
+class PhraseNode:
+    text: str
+    field: str | None = None
+
+
+@dataclass
+class PrefixNode:
+    text: str
+    field: str | None = None
+
+
+@dataclass
+class DateNode:
+    start: datetime | None
+    end: datetime | None
+
+
+@dataclass
+class ExactNode:
+    field: str
+    value: str
+
+
+@dataclass
+class AllNode:
+    """``*``: every document (what filters and exclusions then narrow)."""
+
+
+@dataclass
+class Group:
+    items: list[tuple[Node, str]] = field(default_factory=list)
+
+
+@dataclass
+class OrNode:
+    alternatives: list[Node]
+
+
+Node = Union[Words, PhraseNode, PrefixNode, DateNode, ExactNode, Group, OrNode, AllNode]
