@@ -160,6 +160,7 @@ class ShardedIndex(Index):
 
     def shard_paths(self) -> list[Path]:
         """The folder of each shard's committed index (each opens as a plain :class:`Index`)."""
+        self._searcher_now()  # the latest manifest
         return [self.path / name for name in self.manifest.dirs]
 
     # --- writing ----------------------------------------------------------
