@@ -131,6 +131,35 @@ def test_sharded_scores_equal_one_index(built, text):
         assert_same_ranking(top(one, text, collapse=False), top(ix, text, collapse=False), text)
 
 
+@pytest.mark.parametrize("text", QUERIES)
+def test_fanout_ranking_equals_one_index(built, text):
+    """Shards ranked apart (one thread each) with the summed statistics, pools merged, re-ranked once."""
+    from searchkit.shards.fanout import fanout_ranking
+
+    _, one, s1, s4 = built
+    expected = top(one, text, collapse=False)
+    for ix in (s1, s4):
+        assert_same_ranking(expected, fanout_ranking(ix, text, 10), text)
+    assert_same_ranking(top(one, text, collapse=False, since="1987-03-09"),
+                        fanout_ranking(s4, text, 10, since="1987-03-09"), text)
+
+
+def test_summed_statistics_are_the_collection_s(built):
+    from searchkit.ranking.stats import SearcherStats
+    from searchkit.shards.fanout import SummedStats
+
+    _, one, _, s4 = built
+    s4._searcher_now()
+    summed, whole = SummedStats(s4._readers), SearcherStats(one._searcher_now())
+    assert summed.doc_count() == whole.doc_count() > 100
+    for field in ("title", "body", "tags"):
+        assert summed.field_length(field) == whole.field_length(field)
+        assert abs(summed.avg_field_length(field) - whole.avg_field_length(field)) < 1e-9
+    for term in ("market", "oil", "=money"):
+        assert summed.doc_frequency("body", term) == whole.doc_frequency("body", term)
+        assert summed.frequency("body", term) == whole.frequency("body", term)
+
+
 def test_totals_facets_and_filters_equal_one_index(built):
     _, one, _, s4 = built
     for text in ("market", "*", "oil OR dollar"):

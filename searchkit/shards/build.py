@@ -379,7 +379,7 @@ def _derived_files(path: Path, manifest: Manifest) -> None:
 def build_sharded(path: Path, paths: Sequence[Path], *, rebuild: bool = False, progress=None,
                   source: str | None = None, tags: Sequence[str] = (), duplicate_threshold: float | None = None,
                   workers: int | None = None, scheduler: str | None = None, shards: int | None = None,
-                  lock_timeout: float = 10.0):
+                  lock_timeout: float = 10.0, timings: dict[str, Any] | None = None):
     """One indexing run on the sharded index at ``path`` (see the module docstring).
 
     ``workers``: run the shard jobs on a Dask LocalCluster of that many
@@ -387,7 +387,10 @@ def build_sharded(path: Path, paths: Sequence[Path], *, rebuild: bool = False, p
     this process.  ``shards`` (with ``rebuild``) re-shards.  Returns an
     :class:`~searchkit.indexing.IndexSummary` (``seconds`` set).  Raises
     :class:`SearchkitError` (nothing committed) when a job fails or the
-    scheduler cannot be reached.
+    scheduler cannot be reached.  ``timings`` (a dict) receives ``connect`` (seconds
+    to reach the scheduler), :func:`time.perf_counter` marks ``start`` (lock
+    taken), ``route`` (sources read and spooled), ``write`` (every shard job
+    returned), ``commit`` (manifest replaced), and ``jobs`` (each job's result).
     """
     started = time.perf_counter()
     missing = [str(p) for p in paths if not os.path.lexists(p)]
@@ -396,13 +399,15 @@ def build_sharded(path: Path, paths: Sequence[Path], *, rebuild: bool = False, p
     if shards is not None:
         _check_count(shards)
     client = None
+    timings = {} if timings is None else timings
     if scheduler:  # an unreachable scheduler fails the run before any work (one line)
         from .cluster import connect
 
         client, _ = connect(scheduler=scheduler)
+    timings["connect"] = time.perf_counter() - started
     try:
         summary = _build(path, paths, rebuild, progress, source, tags, duplicate_threshold, workers, client,
-                         shards, lock_timeout)
+                         shards, lock_timeout, timings)
     finally:
         if client is not None:
             client.close()
@@ -411,12 +416,13 @@ def build_sharded(path: Path, paths: Sequence[Path], *, rebuild: bool = False, p
 
 
 def _build(path, paths, rebuild, progress, source, tags, duplicate_threshold, workers, client, shards,
-           lock_timeout):
+           lock_timeout, timings):
     from ..derived import DerivedFieldsWriter
     from ..indexing import index_paths
     from .search import joined_reader, open_shard_readers
 
     with _lock(path, lock_timeout):
+        timings["start"] = time.perf_counter()
         manifest = read_manifest(path)
         _sweep(path, manifest)
         if shards is not None and shards != manifest.shards and not rebuild:
@@ -443,6 +449,7 @@ def _build(path, paths, rebuild, progress, source, tags, duplicate_threshold, wo
             for r in readers:
                 r.close()
         generation = manifest.generation + 1
+        timings["route"] = time.perf_counter()
         jobs = []
         for shard in range(count):
             if rebuild or router.counts[shard]:
@@ -452,9 +459,12 @@ def _build(path, paths, rebuild, progress, source, tags, duplicate_threshold, wo
                              "threshold": threshold})
         if jobs or manifest.duplicate_threshold != threshold:
             results = _run_jobs(jobs, workers, client)
+            timings["write"] = time.perf_counter()
+            timings["jobs"] = results
             committed = _commit(path, manifest, jobs, results, threshold, count if rebuild else None)
             if summary.added or summary.updated or summary.removed:
                 _derived_files(path, committed)
+            timings["commit"] = time.perf_counter()
         else:
             shutil.rmtree(spool, ignore_errors=True)
     return summary
