@@ -47,7 +47,7 @@ def records_of(corpus: Path) -> list[dict]:
     import searchkit
 
     return [{"id": d.id, "title": d.title, "body": d.body, "date": d.date, "tags": list(d.tags),
-             "source": d.source, "dateline": d.dateline} for d in searchkit.extract(corpus)]
+             "source": d.source, "dateline": d.dateline} for d in searchkit.extract(corpus) if hasattr(d, "body")]
 
 
 def scaled_corpus(corpus: Path, scale: int, work: Path) -> Path:
@@ -164,6 +164,7 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2,4", help="comma-separated; empty: no Dask build")
     parser.add_argument("--work", type=Path, default=None, help="folder for the indexes (default: a temp folder)")
     parser.add_argument("--overhead-tasks", type=int, default=200)
+    parser.add_argument("--reuse", action="store_true", help="keep the 1- and N-shard indexes found in --work")
     args = parser.parse_args()
     if not args.corpus.exists():
         sys.exit(f"no corpus at {args.corpus}")
@@ -172,19 +173,17 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="shard-eq-"))
     work.mkdir(parents=True, exist_ok=True)
     corpus = scaled_corpus(args.corpus, args.scale, work)
-    results = [build(corpus, work / "s1", 1)]
-    print(json.dumps(results[-1]), flush=True)
-    results.append(build(corpus, work / f"s{args.shards}", args.shards))
-    print(json.dumps(results[-1]), flush=True)
-    titles = [d.title for d in searchkit.extract(args.corpus) if d.title]
+    for shards in (1, args.shards):
+        if not (args.reuse and (work / f"s{shards}" / "shards.json").exists()):
+            print(json.dumps(build(corpus, work / f"s{shards}", shards)), flush=True)
+    titles = [d.title for d in searchkit.extract(args.corpus) if getattr(d, "title", None)]
     queries = make_queries(titles, args.queries)
     reference = searchkit.Index(work / "s1")
     print(json.dumps({"compare": f"s1 vs s{args.shards}",
                       **compare(reference, searchkit.Index(work / f"s{args.shards}"), queries)}), flush=True)
     for k in [int(w) for w in args.workers.split(",") if w.strip()]:
         name = f"s{args.shards}-dask{k}"
-        results.append({**build(corpus, work / name, args.shards, workers=k)})
-        print(json.dumps(results[-1]), flush=True)
+        print(json.dumps(build(corpus, work / name, args.shards, workers=k)), flush=True)
         print(json.dumps({"compare": f"s1 vs {name}", **compare(reference, searchkit.Index(work / name), queries)}),
               flush=True)
         shutil.rmtree(work / name, ignore_errors=True)

@@ -198,6 +198,23 @@ def test_library_api_on_a_sharded_index(built):
     assert one.timeline("market").counts == s4.timeline("market").counts
 
 
+def test_serve_on_a_sharded_index(built):
+    from starlette.testclient import TestClient
+
+    from searchkit.web import create_app
+
+    _, one, _, s4 = built
+    with TestClient(create_app(str(s4.path)), base_url="http://127.0.0.1:8000") as client, \
+            TestClient(create_app(one), base_url="http://127.0.0.1:8000") as plain:
+        got = client.get("/api/search", params={"q": "money market", "facet": "tags"}).json()
+        want = plain.get("/api/search", params={"q": "money market", "facet": "tags"}).json()
+        assert [h["score"] for h in got["hits"]] == [h["score"] for h in want["hits"]]
+        assert (got["total"], got["facets"]) == (want["total"], want["facets"])
+        assert client.get(f"/api/doc/{got['hits'][0]['id']}").json()["id"] == got["hits"][0]["id"]
+        assert client.get("/api/stats").json()["shards"] == 4
+        assert client.get("/", params={"q": "oil"}).status_code == 200
+
+
 # --- atomicity -------------------------------------------------------------------
 
 def _state(ix) -> list:

@@ -393,6 +393,7 @@ def build_sharded(path: Path, paths: Sequence[Path], *, rebuild: bool = False, p
     returned), ``commit`` (manifest replaced), and ``jobs`` (each job's result).
     """
     started = time.perf_counter()
+    path = Path(os.path.abspath(path))  # the jobs' paths must mean the same on every worker
     missing = [str(p) for p in paths if not os.path.lexists(p)]
     if missing:
         raise SearchkitError(f"no such file or directory: {missing[0]}")
