@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from .speedups import defer_whoosh_morphology  # noqa: E402
+from .whoosh_ext.speedups import defer_whoosh_morphology  # noqa: E402
 
-defer_whoosh_morphology()  # before anything imports whoosh.query (see speedups)
+defer_whoosh_morphology()  # before anything imports whoosh.query (see whoosh_ext.speedups)
 del defer_whoosh_morphology
 
 __all__ = [

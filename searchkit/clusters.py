@@ -22,7 +22,7 @@ def _text(value: Any) -> str | None:
 
 def labels_of(searcher, docnums: Iterable[int]) -> dict[int, str]:
     """``{docnum: cluster label}``; a document without one is its own cluster (``"#<docnum>"``)."""
-    from .columns import column_values
+    from .whoosh_ext.columns import column_values
 
     wanted = sorted(set(docnums))
     found = {}
@@ -64,7 +64,7 @@ def distinct_clusters(searcher, docnums: Iterable[int]) -> int:
 
 def raw_labels(searcher, docnums: list[int]) -> list:
     """The cluster labels of ascending ``docnums`` as stored (bytes); a document without one gets its docnum."""
-    from .columns import column_values
+    from .whoosh_ext.columns import column_values
 
     return [value or docnum for docnum, value in zip(docnums, column_values(searcher, "cluster", docnums))]
 
@@ -97,7 +97,7 @@ def copies_of(searcher, doc_id: str) -> list[int] | None:
 def hits_of(searcher, docnums: list[int]) -> list:
     """Hits (score 0, no snippet) for these documents, in this order: the shape of a query's hits."""
     from .document import stored_metadata
-    from .searching import Hit
+    from .results import Hit
 
     labels = labels_of(searcher, docnums)
     hits = []

@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .columns import column_values
+from .whoosh_ext.columns import column_values
 from .errors import QueryError
 
 __all__ = ["FACETS", "TEXT_FACETS", "DATE_FACETS", "DEFAULT_FACET_SIZE", "facet_lines", "facet_term",
@@ -72,7 +72,7 @@ def facet_term(name: str, value: str) -> str:
 
 def _date_range(name: str, value: str):
     from .dates import DateError, parse_date_bound
-    from .query import date_range_query
+    from .query.filters import date_range_query
 
     text = str(value).strip()
     if name == "year" and not (len(text) == 4 and text.isdigit()):
@@ -133,7 +133,7 @@ def matching_docnums(searcher, query, flt) -> list[int]:
     union of their posting lists, a block of ids at a time; any other goes
     through Whoosh's matchers.
     """
-    from .searching import _or_leaves
+    from .ranking.matches import _or_leaves
 
     allowed = None
     if flt is not None:
@@ -159,7 +159,7 @@ def matching_docnums(searcher, query, flt) -> list[int]:
 
 def _union_ids(sub, leaves) -> set[int]:
     """The ids of one segment's documents holding any of the ``(field, text)`` terms (deleted ones left out)."""
-    from .searching import segment_union_ids
+    from .ranking.matches import segment_union_ids
 
     return segment_union_ids(sub, leaves)
 

@@ -34,7 +34,7 @@ SCHEMA_CHANGES = {
 #: The reason for the current version (kept for callers of the single-reason name).
 SCHEMA_CHANGE = SCHEMA_CHANGES[SCHEMA_VERSION]
 
-#: Field weight of the title in BM25F (the body weighs 1).
+#: Index-time multiplier of title term frequencies, divided out at scoring: the title weighs RankingConfig.title_weight.
 TITLE_BOOST = 2.0
 
 #: Fields stored and/or kept as columns but not indexed (no query can name them).

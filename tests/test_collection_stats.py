@@ -136,3 +136,33 @@ def test_a_shard_with_the_collection_statistics_scores_as_the_whole_index(whole,
                 assert [i for i, _ in got] == [i for i, _ in expected], text
                 for (_, a), (_, b) in zip(got, expected):
                     assert math.isclose(a, b, rel_tol=1e-9), text
+
+
+def test_first_passes_of_two_shards_merge_into_the_whole_index_first_pass(whole, tmp_path):
+    """The pipeline's first stage on each shard with the collection's statistics, pools merged by score."""
+    from searchkit.query import compile_query, parse_query
+    from searchkit.ranking import first_pass, query_config, resolve_ranking
+
+    other = _index(tmp_path / "docs", DOCS[1::2])
+    halves = [_index(tmp_path / "even", DOCS[::2]), other]
+    try:
+        with _open(whole) as full:
+            stats = SearcherStats(full)
+            config = resolve_ranking(PLAIN, None)
+            for text in ("sugar brazil", "coffee harvest prices", '"sugar cane" brazil'):
+                def pool(searcher, given):
+                    compiled = compile_query(parse_query(text), searcher.reader())
+                    top, _ = first_pass(searcher, compiled.query, compiled.filter, compiled, 10,
+                                        query_config(compiled, config), stats=given)
+                    return {searcher.stored_fields(docnum)["id"]: score for docnum, score in top}
+
+                expected = pool(full, None)
+                merged: dict[str, float] = {}
+                for half in halves:
+                    merged.update(pool(half._searcher_now(), stats))
+                assert expected and set(merged) == set(expected), text
+                for doc, score in expected.items():
+                    assert math.isclose(merged[doc], score, rel_tol=1e-9), (text, doc)
+    finally:
+        for half in halves:
+            half.close()

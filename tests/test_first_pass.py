@@ -9,7 +9,8 @@ import pytest
 
 import searchkit
 import searchkit.ranking as ranking
-import searchkit.searching as searching
+import searchkit.ranking.bm25f as bm25f
+import searchkit.ranking.pipeline as pipeline
 from searchkit.analysis import term_positions
 from searchkit.ranking import FieldsTerm, RankingConfig, all_bm25f_scores
 from searchkit.searching import _weighting
@@ -56,14 +57,14 @@ QUERIES = [
 
 
 def _whoosh_only(monkeypatch):
-    monkeypatch.setattr(searching, "_plain_terms", lambda query: None)
+    monkeypatch.setattr(pipeline, "_plain_terms", lambda query: None)
 
 
 @pytest.mark.parametrize("config", [{}, {"proximity": 0}, {"fb_mode": "full", "fb_min_words": 1, "fb_max_df": 1.0},
                                     {"fb_min_words": 1, "fb_max_df": 1.0}])
 def test_search_is_the_same_with_and_without_the_term_at_a_time_pass(index, monkeypatch, config):
     calls = []
-    monkeypatch.setattr(searching, "all_bm25f_scores", lambda *args: calls.append(args) or all_bm25f_scores(*args))
+    monkeypatch.setattr(pipeline, "all_bm25f_scores", lambda *args: calls.append(args) or all_bm25f_scores(*args))
     fast = {q: index.search(q, limit=20, ranking=config) for q in QUERIES}
     assert len(calls) >= 6  # the plain-words queries took the new path
     _whoosh_only(monkeypatch)
@@ -93,7 +94,7 @@ def test_scores_equal_the_whoosh_matchers_and_skip_deleted_documents(index):
 
 def test_an_unknown_segment_layout_falls_back_to_whoosh(index, monkeypatch):
     expected = [(h.id, h.score) for h in index.search("sugar brazil")]
-    monkeypatch.setattr(ranking, "_field_lengths", lambda reader, fieldname: None)
+    monkeypatch.setattr(bm25f, "field_lengths", lambda reader, fieldname: None)
     searcher = index._searcher_now()
     model = _weighting(RankingConfig())
     assert all_bm25f_scores(searcher, model, [("sugar", 1.0, 1.0)], FIELDS) is None

@@ -94,7 +94,7 @@ class _Parent:
 
 
 def test_bm25_idf_is_positive_and_falls_with_document_frequency():
-    model = NewsBM25(RankingConfig(idf="bm25"))
+    model = NewsBM25(RankingConfig())
     previous = math.inf
     for df in (0, 1, 10, 100, 500, 999, 1000):
         idf = model.term_idf(_Parent(1000, {("body", "w"): df}), "body", "w")
@@ -103,13 +103,13 @@ def test_bm25_idf_is_positive_and_falls_with_document_frequency():
 
 
 def test_idf_pools_title_and_body_frequencies():
-    model = NewsBM25(RankingConfig(idf="bm25"))
+    model = NewsBM25(RankingConfig())
     parent = _Parent(1000, {("title", "w"): 5, ("body", "w"): 400})
     assert model.term_idf(parent, "title", "w") == model.term_idf(parent, "body", "w")
 
 
 def test_defaults_are_the_shipped_configuration():
-    assert DEFAULT_RANKING.fields == "bm25f" and DEFAULT_RANKING.idf == "bm25"
+    assert not hasattr(DEFAULT_RANKING, "fields") and not hasattr(DEFAULT_RANKING, "idf")  # BM25F, BM25 idf only
     # the proximity bonus is on: it helped both collections (docs/relevance.md)
     assert DEFAULT_RANKING.proximity > 0
     # feedback is on, but only as a re-ranking of long queries' own matches

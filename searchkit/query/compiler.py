@@ -251,7 +251,7 @@ class _Compiler:
             return date_range_query(node.start, node.end), []
         if isinstance(node, ExactNode):
             if node.field in FACET_FIELDS:
-                from .facets import facet_term
+                from ..facets import facet_term
 
                 return Term("facet", facet_term(node.field, node.value)), []
             return Term(node.field, node.value), []

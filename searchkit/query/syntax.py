@@ -8,10 +8,9 @@ from datetime import datetime
 from typing import Union
 
 from ..analysis import NewsAnalyzer
+from ..ranking.bm25f import DEFAULT_FIELDS  # noqa: F401 - searched by words that name no field
 from ..schema import SEARCH_FIELDS
 
-#: Fields searched by words that name no field.
-DEFAULT_FIELDS = ("title", "body", "tags")
 
 #: A prefix query expands to at most this many terms per field (bounded work).
 MAX_PREFIX_EXPANSION = 256

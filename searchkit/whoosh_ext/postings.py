@@ -1,0 +1,117 @@
+"""Reading Whoosh 3's posting blocks and length columns directly (private attributes of its W3 codec).
+
+The ranking's re-rank stages and its first pass for plain words read
+postings a block at a time, skipping blocks that hold no wanted document,
+and a segment's one-byte field lengths as one bytes object: several times
+faster than Whoosh's matchers, whose per-posting method calls cost more
+than the arithmetic.  Every function here falls back to Whoosh's public
+API (or returns None for the caller to) when a segment is not laid out so.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from typing import Any, Iterator, Sequence
+
+__all__ = ["BLOCK_API", "has_blocks", "iter_blocks", "positioned_at", "raw_postings", "field_lengths",
+           "posting_ids"]
+
+#: What the block readers here use of Whoosh 3's on-disk posting matcher.
+BLOCK_API = ("is_active", "_read_ids", "_read_weights", "_next_block", "block_max_id", "_i")
+
+
+def positioned_at(postings: Any, docnums: list[int]) -> Iterator[int]:
+    """Each of the sorted ``docnums`` that ``postings`` holds, with the matcher on it when yielded.
+
+    Whoosh's on-disk postings come in blocks with a known last id: a block
+    holding none of the wanted documents is never decoded, and within a block
+    the wanted ids are found by bisection rather than by stepping through
+    every posting.  Other matchers take the generic ``skip_to`` path.
+    """
+    if not all(hasattr(postings, name) for name in BLOCK_API):
+        for docnum in docnums:
+            if not postings.is_active():
+                return
+            if postings.id() < docnum:
+                postings.skip_to(docnum)
+                if not postings.is_active():
+                    return
+            if postings.id() == docnum:
+                yield docnum
+        return
+    i, n = 0, len(docnums)
+    while i < n and postings.is_active():
+        last = postings.block_max_id()
+        if docnums[i] <= last:
+            if postings._ids is None:
+                postings._read_ids()
+            ids = postings._ids
+            size = len(ids)
+            while i < n and docnums[i] <= last:
+                at = bisect_left(ids, docnums[i])
+                if at < size and ids[at] == docnums[i]:
+                    postings._i = at  # the matcher's in-block cursor: weight() and value() read there
+                    yield docnums[i]
+                i += 1
+        if i >= n:
+            return
+        postings._next_block()
+
+
+def raw_postings(reader: Any, fieldname: str, field: Any, btext: bytes) -> Any:
+    """A segment's postings of a term, without Whoosh's deleted-documents filter where it can be had.
+
+    For looking up documents already known to be live (the top of a ranking):
+    the filter only adds a method call per posting.
+    """
+    terms = getattr(reader, "_terms", None)
+    if terms is not None and hasattr(terms, "matcher"):
+        return terms.matcher(fieldname, btext, field.format)
+    return reader.postings(fieldname, btext)
+
+
+def field_lengths(reader: Any, fieldname: str) -> bytes | None:
+    """A segment's length bytes for ``fieldname``, one per document (cached on the reader), or None."""
+    cache = reader.__dict__.setdefault("_searchkit_lengths", {})
+    if fieldname not in cache:
+        from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+
+        lengths = None
+        try:
+            column = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+            if column is not None and column._fixedlen == 1:
+                raw = bytes(column._dbfile.get(column._basepos, column._count))
+                lengths = raw + bytes(max(0, reader.doc_count_all() - len(raw)))  # missing: length 0
+        except AttributeError:  # another codec
+            lengths = None
+        cache[fieldname] = lengths
+    return cache[fieldname]
+
+
+def has_blocks(postings: Any) -> bool:
+    """``postings`` is Whoosh 3's on-disk block matcher (what :func:`iter_blocks` reads)."""
+    return all(hasattr(postings, name) for name in BLOCK_API)
+
+
+def iter_blocks(postings: Any) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+    """``(ids, weights)`` of each block of a :func:`has_blocks` matcher, from its current block on.
+
+    Segment docnums, deleted documents included (the caller drops them).
+    """
+    while postings.is_active():
+        postings._read_ids()
+        postings._read_weights()
+        yield postings._ids, postings._weights
+        postings._next_block()
+
+
+def posting_ids(postings: Any, into: set[int]) -> None:
+    """Add every docnum of ``postings`` to ``into`` (ids a block at a time when the layout allows; no scoring)."""
+    if hasattr(postings, "_read_ids") and hasattr(postings, "_next_block"):
+        while postings.is_active():  # Whoosh's W3 posting blocks
+            if postings._ids is None:
+                postings._read_ids()
+            into.update(postings._ids)
+            postings._next_block()
+    else:  # e.g. deletions filtered out: the generic way
+        into.update(postings.all_ids())
