@@ -8,11 +8,11 @@ This is the search a cluster runs when each shard lives on its own machine
    frequencies, field lengths, collection frequencies -- are summed over the
    shards (:class:`SummedStats`, a :class:`~searchkit.ranking.stats.CollectionStats`);
 2. *query*: every shard runs the first pass of the ranking
-   (:func:`searchkit.searching.first_pass`) with those statistics, so its
+   (:func:`searchkit.ranking.pipeline.first_pass`) with those statistics, so its
    scores are the ones one index over all the documents would give;
 3. *merge*: the shards' pools are merged by score (ties: shard order, then
    document order, as one index's document numbers would order them) and
-   the re-rank stages (:func:`searchkit.searching.rerank`: exact forms,
+   the re-rank stages (:func:`searchkit.ranking.pipeline.rerank`: exact forms,
    proximity, feedback, coordination) run once on the merged pool;
 4. *fetch*: only the final page's stored fields are read.
 
@@ -79,9 +79,10 @@ def fanout_ranking(ix, text: str, limit: int = 10, *, threads: int | None = None
     from whoosh.query.qcore import Every
     from whoosh.searching import Searcher
 
-    from ..query import compile_query, is_best_match, parse_query, Words
-    from ..searching import (_by_score_then_docnum, _filter_nodes, first_pass, pool_size, query_config, rerank,
-                             resolve_ranking)
+    from ..query import Words, compile_query, is_best_match, parse_query
+    from ..ranking import resolve_ranking
+    from ..ranking.pipeline import _by_score_then_docnum, first_pass, pool_size, query_config, rerank
+    from ..searching import _filter_nodes
 
     joined = ix._searcher_now()
     readers = list(ix._readers)
