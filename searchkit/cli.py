@@ -586,6 +586,8 @@ def stats_command(index_dir: str, as_json: bool) -> None:
     date_range = stats["date_range"]
     click.echo(f"dates:        {date_range[0]} .. {date_range[1]}" if date_range else "dates:        none")
     click.echo(f"last indexed: {stats['last_indexed'] or 'never'}")
+    if "shards" in stats:
+        click.echo(f"shards:       {stats['shards']}")
 
 
 @cli.command("serve")

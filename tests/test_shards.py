@@ -325,6 +325,7 @@ def test_cli_on_a_sharded_index(tmp_path):
     assert json.loads(sk("show", doc_id, "--json", "--index", ix).stdout)["id"] == doc_id
     stats = json.loads(sk("stats", "--json", "--index", ix).stdout)
     assert stats["shards"] == 3 and stats["documents"] == json.loads(sk("stats", "--json", "--index", plain).stdout)["documents"]
+    assert "shards:       3" in sk("stats", "--index", ix).stdout
     assert sk("remove", doc_id, "--index", ix).returncode == 0
     assert sk("show", doc_id, "--index", ix).returncode == 1
     assert sk("similar", q[0]["hits"][1]["id"], "--index", ix).returncode == 0
