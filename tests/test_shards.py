@@ -198,6 +198,14 @@ def test_library_api_on_a_sharded_index(built):
     assert one.timeline("market").counts == s4.timeline("market").counts
 
 
+def test_searching_a_sharded_index_never_imports_dask(built):
+    _, _, _, s4 = built
+    script = ("import sys, searchkit; ix = searchkit.Index(sys.argv[1]); assert ix.search('oil'); "
+              "print(sorted(m for m in ('dask', 'distributed', 'datasketch') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", script, str(s4.path)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_serve_on_a_sharded_index(built):
     from starlette.testclient import TestClient
 
