@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 import searchkit
-from searchkit.errors import SearchkitError
 from searchkit.shards.build import write_shard
 from searchkit.shards.manifest import MANIFEST_FILE, is_sharded, read_manifest
 from searchkit.shards.routing import shard_of
@@ -357,7 +356,7 @@ def test_unreachable_scheduler_is_one_line(tmp_path):
         port = s.getsockname()[1]
     root = corpus(tmp_path)
     ix = str(tmp_path / "ix")
-    for args, env in (((f"--scheduler", f"tcp://127.0.0.1:{port}", "--shards", "2"), {}),
+    for args, env in ((("--scheduler", f"tcp://127.0.0.1:{port}", "--shards", "2"), {}),
                       (("--shards", "2"), {"SEARCHKIT_SCHEDULER": f"tcp://127.0.0.1:{port}"})):
         run = sk("index", str(root), "--index", ix, *args, env={"SEARCHKIT_SCHEDULER_TIMEOUT": "1", **env})
         assert run.returncode == 1, run.stderr

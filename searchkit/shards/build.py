@@ -26,12 +26,13 @@ index, as it was; the next run deletes the orphaned folders and spools.
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import re
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -266,7 +267,7 @@ def write_shard(job: dict[str, Any]) -> dict[str, Any]:
             meta["duplicate_threshold"] = job.get("threshold")
             meta["last_indexed"] = _now()
             tmp = new / (META_FILE + ".tmp")
-            tmp.write_text(__import__("json").dumps(meta, indent=2), "utf-8")
+            tmp.write_text(json.dumps(meta, indent=2), "utf-8")
             os.replace(tmp, new / META_FILE)
         if operations:
             try:

@@ -17,7 +17,6 @@ or a shared filesystem); see ``docs/scale-out.md``.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
