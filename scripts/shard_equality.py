@@ -122,16 +122,28 @@ def same(expected, got) -> tuple[bool, float]:
     return all(b.get(s) == ids for s, ids in a.items() if s != last), diff
 
 
+def story(doc_id: str) -> str:
+    """The original id of a record of a ``--scale`` copy (``<id>~<copy>``)."""
+    return doc_id.rsplit("~", 1)[0]
+
+
 def compare(reference, other, queries: list[str]) -> dict:
-    identical, worst, ordered = 0, 0.0, 0
+    """Counts of queries whose top 10 are identical (tie rule), in exactly the same order, with the
+    same 10 scores (to 1e-6), and the same stories (copies of a ``--scale`` corpus taken as one)."""
+    identical, worst, ordered, scores, stories, differ = 0, 0.0, 0, 0, 0, []
     for text in queries:
         a, b = top(reference, text), top(other, text)
         ok, diff = same(a, b)
         identical += ok
         ordered += [i for i, _ in a] == [i for i, _ in b]
+        scores += len(a) == len(b) and diff <= 1e-6
+        stories += same([(story(i), s) for i, s in a], [(story(i), s) for i, s in b])[0]
         worst = max(worst, diff)
+        if diff > 1e-6:
+            differ.append(text)
     return {"queries": len(queries), "identical": identical, "identical_order_exactly": ordered,
-            "max_score_diff": worst}
+            "same_scores": scores, "same_stories": stories, "max_score_diff": worst,
+            "queries_whose_scores_differ": differ[:10]}
 
 
 def dask_overhead(tasks: int, workers: int = 2) -> dict:
@@ -181,11 +193,17 @@ def main() -> None:
     print(json.dumps({"compare": f"s1 vs s{args.shards}",
                       **compare(reference, searchkit.Index(work / f"s{args.shards}"), queries)}), flush=True)
     for k in [int(w) for w in args.workers.split(",") if w.strip()]:
+        if args.reuse and (work / f"s{args.shards}-dask{k}").exists():
+            name = f"s{args.shards}-dask{k}"
+            print(json.dumps({"compare": f"s1 vs {name}",
+                              **compare(reference, searchkit.Index(work / name), queries)}), flush=True)
+            continue
         name = f"s{args.shards}-dask{k}"
         print(json.dumps(build(corpus, work / name, args.shards, workers=k)), flush=True)
         print(json.dumps({"compare": f"s1 vs {name}", **compare(reference, searchkit.Index(work / name), queries)}),
               flush=True)
-        shutil.rmtree(work / name, ignore_errors=True)
+        if args.work is None:
+            shutil.rmtree(work / name, ignore_errors=True)
     if args.overhead_tasks:
         print(json.dumps(dask_overhead(args.overhead_tasks)), flush=True)
     if args.work is None:
