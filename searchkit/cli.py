@@ -63,9 +63,16 @@ def cli() -> None:
 @click.option("--duplicate-threshold", type=click.FloatRange(min=0.0, max=1.0, min_open=True), default=None,
               metavar="J", help="Similarity (Jaccard of 5-word shingles) from which two bodies are copies "
                                "(default 0.8; changes need --rebuild).")
+@click.option("--shards", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Make (or add to) a sharded index of N shards (see Large archives).")
+@click.option("--workers", type=click.IntRange(min=1), default=None, metavar="K",
+              help="Write the shards on a local Dask cluster of K workers.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Write the shards on the Dask cluster at ADDRESS (or $SEARCHKIT_SCHEDULER).")
 def index_command(paths: tuple[str, ...], index_dir: str, rebuild: bool, as_json: bool,
                   lock_timeout: float | None, default_source: str | None = None,
-                  default_tags: tuple[str, ...] = (), duplicate_threshold: float | None = None) -> None:
+                  default_tags: tuple[str, ...] = (), duplicate_threshold: float | None = None,
+                  shards: int | None = None, workers: int | None = None, scheduler: str | None = None) -> None:
     """Index files and folders of articles (.txt, .html, .json, .jsonl, also .gz).
 
     Re-running on the same folder is incremental: unchanged files are not
@@ -80,7 +87,18 @@ def index_command(paths: tuple[str, ...], index_dir: str, rebuild: bool, as_json
     if lock_timeout is not None and not lock_timeout >= 0:
         fail("--lock-timeout must be a number of seconds, 0 or more", 2)
     kwargs = {"lock_timeout": lock_timeout} if lock_timeout is not None else {}
-    if rebuild:
+    from .shards.manifest import is_sharded
+
+    scale = {}
+    if shards or workers or scheduler or is_sharded(index_dir):
+        from .shards.search import ShardedIndex
+
+        try:  # a sharded index (searchkit.shards): its runs take --shards/--workers/--scheduler
+            ix, scale = ShardedIndex.for_run(index_dir, shards=shards, workers=workers, scheduler=scheduler,
+                                             rebuild=rebuild, **kwargs)
+        except SearchkitError as exc:
+            fail(str(exc))
+    elif rebuild:
         from .errors import IndexVersionError
         from .index import Index
 
@@ -98,7 +116,7 @@ def index_command(paths: tuple[str, ...], index_dir: str, rebuild: bool, as_json
     progress = _Progress()
     try:
         summary = ix.add(*paths, rebuild=rebuild, progress=progress, source=default_source, tags=default_tags,
-                         duplicate_threshold=duplicate_threshold)
+                         duplicate_threshold=duplicate_threshold, **scale)
     except KeyboardInterrupt:
         progress.finish()
         fail("interrupted: nothing from this run was committed; the index is as it was", 130)
@@ -414,6 +432,8 @@ def stats_command(index_dir: str, as_json: bool) -> None:
     date_range = stats["date_range"]
     click.echo(f"dates:        {date_range[0]} .. {date_range[1]}" if date_range else "dates:        none")
     click.echo(f"last indexed: {stats['last_indexed'] or 'never'}")
+    if "shards" in stats:
+        click.echo(f"shards:       {stats['shards']}")
 
 
 @cli.command("serve")

@@ -59,6 +59,17 @@ class Index:
     ``create=False`` raises :class:`IndexNotFoundError` instead of creating.
     """
 
+    def __new__(cls, path: str | os.PathLike[str] = "index", *args: Any, **kwargs: Any):
+        # A folder holding a shard manifest opens as a ShardedIndex (same API): see searchkit.shards.
+        if cls is Index:
+            from .shards.manifest import is_sharded
+
+            if is_sharded(path):
+                from .shards.search import ShardedIndex
+
+                cls = ShardedIndex
+        return super().__new__(cls)
+
     def __init__(self, path: str | os.PathLike[str] = "index", *, create: bool = True,
                  lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
         self.path = Path(path)

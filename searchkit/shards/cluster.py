@@ -1,0 +1,100 @@
+"""Running shard jobs on Dask (``dask.distributed``): a LocalCluster for the run, or an existing cluster.
+
+Imported only when a run asks for Dask (``--workers``/``--scheduler``): a
+query never loads it.  Each shard job is one task (so each shard has exactly
+one writer); a task whose worker dies is retried by the scheduler on another
+worker (its ``allowed-failures``, default 3, then the run fails); the
+coordinator commits the manifest only after every task has returned.
+
+Every worker must reach the index folder at the same path (one machine, or
+a shared filesystem) and run the same searchkit version; see
+``docs/scale-out.md``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import SearchkitError
+
+__all__ = ["run_on_dask", "connect", "CONNECT_TIMEOUT", "SCHEDULER_ENV"]
+
+#: Seconds to wait for a scheduler before giving up ($SEARCHKIT_SCHEDULER_TIMEOUT).
+CONNECT_TIMEOUT = 5.0
+SCHEDULER_ENV = "SEARCHKIT_SCHEDULER"
+
+
+def _import_distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise SearchkitError('--workers and --scheduler need Dask: pip install "searchkit[dask]"') from None
+    return distributed
+
+
+def connect(*, workers: int | None = None, scheduler: str | None = None, processes: bool = True):
+    """A ``(client, cluster)`` pair: a client of the scheduler at ``scheduler``, or of a new
+    LocalCluster of ``workers`` single-threaded worker processes (``cluster`` None for the former).
+
+    Raises :class:`SearchkitError` (one line) when the scheduler cannot be
+    reached within :data:`CONNECT_TIMEOUT` seconds or Dask is not installed.
+    """
+    distributed = _import_distributed()
+    import logging
+
+    if scheduler:
+        try:
+            timeout = float(os.environ.get("SEARCHKIT_SCHEDULER_TIMEOUT", CONNECT_TIMEOUT))
+        except ValueError:
+            timeout = CONNECT_TIMEOUT
+        for name in ("distributed.client", "distributed.core", "distributed.comm"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+        try:
+            return distributed.Client(scheduler, timeout=timeout, set_as_default=False), None
+        except (OSError, TimeoutError, ValueError) as exc:
+            reason = " ".join(str(exc).split())[:160] or type(exc).__name__
+            raise SearchkitError(f"cannot reach the Dask scheduler at {scheduler} "
+                                 f"(within {timeout:g} s): {reason}") from None
+    if workers is None or workers < 1:
+        raise SearchkitError(f"--workers must be 1 or more, not {workers}")
+    cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
+                                       dashboard_address=None, silence_logs=logging.ERROR)
+    return distributed.Client(cluster, set_as_default=False), cluster
+
+
+def run_on_dask(function: Callable[[dict[str, Any]], dict[str, Any]], jobs: list[dict[str, Any]], *,
+                workers: int | None = None, scheduler: str | None = None,
+                client=None) -> list[dict[str, Any]]:
+    """``[function(job) for job in jobs]``, each call a Dask task; results in ``jobs``' order.
+
+    ``client``: an open :class:`distributed.Client` to use (else one is made
+    from ``workers``/``scheduler`` for this call and closed after it).
+    Raises :class:`SearchkitError` naming the shard when a task fails or its
+    workers keep dying (``KilledWorker``).
+    """
+    own = client is None
+    cluster = None
+    if own:
+        client, cluster = connect(workers=workers, scheduler=scheduler)
+    try:
+        futures = [client.submit(function, job, key=f"searchkit-shard-{job.get('shard', i)}-{os.urandom(4).hex()}",
+                                 pure=False) for i, job in enumerate(jobs)]
+        results = []
+        for job, future in zip(jobs, futures):
+            try:
+                results.append(future.result())
+            except Exception as exc:
+                for other in futures:
+                    other.cancel()
+                name = type(exc).__name__
+                what = "its Dask workers died" if name == "KilledWorker" else f"{name}: {str(exc)[:160]}"
+                raise SearchkitError(f"writing shard {job.get('shard')} failed ({what}); "
+                                     f"nothing was committed, the index is as it was") from None
+        return results
+    finally:
+        if own:
+            client.close()
+            if cluster is not None:
+                cluster.close()

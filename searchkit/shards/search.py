@@ -1,0 +1,269 @@
+"""Searching a sharded index: :class:`ShardedIndex`, the :class:`searchkit.Index` of a sharded folder.
+
+Every shard is a normal searchkit index.  A query runs over one Whoosh
+searcher whose reader joins the segments of every shard's committed
+generation (named by the manifest) into one :class:`whoosh.reading.MultiReader`:
+each segment is searched in turn and its matches merged into one top-k, with
+the collection statistics (document count, document frequencies, field
+lengths) summed over all shards *before* any document is scored.  That is
+Elasticsearch's ``dfs_query_then_fetch`` done in one process: scores, ranking,
+totals, facets and collapsing equal those of one index over the same
+documents, and snippets are made for the final page only.
+
+Reading needs every shard folder on a path this process can reach (one disk
+or a shared filesystem); see ``docs/scale-out.md``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import IndexNotFoundError, IndexVersionError, SearchkitError
+from ..index import DEFAULT_LOCK_TIMEOUT, INDEX_NAME, Index
+from .manifest import MANIFEST_FILE, Manifest, read_manifest
+
+__all__ = ["ShardedIndex", "open_shard_readers"]
+
+
+def open_shard_readers(path: Path, manifest: Manifest) -> list:
+    """One reader per shard (its committed generation), in shard order.
+
+    Raises :class:`IndexVersionError` when a shard folder is missing, empty or
+    of another schema version.
+    """
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import FileIndex
+
+    from ..schema import make_schema
+
+    readers = []
+    schema = make_schema()
+    try:
+        for name in manifest.dirs:
+            try:
+                ix = FileIndex(FileStorage(str(path / name)), schema=schema, indexname=INDEX_NAME)
+                readers.append(ix.reader())
+            except Exception as exc:
+                raise IndexVersionError(f"shard {name} of the index at {path} cannot be opened "
+                                        f"({type(exc).__name__}); rebuild with --rebuild") from None
+    except BaseException:
+        for reader in readers:
+            reader.close()
+        raise
+    return readers
+
+
+def joined_reader(readers: Sequence):
+    """One reader over every segment of ``readers`` (shard order, then segment order)."""
+    from whoosh.reading import EmptyReader, MultiReader
+
+    leaves = [leaf for reader in readers for leaf, _ in reader.leaf_readers()
+              if not isinstance(leaf, EmptyReader)]
+    if not leaves:
+        return EmptyReader(readers[0].schema) if readers else None
+    return leaves[0] if len(leaves) == 1 else MultiReader(leaves)
+
+
+class ShardedIndex(Index):
+    """A sharded searchkit index: the public API of :class:`~searchkit.Index`.
+
+    ``searchkit.Index(path)`` returns one when ``path`` holds a manifest;
+    :meth:`create` makes an empty one with ``shards`` shards.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] = "index", *, create: bool = True,
+                 lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
+        self.path = Path(path)
+        self.lock_timeout = lock_timeout
+        self._searcher = None
+        self._readers: list = []
+        self._seen: tuple | None = None
+        self.manifest = self._load()
+        from ..analysis import use_stem_table
+        from ..speedups import lazy_buffer_files
+
+        use_stem_table(self.path)
+        lazy_buffer_files()
+
+    @classmethod
+    def create(cls, path: str | os.PathLike[str], shards: int, *,
+               lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> ShardedIndex:
+        """Make an empty sharded index of ``shards`` shards at ``path`` (or open the sharded one there).
+
+        Raises :class:`SearchkitError` when ``path`` holds an unsharded index, or
+        a sharded one with another shard count.
+        """
+        from .build import create_sharded
+
+        create_sharded(Path(path), shards, lock_timeout)
+        return cls(path, lock_timeout=lock_timeout)
+
+    # --- the committed state ------------------------------------------------
+
+    def _load(self) -> Manifest:
+        from ..schema import SCHEMA_VERSION
+
+        if not (self.path / MANIFEST_FILE).is_file():
+            raise IndexNotFoundError(f"no index at {self.path}")
+        manifest = read_manifest(self.path)
+        if manifest.schema_version != SCHEMA_VERSION:
+            raise IndexVersionError(
+                f"the index at {self.path} was built by an incompatible version of searchkit "
+                f"(schema {manifest.schema_version}, this version uses {SCHEMA_VERSION}); rebuild with --rebuild")
+        return manifest
+
+    def _stamp(self) -> tuple:
+        st = os.stat(self.path / MANIFEST_FILE)
+        return st.st_mtime_ns, st.st_ino, st.st_size
+
+    def _read_meta(self) -> dict[str, Any]:
+        return self.manifest.to_dict()
+
+    def _searcher_now(self):
+        """A searcher over every shard's committed generation (reopened after a commit)."""
+        from whoosh.searching import Searcher
+
+        try:
+            stamp = self._stamp()
+        except OSError:
+            stamp = self._seen
+        if self._searcher is not None and stamp == self._seen:
+            return self._searcher
+        self.close()
+        self.manifest = self._load()
+        self._readers = open_shard_readers(self.path, self.manifest)
+        self._searcher = Searcher(joined_reader(self._readers))
+        self._seen = stamp
+        return self._searcher
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()  # closes the joined reader and so every shard's segments
+            self._searcher = None
+        for reader in self._readers:
+            try:
+                reader.close()
+            except Exception:
+                pass
+        self._readers = []
+
+    def __repr__(self) -> str:
+        return f"ShardedIndex({str(self.path)!r}, shards={self.manifest.shards})"
+
+    @property
+    def shards(self) -> int:
+        return self.manifest.shards
+
+    def shard_paths(self) -> list[Path]:
+        """The folder of each shard's committed index (each opens as a plain :class:`Index`)."""
+        self._searcher_now()  # the latest manifest
+        return [self.path / name for name in self.manifest.dirs]
+
+    # --- writing ----------------------------------------------------------
+
+    def add(self, *paths: str | os.PathLike[str], rebuild: bool = False, progress=None,
+            source: str | None = None, tags: Sequence[str] = (), duplicate_threshold: float | None = None,
+            workers: int | None = None, scheduler: str | None = None, shards: int | None = None):
+        """:meth:`Index.add` for a sharded index; the run's shard writes go to Dask when
+        ``workers`` (a LocalCluster of that many workers) or ``scheduler`` (an address) is given.
+
+        ``shards`` with ``rebuild=True`` re-shards (the sources are read again).
+        """
+        from .build import build_sharded
+
+        self.close()
+        try:
+            return build_sharded(self.path, [Path(p) for p in paths], rebuild=rebuild, progress=progress,
+                                 source=source, tags=tags, duplicate_threshold=duplicate_threshold,
+                                 workers=workers, scheduler=scheduler, shards=shards,
+                                 lock_timeout=self.lock_timeout)
+        finally:
+            self._seen = None
+
+    def remove_many(self, doc_ids: Sequence[str]) -> int:
+        """Delete these documents (each from its shard) in one commit; return how many there were."""
+        from .build import remove_sharded
+
+        self.close()
+        try:
+            return remove_sharded(self.path, list(dict.fromkeys(doc_ids)), lock_timeout=self.lock_timeout)
+        finally:
+            self._seen = None
+
+    @classmethod
+    def recreate(cls, path, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
+        raise SearchkitError(f"the sharded index at {path} cannot be opened; delete the folder and index again")
+
+    # --- reading ----------------------------------------------------------
+
+    def stats(self) -> dict[str, Any]:
+        """:meth:`Index.stats`, summed over the shards, plus ``shards``."""
+        from datetime import datetime
+
+        from ..clusters import cluster_stats
+        from ..schema import FIRST_DATE
+
+        searcher = self._searcher_now()
+        reader = searcher.reader()
+        dates = []
+        if reader.doc_count():
+            column = reader.column_reader("date")
+            for docnum in reader.all_doc_ids():
+                value = column[docnum]
+                if isinstance(value, datetime) and value >= FIRST_DATE:
+                    dates.append(value)
+        size = sum(f.stat().st_size for folder in [self.path, *self.shard_paths()]
+                   for f in folder.iterdir() if f.is_file())
+        date_range = [min(dates).date().isoformat(), max(dates).date().isoformat()] if dates else None
+        return {
+            "documents": searcher.doc_count(),
+            "fields": sorted(reader.schema.names()),
+            "size_bytes": size,
+            "date_range": date_range,
+            "last_indexed": self.manifest.last_indexed,
+            **cluster_stats(searcher),
+            "shards": self.manifest.shards,
+        }
+
+    def shard_sizes(self) -> list[int]:
+        """Documents per shard, in shard order."""
+        self._searcher_now()
+        return [reader.doc_count() for reader in self._readers]
+
+
+    @classmethod
+    def for_run(cls, path: str | os.PathLike[str], *, shards: int | None = None, workers: int | None = None,
+                scheduler: str | None = None, rebuild: bool = False,
+                lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> tuple[ShardedIndex, dict[str, Any]]:
+        """The sharded index an indexing run writes to, and the keyword options of its :meth:`add`.
+
+        ``shards``: create it when absent; ``scheduler`` defaults to
+        ``$SEARCHKIT_SCHEDULER`` (only for a sharded index).  Raises
+        :class:`SearchkitError` when ``path`` is an unsharded index, or when
+        ``workers``/``scheduler`` are given without a sharded index or ``shards``.
+        """
+        from .build import create_sharded
+        from .cluster import SCHEDULER_ENV
+        from .manifest import is_sharded
+
+        folder = Path(path)
+        if workers and scheduler:
+            raise SearchkitError("give --workers (a local Dask cluster) or --scheduler (an existing one), not both")
+        if not is_sharded(folder):
+            if shards is None:
+                raise SearchkitError(f"--workers and --scheduler need a sharded index: add --shards N "
+                                     f"(the index at {folder} is not sharded)")
+            create_sharded(folder, shards, lock_timeout)
+        if not workers and not scheduler:
+            scheduler = os.environ.get(SCHEDULER_ENV) or None
+        ix = cls(folder, lock_timeout=lock_timeout)
+        options: dict[str, Any] = {"workers": workers, "scheduler": scheduler}
+        if shards is not None:
+            if shards != ix.shards and not rebuild:
+                raise SearchkitError(f"the index at {folder} has {ix.shards} shards; "
+                                     f"re-shard with --rebuild --shards {shards}")
+            options["shards"] = shards
+        return ix, options
