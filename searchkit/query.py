@@ -161,7 +161,8 @@ def _lex(text: str) -> list[tuple]:
     written in capitals are operators only when the query also has a
     lower-case letter or explicit syntax (quotes, ``field:``, ``-word``,
     ``word*``, ``&&``, ``||``, or parentheses around or beside an operator
-    word: other parentheses are prose), and only where they have operands
+    word: other parentheses, and all parentheses of a typed sentence (see
+    :func:`_is_sentence`), are prose), and only where they have operands
     (``AND``/``OR`` between two, ``NOT`` before one); otherwise they are
     words.  ``-`` excludes only at the start of a word (after a space, a
     parenthesis or the start of the query).
@@ -228,13 +229,35 @@ def _lex(text: str) -> list[tuple]:
                     tokens.extend(("WORD", part, None) for part in word.lstrip("+").split(":") if part)
     if not explicit and ("(" in text or ")" in text):
         # Parentheses are prose punctuation too ("LIBRARIES (ANY TYPE) AND ..."): they count
-        # as syntax only around, or right beside, an operator word.
-        explicit = bool(_GROUPED_OPERATOR.search(text))
+        # as syntax only around, or right beside, an operator word, and not in a typed sentence.
+        explicit = bool(_GROUPED_OPERATOR.search(text)) and not _is_sentence(text)
     return _resolve_operators(tokens, _operators_apply(text, explicit))
 
 
 #: A parenthesised group holding an operator word, or an operator word right beside a parenthesis.
 _GROUPED_OPERATOR = re.compile(r"\([^()]*\b(?:AND|OR|NOT)\b[^()]*\)|\b(?:AND|OR|NOT)\s*\(|\)\s*(?:AND|OR|NOT)\b")
+
+
+#: Punctuation of written sentences, which Boolean expressions do not use: a comma, a semicolon,
+#: a question mark, or a full stop ending a word of two or more letters ("NETWORKS. THIS"; not "U.S.").
+_SENTENCE_PUNCTUATION = re.compile(r"[,;?]|\w\w[.!](?:\s|$)")
+#: More words than this (operator words not counted) and a query is a typed sentence.
+_SENTENCE_WORDS = 12
+
+
+def _is_sentence(text: str) -> bool:
+    """Whether ``text`` reads as a typed sentence rather than a Boolean expression.
+
+    True when it has sentence punctuation (``,`` ``;`` ``?``, a full stop after a
+    word) or more than :data:`_SENTENCE_WORDS` words besides AND/OR/NOT.  Only
+    parentheses are weighed by it: in a question pasted in capitals
+    ("... WIDE AREA NETWORKS (MESH) AND LOCAL AREA NETWORKS (BUS, RING).") the
+    parentheses are prose, while ``(JAPAN OR KOREA) TREATY`` stays a grouping.
+    """
+    if _SENTENCE_PUNCTUATION.search(text):
+        return True
+    words = [w for w in re.findall(r"\w+", text) if w not in _OPERATOR_WORDS]
+    return len(words) > _SENTENCE_WORDS
 
 
 def _operators_apply(text: str, explicit: bool) -> bool:
