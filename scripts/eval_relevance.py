@@ -24,8 +24,9 @@ Systems, all on the same documents and queries:
   ``Index.search(text, limit=LIMIT, snippets=False, collapse=False, **config)``:
   the judgements are per document, so copies of a story are not folded), once with
   the query text as written (``original``) and once lower-cased (``lower``):
-  several collections have ALL-CAPS queries whose AND/OR/NOT the query
-  language reads as operators.  ``--config KEY=VALUE`` goes to ``search``
+  several collections have ALL-CAPS queries holding AND/OR/NOT, which the
+  query language must read as words (the two forms score the same when it
+  does).  ``--config KEY=VALUE`` goes to ``search``
   (values parsed as JSON when they parse), e.g.
   ``--config 'ranking={"proximity": 0}'`` or ``--config feedback=false``.
 * ``fts5-and`` - SQLite FTS5, columns title and body, ``tokenize='porter
