@@ -21,10 +21,12 @@ that ``scripts/make_reuters_collection.py`` and
 Systems, all on the same documents and queries:
 
 * ``searchkit`` - the library (``searchkit.Index(dir).add(docs.jsonl)``, then
-  ``Index.search(text, limit=LIMIT, snippets=False, **config)``), once with
+  ``Index.search(text, limit=LIMIT, snippets=False, collapse=False, **config)``:
+  the judgements are per document, so copies of a story are not folded), once with
   the query text as written (``original``) and once lower-cased (``lower``):
-  several collections have ALL-CAPS queries whose AND/OR/NOT the query
-  language reads as operators.  ``--config KEY=VALUE`` goes to ``search``
+  several collections have ALL-CAPS queries holding AND/OR/NOT, which the
+  query language must read as words (the two forms score the same when it
+  does).  ``--config KEY=VALUE`` goes to ``search``
   (values parsed as JSON when they parse), e.g.
   ``--config 'ranking={"proximity": 0}'`` or ``--config feedback=false``.
 * ``fts5-and`` - SQLite FTS5, columns title and body, ``tokenize='porter
@@ -277,8 +279,14 @@ def open_index(collection: Collection, index_root: Path | None) -> tuple[Any, st
     return ix, f"indexed {len(ix)} documents in {time.perf_counter() - started:.1f} s", temp
 
 
+#: Judged per document: every copy of a story is ranked (``Index.search`` folds copies by default).
+SEARCH_DEFAULTS: dict[str, Any] = {"collapse": False}
+
+
 def searchkit_search(ix: Any, limit: int, config: dict[str, Any]) -> Callable[[str], list[tuple[str, float]]]:
     from searchkit.errors import QueryError
+
+    config = {**SEARCH_DEFAULTS, **config}
 
     try:  # an option search() does not know should stop the run before it starts
         ix.search("probe", limit=1, snippets=False, **config)
@@ -309,6 +317,7 @@ def timed_run(search: Callable[[str], list[tuple[str, float]]], queries: dict[st
 
 def interactive_ms(ix: Any, queries: dict[str, str], config: dict[str, Any]) -> float:
     """Mean ms per query at ``limit=10`` with snippets, each query run twice (warm)."""
+    config = {**SEARCH_DEFAULTS, **config}
     times = []
     for _ in range(2):
         for text in queries.values():

@@ -7,6 +7,7 @@ from .operators import (
     _OPERATOR_SYMBOLS,
     _OPERATOR_WORDS,
     _SEPARATORS,
+    _is_sentence,
     _operators_apply,
     _resolve_operators,
 )
@@ -20,7 +21,8 @@ def _lex(text: str) -> list[tuple]:
     written in capitals are operators only when the query also has a
     lower-case letter or explicit syntax (quotes, ``field:``, ``-word``,
     ``word*``, ``&&``, ``||``, or parentheses around or beside an operator
-    word: other parentheses are prose), and only where they have operands
+    word: other parentheses, and all parentheses of a typed sentence (see
+    :func:`_is_sentence`), are prose), and only where they have operands
     (``AND``/``OR`` between two, ``NOT`` before one); otherwise they are
     words.  ``-`` excludes only at the start of a word (after a space, a
     parenthesis or the start of the query).
@@ -87,6 +89,6 @@ def _lex(text: str) -> list[tuple]:
                     tokens.extend(("WORD", part, None) for part in word.lstrip("+").split(":") if part)
     if not explicit and ("(" in text or ")" in text):
         # Parentheses are prose punctuation too ("LIBRARIES (ANY TYPE) AND ..."): they count
-        # as syntax only around, or right beside, an operator word.
-        explicit = bool(_GROUPED_OPERATOR.search(text))
+        # as syntax only around, or right beside, an operator word, and not in a typed sentence.
+        explicit = bool(_GROUPED_OPERATOR.search(text)) and not _is_sentence(text)
     return _resolve_operators(tokens, _operators_apply(text, explicit))

@@ -23,6 +23,29 @@ _OPERAND_START = ("WORD", "PHRASE", "LP", "NEG")
 _GROUPED_OPERATOR = re.compile(r"\([^()]*\b(?:AND|OR|NOT)\b[^()]*\)|\b(?:AND|OR|NOT)\s*\(|\)\s*(?:AND|OR|NOT)\b")
 
 
+
+#: Punctuation of written sentences, which Boolean expressions do not use: a comma, a semicolon,
+#: a question mark, or a full stop ending a word of two or more letters ("NETWORKS. THIS"; not "U.S.").
+_SENTENCE_PUNCTUATION = re.compile(r"[,;?]|\w\w[.!](?:\s|$)")
+#: More words than this (operator words not counted) and a query is a typed sentence.
+_SENTENCE_WORDS = 12
+
+
+def _is_sentence(text: str) -> bool:
+    """Whether ``text`` reads as a typed sentence rather than a Boolean expression.
+
+    True when it has sentence punctuation (``,`` ``;`` ``?``, a full stop after a
+    word) or more than :data:`_SENTENCE_WORDS` words besides AND/OR/NOT.  Only
+    parentheses are weighed by it: in a question pasted in capitals
+    ("... WIDE AREA NETWORKS (MESH) AND LOCAL AREA NETWORKS (BUS, RING).") the
+    parentheses are prose, while ``(JAPAN OR KOREA) TREATY`` stays a grouping.
+    """
+    if _SENTENCE_PUNCTUATION.search(text):
+        return True
+    words = [w for w in re.findall(r"\w+", text) if w not in _OPERATOR_WORDS]
+    return len(words) > _SENTENCE_WORDS
+
+
 def _operators_apply(text: str, explicit: bool) -> bool:
     """Whether capitalised AND/OR/NOT may be operators in ``text``.
 

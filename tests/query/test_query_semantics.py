@@ -164,9 +164,32 @@ def test_capitals_only_prose_has_no_operators(text):
     # ... but around or beside an operator word they are syntax
     ("(JAPAN OR KOREA) TREATY", ["LP", "WORD", "OR", "WORD", "RP", "WORD"]),
     ("JAPAN AND (KOREA TREATY)", ["WORD", "AND", "LP", "WORD", "WORD", "RP"]),
+    ("U.S. AND (JAPAN OR KOREA)", ["WORD", "AND", "LP", "WORD", "OR", "WORD", "RP"]),
+    # a lower-case letter keeps every operator, whatever the length or punctuation
+    ("trade, tariffs AND (japan OR korea)", ["WORD", "WORD", "AND", "LP", "WORD", "OR", "WORD", "RP"]),
 ])
 def test_operator_rule(text, expected):
     assert kinds(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    # LISA's questions 18 and 19: sentences in capitals, parentheses beside or around AND
+    "I WOULD BE PLEASED TO RECEIVE ANY INFORMATION ON TELECOMMUNICATIONS NETWORKS. THIS COULD INCLUDE "
+    "BOTH WIDE AREA NETWORKS (MESH) AND LOCAL AREA NETWORKS (BUS, RING).",
+    "I AM INTERESTED IN INFORMATION POLICY, E.G. NATIONAL (INCLUDING THOSE OF NATIONAL 'CENTRES' AND "
+    "'FOCI'), SCIENTIFIC AND TECHNOLOGICAL (IN MEDICINE, INDUSTRY, AGRICULTURE).",
+    # sentence punctuation alone, or length alone, makes it a sentence
+    "(JAPAN OR KOREA), TRADE",
+    "WHAT DO THE PAPERS SAY ABOUT TRADE WITH (JAPAN OR KOREA) IN THE YEARS OF THE TREATY TALKS",
+])
+def test_capitals_sentence_parentheses_are_prose(text):
+    assert not {"AND", "OR", "NOT"} & set(kinds(text))
+
+
+def test_capitals_sentence_searches_as_its_lower_case(wix):
+    text = "WHAT ABOUT COCOA (BEANS) AND SUGAR, PLEASE"
+    assert ids(wix.search(text)) == ids(wix.search(text.lower()))
+    assert ids(wix.search(text)) != ids(wix.search("WHAT ABOUT COCOA AND (SUGAR PLEASE)"))  # a grouping: both required
 
 
 def test_dangling_operator_searches_plain_words(wix):

@@ -73,3 +73,27 @@ def test_a_folder_that_is_not_a_collection_is_one_line(harness, tmp_path):
     with pytest.raises(SystemExit) as stop:
         harness.main([str(tmp_path)])
     assert "no docs.jsonl" in str(stop.value)
+
+
+def test_every_copy_of_a_story_is_ranked(harness, tmp_path):
+    """Judgements are per document: copies of a story, which Index.search folds by default, are each listed."""
+    folder = tmp_path / "copies"
+    story = ("Sorghum exports to China rose sharply this year as buyers turned from maize, traders in "
+             "Kansas City said, and shipments are expected to stay high through the spring.")
+    docs = [{"id": "a", "title": "Sorghum exports rise", "text": story},
+            {"id": "b", "title": "Sorghum exports rise", "text": story},
+            {"id": "c", "title": "Steel", "text": "Steel output rose at the mills."}]
+    write(folder / "docs.jsonl", "\n".join(json.dumps(d) for d in docs))
+    write(folder / "queries.tsv", "q1\tsorghum exports\n")
+    write(folder / "qrels.txt", "q1 0 a 1\nq1 0 b 1\n")
+    collection = harness.load_collection(folder)
+    ix, _, temp = harness.open_index(collection, None)
+    try:
+        assert len(ix.search("sorghum exports")) == 1  # folded by default: the harness must not rely on it
+        found = [doc_id for doc_id, _ in harness.searchkit_search(ix, 10, {})("sorghum exports")]
+    finally:
+        ix.close()
+        if temp:
+            import shutil
+            shutil.rmtree(temp, ignore_errors=True)
+    assert sorted(found) == ["a", "b"]
