@@ -17,7 +17,7 @@ from searchkit.shards.manifest import MANIFEST_FILE, is_sharded, read_manifest
 from searchkit.shards.routing import shard_of
 from searchkit.shards.search import ShardedIndex
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parent.parent / "fixtures"
 WIRES = FIXTURES / "shards"
 NEWSROOM = FIXTURES / "newsroom"
 
