@@ -93,6 +93,28 @@ def _index(field, value):
     return field.index(value)
 
 
+def _buffer_field(terms: dict[bytes, list], field, news: bool, format_boost: float, boost: float,
+                  value: Any, docnum: int) -> tuple[int, int]:
+    """Put one field value's postings into ``terms`` (a :class:`_TermBuffer` field); return
+    (the field's length, the estimated bytes added)."""
+    if news and isinstance(value, str):
+        length, added, count = buffer_postings(value, docnum, format_boost, boost, terms)
+        return length, added * _TERM_SIZE + count * _POSTING_SIZE
+    length = size = 0
+    get = terms.get
+    for tbytes, freq, weight, vbytes in _index(field, value):
+        length += freq
+        vbytes = vbytes or b""  # what Whoosh's add_postings writes for None
+        entry = get(tbytes)
+        if entry is None:
+            terms[tbytes] = [docnum, weight * boost, vbytes]
+            size += _TERM_SIZE + len(tbytes) + len(vbytes)
+        else:
+            entry += (docnum, weight * boost, vbytes)
+            size += _POSTING_SIZE + len(vbytes)
+    return length, size
+
+
 class _Lean:
     """What :class:`LeanSegmentWriter` changes in a Whoosh segment writer."""
 
@@ -139,22 +161,9 @@ class _Lean:
                     raise NotImplementedError(unsupported)
                 length = 0
                 if field.indexed:
-                    terms = buffer.field(fieldname)
-                    if news and isinstance(value, str):
-                        length, added, count = buffer_postings(value, docnum, format_boost, 1.0, terms)
-                        size += added * _TERM_SIZE + count * _POSTING_SIZE
-                    else:
-                        get = terms.get
-                        for tbytes, freq, weight, vbytes in _index(field, value):
-                            length += freq
-                            vbytes = vbytes or b""
-                            entry = get(tbytes)
-                            if entry is None:
-                                terms[tbytes] = [docnum, weight * 1.0, vbytes]
-                                size += _TERM_SIZE + len(tbytes) + len(vbytes)
-                            else:
-                                entry += (docnum, weight * 1.0, vbytes)
-                                size += _POSTING_SIZE + len(vbytes)
+                    length, added = _buffer_field(buffer.field(fieldname), field, news, format_boost, 1.0,
+                                                  value, docnum)
+                    size += added
                 if field.stored:
                     stored[fieldname] = value
                 if length and scorable:  # PerDocWriter.add_field
@@ -165,10 +174,13 @@ class _Lean:
         except ValueError:
             perdocwriter.cancel_doc()
             raise
-        perdocwriter.finish_doc()
+        self._end_doc()
+        buffer.grew(size)
+
+    def _end_doc(self) -> None:
+        self.perdocwriter.finish_doc()
         self._added = True
         self.docnum += 1
-        buffer.grew(size)
 
     def _plan(self, fieldname: str) -> tuple:
         """What :meth:`add_document` needs to know of a field, once."""
@@ -204,25 +216,10 @@ class _Lean:
                 length = 0
                 if field.indexed:
                     fieldboost = self._field_boost(fields, fieldname, docboost)
-                    terms = buffer.field(fieldname)
-                    get = terms.get
-                    size = 0
-                    if (type(field.format) is NewsPositions and type(field.analyzer) is NewsAnalyzer
-                            and isinstance(value, str)):
-                        length, added, count = buffer_postings(value, docnum, field.format.field_boost,
-                                                               fieldboost, terms)
-                        size += added * _TERM_SIZE + count * _POSTING_SIZE
-                    else:
-                        for tbytes, freq, weight, vbytes in _index(field, value):
-                            length += freq
-                            vbytes = vbytes or b""  # what Whoosh's add_postings writes for None
-                            entry = get(tbytes)
-                            if entry is None:
-                                terms[tbytes] = [docnum, weight * fieldboost, vbytes]
-                                size += _TERM_SIZE + len(tbytes) + len(vbytes)
-                            else:
-                                entry += (docnum, weight * fieldboost, vbytes)
-                                size += _POSTING_SIZE + len(vbytes)
+                    news = type(field.format) is NewsPositions and type(field.analyzer) is NewsAnalyzer
+                    length, size = _buffer_field(buffer.field(fieldname), field, news,
+                                                 field.format.field_boost if news else 1.0, fieldboost,
+                                                 value, docnum)
                     if not field.scorable:
                         length = 0
                     buffer.grew(size)
@@ -238,9 +235,7 @@ class _Lean:
         except ValueError:
             perdocwriter.cancel_doc()
             raise
-        perdocwriter.finish_doc()
-        self._added = True
-        self.docnum += 1
+        self._end_doc()
 
     def _flush_segment(self) -> None:
         pool = self.pool
