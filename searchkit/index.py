@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .document import Document, stored_metadata
 from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError, SearchkitError
+from .ingest.incremental import FILE_LIST
 from .locking import LOCK_FILE, WriteLock, clear_stale_whoosh_lock, pid_alive
 from .schema import FIRST_DATE, SCHEMA_CHANGES, SCHEMA_VERSION, make_schema
 from .searching import SearchResults, run_search
@@ -131,6 +132,10 @@ class Index:
                 # The metadata first: a run killed in between leaves no index
                 # without it (which would look like an incompatible one).
                 self._write_meta({"schema_version": SCHEMA_VERSION, "last_indexed": None})
+                try:  # a list left by an index deleted by hand describes nothing here
+                    (self.path / FILE_LIST).unlink()
+                except FileNotFoundError:
+                    pass
                 ix = create_in(str(self.path), make_schema(), indexname=INDEX_NAME)
             except OSError as exc:
                 raise SearchkitError(f"cannot create an index at {self.path}: {exc.strerror or exc}") from None
@@ -267,8 +272,9 @@ class Index:
         from .derived import DerivedFieldsWriter
 
         from .analysis import write_stem_table
-        from .ingest.build import worker_stems, writer_options
+        from .ingest.build import DeferredReader, DeferredWriter, worker_stems, writer_options
         from .ingest.run import index_paths
+        from .whoosh_ext.merging import merge_bounded
 
         started = time.perf_counter()
         missing = [str(p) for p in paths if not os.path.lexists(p)]
@@ -278,15 +284,16 @@ class Index:
             self._clean_leftovers()
             if rebuild:
                 self.close()
-                existing, owners = {}, {}
+                existing, owners, stats = {}, {}, {}
             else:
-                existing, owners = self._source_table()
+                existing, owners, stats = self._file_table()
             threshold = self._duplicate_threshold(duplicate_threshold, rebuild or not existing)
-            writer = self._writer(**writer_options(SERIAL_DOCS))
-            reader = None if rebuild or not existing else self._ix.reader()
+            # Opened on the first write: an unchanged re-run opens neither.
+            writer = DeferredWriter(lambda: self._writer(**writer_options(SERIAL_DOCS)))
+            reader = None if rebuild or not existing else DeferredReader(self._ix.reader)
             try:
                 feed = DerivedFieldsWriter(writer, paths, reader, source=source, tags=tags, threshold=threshold)
-                summary = index_paths(feed, existing, owners, [Path(p) for p in paths], progress)
+                summary = index_paths(feed, existing, owners, [Path(p) for p in paths], progress, stats=stats)
             except BaseException:
                 writer.cancel()
                 raise
@@ -296,9 +303,11 @@ class Index:
             if rebuild:
                 writer.commit(mergetype=CLEAR)
             elif summary.added or summary.updated or summary.removed:
-                writer.commit()
+                # the small segments repeated runs leave are merged, a bounded number kept
+                writer.commit(mergetype=merge_bounded())
             else:
                 writer.cancel()
+            self._write_file_list(existing, stats)
             if summary.added or summary.updated:
                 try:  # after the commit: a table missing words only costs NLTK's import
                     write_stem_table(self.path, *worker_stems(writer))
@@ -360,7 +369,7 @@ class Index:
                 for child in folder.iterdir():
                     if child.name == LOCK_FILE:
                         continue
-                    if child.name.startswith((INDEX_NAME, f"_{INDEX_NAME}_", META_FILE)):
+                    if child.name.startswith((INDEX_NAME, f"_{INDEX_NAME}_", META_FILE, FILE_LIST)):
                         if child.is_dir() and not child.is_symlink():
                             shutil.rmtree(child)
                         else:
@@ -368,6 +377,27 @@ class Index:
             except OSError as exc:
                 raise SearchkitError(f"cannot clear the index at {folder}: {exc.strerror or exc}") from None
         return cls(folder, lock_timeout=lock_timeout)
+
+    def _file_table(self) -> tuple[dict[str, tuple[str, set[str]]], dict[str, str], dict[str, tuple]]:
+        """:meth:`_source_table` and each file's ``(size, mtime_ns)`` when read, from the file list
+        when it describes the latest commit, else from the columns (no sizes and times: files are hashed)."""
+        from .ingest.incremental import read_file_list
+
+        listed = read_file_list(self.path, self._ix.latest_generation())
+        if listed is not None:
+            return listed
+        existing, owners = self._source_table()
+        return existing, owners, {}
+
+    def _write_file_list(self, existing: dict[str, tuple[str, set[str]]], stats: dict[str, tuple]) -> None:
+        """Record the files of the latest commit (see :mod:`searchkit.ingest.incremental`); a failure
+        only makes the next run read the columns."""
+        from .ingest.incremental import write_file_list
+
+        try:
+            write_file_list(self.path, self._ix.latest_generation(), existing, stats)
+        except (OSError, ValueError):
+            pass
 
     def _source_table(self) -> tuple[dict[str, tuple[str, set[str]]], dict[str, str]]:
         """{source file: (content hash, its ids)} and {id: source file}, read from columns."""

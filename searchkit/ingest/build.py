@@ -29,7 +29,8 @@ from ..locking import die_with_parent
 from ..whoosh_ext.multiproc import ParallelWriter, WorkerError
 from ..whoosh_ext.segment import LeanSegmentWriter
 
-__all__ = ["writer_options", "worker_main", "worker_stems", "indexing_workers", "memory_mb", "WorkerError"]
+__all__ = ["writer_options", "worker_main", "worker_stems", "indexing_workers", "memory_mb", "WorkerError",
+           "DeferredWriter", "DeferredReader"]
 
 
 def indexing_workers() -> int:
@@ -94,3 +95,65 @@ def _profiled(body: Callable[[], Any], folder: str) -> Any:
 def worker_stems(writer) -> list[dict[str, str]]:
     """The ``word -> stem`` pairs the worker processes of ``writer`` reported (after its commit)."""
     return [report for report in getattr(writer, "worker_reports", ()) if isinstance(report, dict)]
+
+
+class DeferredWriter:
+    """A writer opened on its first write (``open_writer()``): a run that changes nothing opens none.
+
+    Opening a Whoosh writer takes its lock, creates a segment and, for a
+    :class:`ParallelWriter`, its queues; an unchanged re-run needs none of it.
+    ``commit``/``cancel`` of a writer never opened do nothing.
+    """
+
+    def __init__(self, open_writer: Callable[[], Any]):
+        self._open = open_writer
+        self._writer: Any = None
+
+    @property
+    def opened(self) -> bool:
+        return self._writer is not None
+
+    def _get(self) -> Any:
+        if self._writer is None:
+            self._writer = self._open()
+        return self._writer
+
+    def add_document(self, **fields: Any) -> None:
+        self._get().add_document(**fields)
+
+    def update_document(self, **fields: Any) -> None:
+        self._get().update_document(**fields)
+
+    def delete_by_term(self, fieldname: str, text: Any, searcher=None) -> int:
+        return self._get().delete_by_term(fieldname, text, searcher=searcher)
+
+    def commit(self, **kwargs: Any) -> None:
+        self._get().commit(**kwargs)
+
+    def cancel(self) -> None:
+        if self._writer is not None:
+            self._writer.cancel()
+
+    @property
+    def worker_reports(self) -> list[Any]:
+        return getattr(self._writer, "worker_reports", [])
+
+
+class DeferredReader:
+    """A Whoosh reader opened when first used (``open_reader()``); :meth:`close` closes it if it was."""
+
+    def __init__(self, open_reader: Callable[[], Any]):
+        self._open = open_reader
+        self._reader: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if self._reader is None:
+            self._reader = self._open()
+        return getattr(self._reader, name)
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None

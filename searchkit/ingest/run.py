@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,6 +115,7 @@ def index_paths(
     owners: dict[str, str],
     paths: list[Path],
     progress: Progress | None = None,
+    stats: dict[str, tuple[int, int, int]] | None = None,
 ) -> IndexSummary:
     """Add ``paths`` through ``writer`` (not committed here).
 
@@ -124,10 +126,16 @@ def index_paths(
     change are not read further; documents of files that disappeared from
     under a root are deleted.  A file that cannot be read this time keeps the
     documents it had.
+
+    ``stats`` maps source files to the ``(size, mtime_ns, ctime_ns)`` they had
+    when last read (see :mod:`.incremental`): a file whose size and times are
+    unchanged is not even hashed.  It is updated in place: files read or
+    hashed this run get their new figures, files gone or failed lose theirs.
     """
     from .walk import id_anchor
 
     summary = IndexSummary()
+    stats = {} if stats is None else stats
     written: set[str] = set()
     anchor = id_anchor(paths)
     for root in paths:
@@ -154,7 +162,8 @@ def index_paths(
                 if progress:
                     def report(records: int, _n=number, _total=len(found), _rel=source.rel) -> None:
                         progress(_n - 1, _total, f"{_rel}: {records:,} records")
-                _index_file(writer, source.path, base, file_key, existing, owners, written, summary, report)
+                _index_file(writer, source.path, base, file_key, existing, owners, written, summary, report,
+                            stats=stats)
             if progress:
                 progress(number, len(found), source.rel)
         for file_key, (_, ids) in list(existing.items()):
@@ -165,6 +174,7 @@ def index_paths(
                         summary.removed += 1
                         del owners[doc_id]
                 del existing[file_key]
+                stats.pop(file_key, None)
     return summary
 
 
@@ -189,21 +199,33 @@ PROGRESS_RECORDS = 500
 
 
 def _index_file(writer, path: Path, rel: str, file_key: str, existing, owners, written, summary,
-                report: Callable[[int], None] | None = None) -> None:
+                report: Callable[[int], None] | None = None, *, stats: dict | None = None) -> None:
     from ..readers import SkipFile, file_digest
 
+    stats = {} if stats is None else stats
     try:
-        if not path.exists():
-            raise SkipFile("dangling link" if path.is_symlink() else "file vanished")
-        if not path.is_file():
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            raise SkipFile("dangling link" if path.is_symlink() else "file vanished") from None
+        except OSError:
+            info = None  # let the read say why
+        if info is not None and not stat.S_ISREG(info.st_mode):
             raise SkipFile("not a regular file")
+        figures = (info.st_size, info.st_mtime_ns, info.st_ctime_ns) if info is not None else None
+        old_hash, old_ids = existing.get(file_key, (None, set()))
+        if old_hash is not None and figures is not None and stats.get(file_key) == figures:
+            summary.unchanged += len(old_ids)  # same size and time as when read: not even hashed
+            return
+        stats.pop(file_key, None)
         digest = file_digest(path)  # streamed: a 500 MB file is not held in memory to be hashed
     except SkipFile as exc:
         _skip(summary, rel, str(exc))
         return
-    old_hash, old_ids = existing.get(file_key, (None, set()))
     if old_hash == digest:
         summary.unchanged += len(old_ids)
+        if figures is not None:
+            stats[file_key] = figures
         return
     new_ids: set[str] = set()
     batch: list = []
@@ -240,6 +262,8 @@ def _index_file(writer, path: Path, rel: str, file_key: str, existing, owners, w
             summary.removed += 1
             owners.pop(doc_id, None)
     existing[file_key] = (digest, new_ids)
+    if figures is not None:
+        stats[file_key] = figures
 
 
 def _write_batch(writer, batch, rel, file_key, digest, existing, owners, written, new_ids, summary) -> None:
