@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Benchmark searchkit against SQLite FTS5 on the same corpus, in the same run.
 
-    python scripts/bench.py [--corpus reuters|PATH] [--scale N] [--runs R] [--write-doc]
+    python scripts/bench.py [--corpus reuters|PATH] [--reuters DIR] [--scale N] [--runs R] [--write-doc]
 
 The corpus (Reuters-21578 from ``../shared/corpora/reuters21578/`` by default,
 or any JSON Lines file) is written under a temporary folder as many small
 JSON Lines files of :data:`STORIES_PER_FILE` stories each -- the shape of a
 news archive dumped day by day, and what "touching 1% of files" needs.
-``--scale N`` repeats the corpus N times with fresh ids.
+``--scale N`` builds an N-times larger mixed corpus: copy ``c`` of a story gets
+a fresh id (``<id>~c``), its title, and a body whose sentences alternate with
+those of another story (a different one for each copy), so the copies are new
+texts over the same vocabulary, not N identical duplicates (which would all
+fall into one near-duplicate cluster).
 
 Measured, for searchkit and for FTS5 (``porter unicode61``; columns id
 (unindexed), title, body, tags, date (unindexed); ``bm25()`` with the title
@@ -103,11 +107,11 @@ for row in rows:
 
 # --- corpus -----------------------------------------------------------------
 
-def load_records(corpus: str) -> list[dict]:
+def load_records(corpus: str, reuters_folder: str | None = None) -> list[dict]:
     if corpus == "reuters":
-        from reuters import iter_reuters, jsonl_record
+        from reuters import DEFAULT_FOLDER, iter_reuters, jsonl_record
 
-        return [jsonl_record(story) for story in iter_reuters()]
+        return [jsonl_record(story) for story in iter_reuters(reuters_folder or DEFAULT_FOLDER)]
     records = []
     with open(corpus, encoding="utf-8") as handle:
         for number, line in enumerate(handle, 1):
@@ -129,9 +133,9 @@ def write_corpus(records: list[dict], scale: int, folder: Path) -> tuple[int, li
         batch.clear()
 
     for copy in range(scale):
-        for record in records:
+        for number, record in enumerate(records):
             if copy:
-                record = dict(record, id=f"{record['id']}~{copy}")
+                record = mixed_copy(record, records[(number + copy * 7919) % len(records)], copy)
             batch.append(record)
             count += 1
             if len(batch) == STORIES_PER_FILE:
@@ -139,6 +143,22 @@ def write_corpus(records: list[dict], scale: int, folder: Path) -> tuple[int, li
     if batch:
         flush()
     return count, files
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def mixed_copy(record: dict, other: dict, copy: int) -> dict:
+    """Copy ``copy`` of ``record``: a fresh id, and its body's sentences alternating with ``other``'s."""
+    mine = _SENTENCE.split(record.get("body") or "")
+    theirs = _SENTENCE.split(other.get("body") or "")
+    mixed = []
+    for i in range(max(len(mine), len(theirs))):
+        if i < len(mine) and mine[i]:
+            mixed.append(mine[i])
+        if i < len(theirs) and theirs[i]:
+            mixed.append(theirs[i])
+    return dict(record, id=f"{record['id']}~{copy}", body=" ".join(mixed))
 
 
 def make_queries(records: list[dict], n: int, stop: frozenset[str]) -> list[str]:
@@ -205,7 +225,9 @@ def run_process(argv: list[str], **kwargs) -> tuple[float, int, int, float]:
     ``bench`` extra); without psutil, the largest single process's peak
     (``ru_maxrss``).  CPU is user + system time of the process and every
     descendant it waited for: on a shared machine, the figure other jobs
-    disturb least.
+    disturb least.  The peak of the tree's summed PSS (proportional set size:
+    a page shared by forked workers counts once over all of them, where RSS
+    counts it in each) is kept in :data:`LAST_PSS_PEAK` (0 without psutil).
     """
     import threading
 
@@ -216,6 +238,7 @@ def run_process(argv: list[str], **kwargs) -> tuple[float, int, int, float]:
     started = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, **kwargs)
     tree_peak = [0]
+    pss_peak = [0]
     done = threading.Event()
 
     def sample() -> None:
@@ -224,16 +247,18 @@ def run_process(argv: list[str], **kwargs) -> tuple[float, int, int, float]:
         except psutil.Error:
             return
         while not done.wait(0.02):
-            total = 0
+            total = pss = 0
             try:
                 for member in [root, *root.children(recursive=True)]:
                     try:
                         total += member.memory_info().rss
+                        pss += getattr(member.memory_full_info(), "pss", 0)
                     except psutil.Error:
                         pass
             except psutil.Error:
                 return
             tree_peak[0] = max(tree_peak[0], total)
+            pss_peak[0] = max(pss_peak[0], pss)
 
     sampler = threading.Thread(target=sample, daemon=True) if psutil else None
     if sampler:
@@ -245,7 +270,11 @@ def run_process(argv: list[str], **kwargs) -> tuple[float, int, int, float]:
         sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     peak = max(tree_peak[0], usage.ru_maxrss * 1024)
+    LAST_PSS_PEAK[0] = pss_peak[0]
     return elapsed, peak, proc.returncode, usage.ru_utime + usage.ru_stime
+
+
+LAST_PSS_PEAK = [0]  # bytes, the last run_process's
 
 
 def folder_size(path: Path) -> int:
@@ -285,11 +314,12 @@ def build(corpus: Path, work: Path, runs: int, title_weight: float) -> dict:
             else:
                 wall, rss, code, cpu = run_process([*searchkit_cmd(), "index", str(corpus), "--index", str(ix)])
                 assert code == 0, "searchkit index failed"
-                sk.append((wall, rss, folder_size(ix), cpu))
+                sk.append((wall, rss, folder_size(ix), cpu, LAST_PSS_PEAK[0]))
         print(f"  build run {run + 1}: searchkit {sk[-1][0]:.2f} s ({sk[-1][3]:.2f} s CPU), "
               f"FTS5 {fts[-1][0]:.2f} s ({fts[-1][3]:.2f} s CPU)", flush=True)
     med = lambda rows, i: statistics.median(r[i] for r in rows)  # noqa: E731
     return {"searchkit": {"seconds": med(sk, 0), "rss": med(sk, 1), "size": med(sk, 2), "cpu": med(sk, 3),
+                          "pss": med(sk, 4),
                           "all_seconds": [r[0] for r in sk], "all_cpu": [r[3] for r in sk]},
             "fts5": {"seconds": med(fts, 0), "rss": med(fts, 1), "size": med(fts, 2), "cpu": med(fts, 3),
                      "all_seconds": [r[0] for r in fts], "all_cpu": [r[3] for r in fts]}}
@@ -465,6 +495,24 @@ def table(res: dict) -> str:
     return "\n".join(lines)
 
 
+def summary_line(res: dict) -> str:
+    """Build and re-run figures in one line (what ``--only build --only incremental`` measures)."""
+    mb = 1024 * 1024
+    parts = [f"{res['documents']:,} documents"]
+    if "build" in res:
+        sk, fts = res["build"]["searchkit"], res["build"]["fts5"]
+        parts.append(f"build {sk['seconds']:.1f} s ({sk['cpu']:.1f} s CPU) vs FTS5 {fts['seconds']:.1f} s "
+                     f"= {sk['seconds'] / fts['seconds']:.1f}x wall, {sk['cpu'] / max(fts['cpu'], 1e-9):.1f}x CPU")
+        parts.append(f"peak RSS of the process tree {sk['rss'] / mb:.0f} MB (PSS {sk.get('pss', 0) / mb:.0f} MB; "
+                     f"FTS5 {fts['rss'] / mb:.0f} MB)")
+        parts.append(f"index {sk['size'] / mb:.1f} MB (FTS5 {fts['size'] / mb:.1f} MB)")
+    if "incremental" in res:
+        inc = res["incremental"]
+        parts.append(f"unchanged re-run {inc['unchanged']:.2f} s, {inc['touched_files']} files changed "
+                     f"{inc['touched']:.2f} s")
+    return "; ".join(parts)
+
+
 def report(res: dict) -> str:
     return "\n".join([
         f"Corpus: {res['corpus']} x{res['scale']} = {res['documents']:,} documents in {res['files']} JSON Lines "
@@ -493,7 +541,9 @@ def write_doc(text: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", default="reuters", help="'reuters' or a JSON Lines file")
-    parser.add_argument("--scale", type=int, default=1, help="repeat the corpus N times with fresh ids")
+    parser.add_argument("--reuters", help="folder of the Reuters-21578 .sgm files (default ../shared/corpora/reuters21578)")
+    parser.add_argument("--scale", type=int, default=1,
+                        help="an N-times larger corpus of mixed copies (fresh ids, sentences mixed with another story)")
     parser.add_argument("--runs", type=int, default=1, help="index builds per engine (median)")
     parser.add_argument("--queries", type=int, default=N_QUERIES)
     parser.add_argument("--cold-runs", type=int, default=5)
@@ -513,7 +563,7 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     try:
         print(f"corpus: {args.corpus} x{args.scale} -> {work}", flush=True)
-        records = load_records(args.corpus)
+        records = load_records(args.corpus, args.reuters)
         corpus = work / "corpus"
         shutil.rmtree(corpus, ignore_errors=True)
         count, files = write_corpus(records, args.scale, corpus)
@@ -546,6 +596,7 @@ def main(argv: list[str] | None = None) -> int:
                 write_doc(text)
         else:
             print(json.dumps(res, indent=2))
+            print(summary_line(res))
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
