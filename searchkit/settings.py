@@ -57,7 +57,7 @@ _SETTINGS = (
     Setting("SEARCHKIT_WORKERS", min(os.cpu_count() or 1, 4),
             "Worker processes a big indexing run uses (default: one per core, at most 4; "
             "1 indexes in-process).", _at_least(1)),
-    Setting("SEARCHKIT_MEMORY_MB", 256,
+    Setting("SEARCHKIT_MEMORY_MB", 64,
             "Megabytes of postings each indexing process buffers before spilling a sorted run to disk "
             "(at least 16): peak memory per process, whatever the corpus size.", _at_least(16)),
     Setting("SEARCHKIT_DEBUG", False,
