@@ -67,8 +67,8 @@ N_QUERIES = 300
 COLD_QUERY = "cocoa prices"
 DOC = REPO / "docs" / "performance.md"
 
-from bench_corpus import (STORIES_PER_FILE, SEED, load_records, make_kind_queries,  # noqa: E402,F401
-                          make_queries, write_corpus)
+from bench_corpus import (STORIES_PER_FILE, SEED, fts5_match, load_records,  # noqa: E402,F401
+                          make_kind_queries, make_queries, write_corpus)
 MARK_START, MARK_END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 FTS5_BUILD = r"""
@@ -177,10 +177,6 @@ def folder_size(path: Path) -> int:
 def searchkit_cmd() -> list[str]:
     exe = Path(sys.executable).with_name("searchkit")
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "searchkit"]
-
-
-def fts5_match(text: str) -> str:
-    return " OR ".join(f'"{w}"' for w in re.findall(r"\w+", text.lower()))
 
 
 def pct(values: list[float], q: float) -> float:

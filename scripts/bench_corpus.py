@@ -14,6 +14,11 @@ STORIES_PER_FILE = 100
 SEED = 5
 
 
+def fts5_match(text: str) -> str:
+    """The words of ``text`` OR-ed, as an FTS5 MATCH (the result set searchkit's best-match gives)."""
+    return " OR ".join(f'"{w}"' for w in re.findall(r"\w+", text.lower()))
+
+
 def load_records(corpus: str, reuters_folder: str | None = None) -> list[dict]:
     if corpus == "reuters":
         from reuters import DEFAULT_FOLDER, iter_reuters, jsonl_record
