@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Benchmark searchkit against SQLite FTS5 on the same corpus, in the same run.
 
-    python scripts/bench.py [--corpus reuters|PATH] [--scale N] [--runs R] [--write-doc]
+    python scripts/bench.py [--corpus reuters|PATH] [--reuters DIR] [--scale N] [--runs R] [--write-doc]
 
 The corpus (Reuters-21578 from ``../shared/corpora/reuters21578/`` by default,
 or any JSON Lines file) is written under a temporary folder as many small
 JSON Lines files of :data:`STORIES_PER_FILE` stories each -- the shape of a
 news archive dumped day by day, and what "touching 1% of files" needs.
-``--scale N`` repeats the corpus N times with fresh ids.
+``--scale N`` builds an N-times larger mixed corpus: copy ``c`` of a story gets
+a fresh id (``<id>~c``), its title, and a body whose sentences alternate with
+those of another story (a different one for each copy), so the copies are new
+texts over the same vocabulary, not N identical duplicates (which would all
+fall into one near-duplicate cluster).
 
 Measured, for searchkit and for FTS5 (``porter unicode61``; columns id
 (unindexed), title, body, tags, date (unindexed); ``bm25()`` with the title
@@ -59,11 +63,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
-STORIES_PER_FILE = 100
 N_QUERIES = 300
 COLD_QUERY = "cocoa prices"
-SEED = 5
 DOC = REPO / "docs" / "performance.md"
+
+from bench_corpus import (STORIES_PER_FILE, SEED, fts5_match, load_records,  # noqa: E402,F401
+                          make_kind_queries, make_queries, write_corpus)
 MARK_START, MARK_END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 FTS5_BUILD = r"""
@@ -101,100 +106,6 @@ for row in rows:
 """
 
 
-# --- corpus -----------------------------------------------------------------
-
-def load_records(corpus: str) -> list[dict]:
-    if corpus == "reuters":
-        from reuters import iter_reuters, jsonl_record
-
-        return [jsonl_record(story) for story in iter_reuters()]
-    records = []
-    with open(corpus, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if line.strip():
-                record = json.loads(line)
-                record.setdefault("id", f"line-{number}")
-                records.append(record)
-    return records
-
-
-def write_corpus(records: list[dict], scale: int, folder: Path) -> tuple[int, list[Path]]:
-    folder.mkdir(parents=True)
-    files, batch, count = [], [], 0
-
-    def flush() -> None:
-        path = folder / f"part-{len(files):05d}.jsonl"
-        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in batch), "utf-8")
-        files.append(path)
-        batch.clear()
-
-    for copy in range(scale):
-        for record in records:
-            if copy:
-                record = dict(record, id=f"{record['id']}~{copy}")
-            batch.append(record)
-            count += 1
-            if len(batch) == STORIES_PER_FILE:
-                flush()
-    if batch:
-        flush()
-    return count, files
-
-
-def make_queries(records: list[dict], n: int, stop: frozenset[str]) -> list[str]:
-    """``n`` plain-words queries of 1-3 words drawn from headlines (fixed seed)."""
-    rng = random.Random(SEED)
-    titles = [r["title"] for r in records if r.get("title")]
-    queries = []
-    while len(queries) < n:
-        words = _title_words(rng.choice(titles), stop)
-        if not words:
-            continue
-        k = min(len(words), rng.choice((1, 2, 3)))
-        start = rng.randrange(len(words) - k + 1)
-        queries.append(" ".join(words[start:start + k]))
-    return queries
-
-
-def _title_words(title: str, stop: frozenset[str]) -> list[str]:
-    return [w for w in re.findall(r"[a-z]+", title.lower()) if len(w) > 2 and w not in stop]
-
-
-def make_kind_queries(records: list[dict], n: int, stop: frozenset[str]) -> dict[str, list[dict]]:
-    """Queries of each kind the issue tracker names, each with both engines' forms.
-
-    * ``since``: 1-3 headline words with ``since`` = a story date drawn at
-      random from the corpus's 20th to 80th percentile of dates;
-    * ``phrase``: two adjacent headline words, quoted;
-    * ``field``: ``tags:TOPIC word`` with a topic of the headline's story.
-    """
-    rng = random.Random(SEED + 1)
-    dated = sorted(r["date"][:10] for r in records if r.get("date"))
-    plain = make_queries(records, n, stop)
-    out: dict[str, list[dict]] = {"since": [], "phrase": [], "field": []}
-    for q in plain:
-        since = dated[int(len(dated) * rng.uniform(0.2, 0.8))] if dated else "1987-01-01"
-        out["since"].append({"searchkit": q, "since": since, "fts5": fts5_match(q)})
-    tagged = [r for r in records if r.get("title") and r.get("tags")]
-    titled = [r for r in records if r.get("title")]
-    while len(out["phrase"]) < n:
-        words = _title_words(rng.choice(titled)["title"], stop)
-        if len(words) < 2:
-            continue
-        start = rng.randrange(len(words) - 1)
-        pair = " ".join(words[start:start + 2])
-        out["phrase"].append({"searchkit": f'"{pair}"', "fts5": f'"{pair}"'})
-    while tagged and len(out["field"]) < n:
-        record = rng.choice(tagged)
-        words = _title_words(record["title"], stop)
-        tag = rng.choice(record["tags"]).lower()
-        if not words or not re.fullmatch(r"[a-z]+", tag):
-            continue
-        word = rng.choice(words)
-        out["field"].append({"searchkit": f"tags:{tag} {word}", "fts5": f'tags : "{tag}" AND "{word}"'})
-    return out
-
-
 # --- measuring ----------------------------------------------------------------
 
 def run_process(argv: list[str], **kwargs) -> tuple[float, int, int, float]:
@@ -205,7 +116,9 @@ def run_process(argv: list[str], **kwargs) -> tuple[float, int, int, float]:
     ``bench`` extra); without psutil, the largest single process's peak
     (``ru_maxrss``).  CPU is user + system time of the process and every
     descendant it waited for: on a shared machine, the figure other jobs
-    disturb least.
+    disturb least.  The peak of the tree's summed PSS (proportional set size:
+    a page shared by forked workers counts once over all of them, where RSS
+    counts it in each) is kept in :data:`LAST_PSS_PEAK` (0 without psutil).
     """
     import threading
 
@@ -216,6 +129,7 @@ def run_process(argv: list[str], **kwargs) -> tuple[float, int, int, float]:
     started = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, **kwargs)
     tree_peak = [0]
+    pss_peak = [0]
     done = threading.Event()
 
     def sample() -> None:
@@ -224,16 +138,18 @@ def run_process(argv: list[str], **kwargs) -> tuple[float, int, int, float]:
         except psutil.Error:
             return
         while not done.wait(0.02):
-            total = 0
+            total = pss = 0
             try:
                 for member in [root, *root.children(recursive=True)]:
                     try:
                         total += member.memory_info().rss
+                        pss += getattr(member.memory_full_info(), "pss", 0)
                     except psutil.Error:
                         pass
             except psutil.Error:
                 return
             tree_peak[0] = max(tree_peak[0], total)
+            pss_peak[0] = max(pss_peak[0], pss)
 
     sampler = threading.Thread(target=sample, daemon=True) if psutil else None
     if sampler:
@@ -245,7 +161,11 @@ def run_process(argv: list[str], **kwargs) -> tuple[float, int, int, float]:
         sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     peak = max(tree_peak[0], usage.ru_maxrss * 1024)
+    LAST_PSS_PEAK[0] = pss_peak[0]
     return elapsed, peak, proc.returncode, usage.ru_utime + usage.ru_stime
+
+
+LAST_PSS_PEAK = [0]  # bytes, the last run_process's
 
 
 def folder_size(path: Path) -> int:
@@ -257,10 +177,6 @@ def folder_size(path: Path) -> int:
 def searchkit_cmd() -> list[str]:
     exe = Path(sys.executable).with_name("searchkit")
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "searchkit"]
-
-
-def fts5_match(text: str) -> str:
-    return " OR ".join(f'"{w}"' for w in re.findall(r"\w+", text.lower()))
 
 
 def pct(values: list[float], q: float) -> float:
@@ -285,11 +201,12 @@ def build(corpus: Path, work: Path, runs: int, title_weight: float) -> dict:
             else:
                 wall, rss, code, cpu = run_process([*searchkit_cmd(), "index", str(corpus), "--index", str(ix)])
                 assert code == 0, "searchkit index failed"
-                sk.append((wall, rss, folder_size(ix), cpu))
+                sk.append((wall, rss, folder_size(ix), cpu, LAST_PSS_PEAK[0]))
         print(f"  build run {run + 1}: searchkit {sk[-1][0]:.2f} s ({sk[-1][3]:.2f} s CPU), "
               f"FTS5 {fts[-1][0]:.2f} s ({fts[-1][3]:.2f} s CPU)", flush=True)
     med = lambda rows, i: statistics.median(r[i] for r in rows)  # noqa: E731
     return {"searchkit": {"seconds": med(sk, 0), "rss": med(sk, 1), "size": med(sk, 2), "cpu": med(sk, 3),
+                          "pss": med(sk, 4),
                           "all_seconds": [r[0] for r in sk], "all_cpu": [r[3] for r in sk]},
             "fts5": {"seconds": med(fts, 0), "rss": med(fts, 1), "size": med(fts, 2), "cpu": med(fts, 3),
                      "all_seconds": [r[0] for r in fts], "all_cpu": [r[3] for r in fts]}}
@@ -465,6 +382,24 @@ def table(res: dict) -> str:
     return "\n".join(lines)
 
 
+def summary_line(res: dict) -> str:
+    """Build and re-run figures in one line (what ``--only build --only incremental`` measures)."""
+    mb = 1024 * 1024
+    parts = [f"{res['documents']:,} documents"]
+    if "build" in res:
+        sk, fts = res["build"]["searchkit"], res["build"]["fts5"]
+        parts.append(f"build {sk['seconds']:.1f} s ({sk['cpu']:.1f} s CPU) vs FTS5 {fts['seconds']:.1f} s "
+                     f"= {sk['seconds'] / fts['seconds']:.1f}x wall, {sk['cpu'] / max(fts['cpu'], 1e-9):.1f}x CPU")
+        parts.append(f"peak RSS of the process tree {sk['rss'] / mb:.0f} MB (PSS {sk.get('pss', 0) / mb:.0f} MB; "
+                     f"FTS5 {fts['rss'] / mb:.0f} MB)")
+        parts.append(f"index {sk['size'] / mb:.1f} MB (FTS5 {fts['size'] / mb:.1f} MB)")
+    if "incremental" in res:
+        inc = res["incremental"]
+        parts.append(f"unchanged re-run {inc['unchanged']:.2f} s, {inc['touched_files']} files changed "
+                     f"{inc['touched']:.2f} s")
+    return "; ".join(parts)
+
+
 def report(res: dict) -> str:
     return "\n".join([
         f"Corpus: {res['corpus']} x{res['scale']} = {res['documents']:,} documents in {res['files']} JSON Lines "
@@ -493,7 +428,9 @@ def write_doc(text: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", default="reuters", help="'reuters' or a JSON Lines file")
-    parser.add_argument("--scale", type=int, default=1, help="repeat the corpus N times with fresh ids")
+    parser.add_argument("--reuters", help="folder of the Reuters-21578 .sgm files (default ../shared/corpora/reuters21578)")
+    parser.add_argument("--scale", type=int, default=1,
+                        help="an N-times larger corpus of mixed copies (fresh ids, sentences mixed with another story)")
     parser.add_argument("--runs", type=int, default=1, help="index builds per engine (median)")
     parser.add_argument("--queries", type=int, default=N_QUERIES)
     parser.add_argument("--cold-runs", type=int, default=5)
@@ -513,7 +450,7 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     try:
         print(f"corpus: {args.corpus} x{args.scale} -> {work}", flush=True)
-        records = load_records(args.corpus)
+        records = load_records(args.corpus, args.reuters)
         corpus = work / "corpus"
         shutil.rmtree(corpus, ignore_errors=True)
         count, files = write_corpus(records, args.scale, corpus)
@@ -546,6 +483,7 @@ def main(argv: list[str] | None = None) -> int:
                 write_doc(text)
         else:
             print(json.dumps(res, indent=2))
+            print(summary_line(res))
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

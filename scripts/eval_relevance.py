@@ -50,7 +50,7 @@ mean over collections, each searchkit form's relative MAP difference to the
 best peer on every collection, the mean of those differences and the worst
 collection's), and the mean query time of every system per collection
 (top ``--limit``; ``--timing`` adds searchkit's at ``limit=10`` with snippets).  ``--json`` writes every figure (and per-query AP with
-``--per-query``).  Metrics are ``searchkit.evaluation``'s (trec_eval semantics).
+``--per-query``).  Metrics are ``devtools.evaluation``'s (trec_eval semantics).
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from searchkit.evaluation import (  # noqa: E402
+from devtools.evaluation import (  # noqa: E402
     METRICS,
     evaluate,
     mean_scores,

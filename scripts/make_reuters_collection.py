@@ -229,7 +229,7 @@ def write_collection(
     ``queries`` is ``{set name: {qid: text}}``; ``qrels`` is keyed by qid.
     Returns counts.
     """
-    from searchkit.evaluation import write_qrels
+    from devtools.evaluation import write_qrels
 
     out.mkdir(parents=True, exist_ok=True)
     n_docs = 0

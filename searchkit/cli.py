@@ -29,9 +29,11 @@ def open_index(index_dir: str, create: bool = False, **kwargs: Any):
     from .errors import SearchkitError
     from .index import Index
 
-    if "lock_timeout" not in kwargs and os.environ.get("SEARCHKIT_LOCK_TIMEOUT"):
+    if "lock_timeout" not in kwargs:
+        from .settings import get as setting
+
         try:  # remove, like index, waits as long as $SEARCHKIT_LOCK_TIMEOUT says
-            kwargs["lock_timeout"] = max(0.0, float(os.environ["SEARCHKIT_LOCK_TIMEOUT"]))
+            kwargs["lock_timeout"] = setting("SEARCHKIT_LOCK_TIMEOUT", strict=True)
         except ValueError:
             fail("SEARCHKIT_LOCK_TIMEOUT must be a number of seconds", 2)
     try:
@@ -497,7 +499,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _internal_error(message: str) -> None:
-    if os.environ.get("SEARCHKIT_DEBUG") == "1":
+    from .settings import get as setting
+
+    if setting("SEARCHKIT_DEBUG"):
         import traceback
 
         traceback.print_exc()

@@ -133,20 +133,21 @@ class ClusterAssigner:
     when the run writes its first document, into sorted band-key arrays
     (about 110 bytes per committed document).  Call :meth:`forget` for every
     id the run deletes or replaces, before the replacement is assigned.  The
-    run's own documents cost about 1 KB each (signature and band keys).
+    run's own documents are kept in :class:`_RunDocuments` (about 450 bytes
+    each: a build of 215,780 documents holds ~100 MB, where a dict per band
+    key held several times that).
     """
 
     def __init__(self, reader, threshold: float = DEFAULT_THRESHOLD):
         self.dedup = Deduplicator(threshold)
         self.reader = reader if reader is not None and reader.doc_count() else None
         self.gone: set[str] = set()
-        self._bands: dict[tuple[int, int], list[str]] = {}
-        self._docs: dict[str, tuple[Any, str]] = {}
+        self._run = _RunDocuments(self.dedup)
         self._committed = None
 
     def forget(self, doc_id: str) -> None:
         self.gone.add(doc_id)
-        self._docs.pop(doc_id, None)
+        self._run.forget(doc_id)
 
     def fields(self, doc_id: str, body: str) -> dict[str, Any]:
         """``{"cluster", "minhash"}`` for a document about to be written."""
@@ -163,9 +164,7 @@ class ClusterAssigner:
         if label is None:
             label = _new_label(doc_id, signature)
         self.gone.discard(doc_id)
-        self._docs[doc_id] = (signature, label)
-        for band, key in enumerate(keys):
-            self._bands.setdefault((band, key), []).append(doc_id)
+        self._run.add(doc_id, signature, label, keys)
         return {"cluster": label, "minhash": signature.tobytes()}
 
     def _load_committed(self) -> None:
@@ -192,11 +191,11 @@ class ClusterAssigner:
     def _candidates(self, keys: list[int], doc_id: str):
         """(signature, label) of the documents sharing a band with these keys, each once."""
         seen: set[str] = {doc_id}
-        for band, key in enumerate(keys):
-            for other in self._bands.get((band, key), ()):
-                if other not in seen and other in self._docs:
-                    seen.add(other)
-                    yield self._docs[other]
+        run = self._run
+        for other, signature, label in run.sharing(keys):
+            if other not in seen:
+                seen.add(other)
+                yield signature, label
         if self.reader is None:
             return
         if self._committed is None:
@@ -213,7 +212,7 @@ class ClusterAssigner:
         for row in sorted(rows):
             docnum = int(docnums[row])
             other = _text(ids[docnum])
-            if other in seen or other in self.gone or other in self._docs:
+            if other in seen or other in self.gone or other in run:
                 continue  # deleted, or replaced by this run's version
             seen.add(other)
             yield matrix[row], _text(labels[docnum])
@@ -221,3 +220,101 @@ class ClusterAssigner:
 
 def _text(value: Any) -> str:
     return value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else value
+
+
+class _RunDocuments:
+    """The documents an indexing run has assigned so far: id, signature, label, LSH band keys.
+
+    Signatures are kept in fixed blocks of bytes, band keys per band as sorted
+    numpy runs (merged as they grow, like a log-structured merge tree) plus a
+    small dict of the latest keys.  :meth:`sharing` gives the live documents
+    sharing a band key, band by band, each band's in the order they were
+    added -- the order a dict of lists per band key gave.
+    """
+
+    BLOCK = 4096  # documents per signature block
+    RECENT = 4096  # documents whose keys stay in the dict before being frozen into a sorted run
+
+    def __init__(self, dedup: Deduplicator):
+        self._np = dedup._np
+        self._bands = dedup.bands
+        self._width = dedup.num_perm * 2
+        self._index: dict[str, int] = {}  # live document id -> number
+        self._ids: list[str] = []
+        self._labels: list[str] = []
+        self._blocks: list[bytearray] = []
+        self._recent: list[dict[int, list[int]]] = [{} for _ in range(self._bands)]
+        self._recent_count = 0
+        self._frozen: list[tuple[list, list]] = []  # per run: per band sorted keys, and their numbers
+
+    def __contains__(self, doc_id: str) -> bool:
+        return doc_id in self._index
+
+    def forget(self, doc_id: str) -> None:
+        self._index.pop(doc_id, None)
+
+    def add(self, doc_id: str, signature, label: str, keys: list[int]) -> None:
+        number = len(self._ids)
+        self._ids.append(doc_id)
+        self._labels.append(label)
+        self._index[doc_id] = number
+        block, offset = divmod(number, self.BLOCK)
+        if block == len(self._blocks):
+            self._blocks.append(bytearray(self.BLOCK * self._width))
+        self._blocks[block][offset * self._width:(offset + 1) * self._width] = signature.tobytes()
+        for band, key in enumerate(keys):
+            self._recent[band].setdefault(key, []).append(number)
+        self._recent_count += 1
+        if self._recent_count >= self.RECENT:
+            self._freeze()
+
+    def _signature(self, number: int):
+        block, offset = divmod(number, self.BLOCK)
+        return self._np.frombuffer(self._blocks[block], dtype=self._np.uint16, count=self._width // 2,
+                                   offset=offset * self._width)
+
+    def _freeze(self) -> None:
+        np = self._np
+        keys, numbers = [], []
+        for band in range(self._bands):
+            pairs = [(key, number) for key, found in self._recent[band].items() for number in found]
+            band_keys = np.array([key for key, _ in pairs], dtype=np.uint64)
+            band_numbers = np.array([number for _, number in pairs], dtype=np.int64)
+            order = np.lexsort((band_numbers, band_keys))
+            keys.append(band_keys[order])
+            numbers.append(band_numbers[order])
+        self._frozen.append((keys, numbers))
+        self._recent = [{} for _ in range(self._bands)]
+        self._recent_count = 0
+        # merge runs of similar sizes (older first, so equal keys stay in the order added)
+        while len(self._frozen) > 1 and len(self._frozen[-1][0][0]) >= len(self._frozen[-2][0][0]) // 2:
+            (old_keys, old_numbers), (new_keys, new_numbers) = self._frozen[-2], self._frozen[-1]
+            merged_keys, merged_numbers = [], []
+            for band in range(self._bands):
+                both_keys = np.concatenate((old_keys[band], new_keys[band]))
+                both_numbers = np.concatenate((old_numbers[band], new_numbers[band]))
+                order = np.lexsort((both_numbers, both_keys))
+                merged_keys.append(both_keys[order])
+                merged_numbers.append(both_numbers[order])
+            self._frozen[-2:] = [(merged_keys, merged_numbers)]
+
+    def sharing(self, keys: list[int]):
+        """``(id, signature, label)`` of each live document sharing one of ``keys`` (band by band)."""
+        np = self._np
+        index = self._index
+        for band, key in enumerate(keys):
+            found: list[int] = []
+            if self._frozen:
+                value = np.uint64(key)
+                for run_keys, run_numbers in self._frozen:
+                    sorted_keys = run_keys[band]
+                    low = int(np.searchsorted(sorted_keys, value, side="left"))
+                    high = int(np.searchsorted(sorted_keys, value, side="right"))
+                    if high > low:
+                        found.extend(int(n) for n in run_numbers[band][low:high])
+                found.sort()
+            found.extend(self._recent[band].get(key, ()))
+            for number in found:
+                doc_id = self._ids[number]
+                if index.get(doc_id) == number:  # live, and this is its current version
+                    yield doc_id, self._signature(number), self._labels[number]

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .document import Document
-from .readers import BadDate, Notice, RecordError, SkipFile, format_of, read_file
-from .walk import INDEX_FOLDER_SKIP, id_anchor, walk_sources
+from .ingest.pipeline import INDEX_FOLDER_SKIP, ReadFailed, read_items, sources
+from .ingest.walk import id_anchor
+from .readers import BadDate, Notice, RecordError
 
 __all__ = ["extract", "Skipped"]
 
@@ -40,28 +41,22 @@ def extract(*paths: str | os.PathLike[str], notices: bool = False) -> Iterator[D
         if not os.path.lexists(root):
             yield Skipped((str(root), "no such file or directory"))
             continue
-        for source in walk_sources(root, anchor):
+        for source in sources(root, anchor):
             if source.skip == INDEX_FOLDER_SKIP:
                 continue
             if source.skip:
                 yield Skipped((source.rel, source.skip))
                 continue
-            if format_of(source.path) is None:
-                yield Skipped((source.rel, "unsupported file type"))
-                continue
-            try:
-                for item in read_file(source.path, source.rel):
-                    if isinstance(item, RecordError):
-                        yield Skipped((item.where, item.reason))
-                    elif isinstance(item, BadDate):
-                        if notices:
-                            yield Notice(item.where, f"unreadable date {item.value!r}: indexed without a date")
-                    elif isinstance(item, Notice):
-                        if notices:
-                            yield item
-                    else:
+            for item in read_items(source.path, source.rel):
+                if isinstance(item, ReadFailed):
+                    yield Skipped((source.rel, item.reason))
+                elif isinstance(item, RecordError):
+                    yield Skipped((item.where, item.reason))
+                elif isinstance(item, BadDate):
+                    if notices:
+                        yield Notice(item.where, f"unreadable date {item.value!r}: indexed without a date")
+                elif isinstance(item, Notice):
+                    if notices:
                         yield item
-            except SkipFile as exc:
-                yield Skipped((source.rel, str(exc)))
-            except Exception as exc:  # a reader bug must not end the listing
-                yield Skipped((source.rel, f"could not be parsed ({type(exc).__name__})"))
+                else:
+                    yield item

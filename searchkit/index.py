@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from .document import Document, stored_metadata
 from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError, SearchkitError
-from .locking import LOCK_FILE, WriteLock, clear_stale_whoosh_lock, guard_whoosh_workers, pid_alive
+from .ingest.incremental import FILE_LIST
+from .locking import LOCK_FILE, WriteLock, clear_stale_whoosh_lock, pid_alive
 from .schema import FIRST_DATE, SCHEMA_CHANGES, SCHEMA_VERSION, make_schema
 from .searching import SearchResults, run_search
+from .settings import SETTINGS
 
 if TYPE_CHECKING:  # the indexing machinery is not on a query's path
-    from .indexing import IndexSummary, Progress
+    from .ingest.run import IndexSummary, Progress
     from .timeline import Timeline
 
 __all__ = ["Index", "META_FILE", "DEFAULT_LOCK_TIMEOUT"]
@@ -27,26 +29,21 @@ __all__ = ["Index", "META_FILE", "DEFAULT_LOCK_TIMEOUT"]
 META_FILE = "searchkit.json"
 INDEX_NAME = "MAIN"
 #: Seconds a writer waits for another writer's lock before giving up.
-DEFAULT_LOCK_TIMEOUT = 10.0
+DEFAULT_LOCK_TIMEOUT = SETTINGS["SEARCHKIT_LOCK_TIMEOUT"].default
 #: Megabytes of postings each indexing process buffers before spilling a sorted
 #: run to disk ($SEARCHKIT_MEMORY_MB): peak memory is about this much per
 #: process (the parent and each worker), whatever the corpus size.
-WRITER_MEMORY_MB = 256
+WRITER_MEMORY_MB = SETTINGS["SEARCHKIT_MEMORY_MB"].default
 #: Documents a run holds back before handing its documents to worker processes:
 #: a smaller run is indexed in-process (small incremental runs start none).
 SERIAL_DOCS = 1000
 
 
-def _env_int(name: str, default: int, minimum: int) -> int:
-    try:
-        return max(minimum, int(os.environ.get(name, default)))
-    except ValueError:
-        return default
-
-
 def indexing_workers() -> int:
     """Worker processes for big runs: ``$SEARCHKIT_WORKERS``, else one per core (at most 4); 1 = none."""
-    return _env_int("SEARCHKIT_WORKERS", min(os.cpu_count() or 1, 4), 1)
+    from .settings import get
+
+    return get("SEARCHKIT_WORKERS")
 
 
 class Index:
@@ -103,11 +100,13 @@ class Index:
         and ``searcher`` each read it).
         """
         from whoosh.filedb.filestore import FileStorage
-        from whoosh.index import TOC, EmptyIndexError, FileIndex
+        from whoosh.index import EmptyIndexError, FileIndex
+
+        from .whoosh_ext.storage import latest_generation
 
         try:
             storage = FileStorage(str(self.path))
-            if TOC._latest_generation(storage, INDEX_NAME) < 0:
+            if latest_generation(storage, INDEX_NAME) < 0:
                 return None
         except OSError:
             return None
@@ -144,6 +143,10 @@ class Index:
                 # The metadata first: a run killed in between leaves no index
                 # without it (which would look like an incompatible one).
                 self._write_meta({"schema_version": SCHEMA_VERSION, "last_indexed": None})
+                try:  # a list left by an index deleted by hand describes nothing here
+                    (self.path / FILE_LIST).unlink()
+                except FileNotFoundError:
+                    pass
                 ix = create_in(str(self.path), make_schema(), indexname=INDEX_NAME)
             except OSError as exc:
                 raise SearchkitError(f"cannot create an index at {self.path}: {exc.strerror or exc}") from None
@@ -217,8 +220,7 @@ class Index:
         """
         from whoosh.index import LockError
 
-        guard_whoosh_workers()
-        kwargs.setdefault("limitmb", 256)
+        kwargs.setdefault("limitmb", WRITER_MEMORY_MB)
         writer_class = kwargs.pop("writer_class", None)
         open_writer = self._ix.writer if writer_class is None else (lambda **kw: writer_class(self._ix, **kw))
         try:
@@ -237,11 +239,10 @@ class Index:
 
         Call only while holding :meth:`_lock` (no other writer is running).
         """
-        from whoosh.index import clean_files
+        from .whoosh_ext.storage import clean_uncommitted
 
         try:
-            toc = self._ix._read_toc()
-            clean_files(self._ix.storage, INDEX_NAME, toc.generation, toc.segments)
+            clean_uncommitted(self._ix, INDEX_NAME)
         except Exception:  # cleaning is a courtesy; never fail a run over it
             pass
         import shutil
@@ -267,7 +268,7 @@ class Index:
         interrupted run leaves the index as it was (a rebuild too: the old
         documents go only when the new ones are committed).
 
-        Big runs index on several cores (see :mod:`searchkit.parallel`,
+        Big runs index on several cores (see :mod:`searchkit.ingest.build`,
         ``$SEARCHKIT_WORKERS``); memory is bounded per process by
         ``$SEARCHKIT_MEMORY_MB`` (:data:`WRITER_MEMORY_MB`).
 
@@ -282,7 +283,9 @@ class Index:
         from .derived import DerivedFieldsWriter
 
         from .analysis import write_stem_table
-        from .indexing import index_paths
+        from .ingest.build import DeferredReader, DeferredWriter, worker_stems, writer_options
+        from .ingest.run import index_paths
+        from .whoosh_ext.merging import merge_bounded
 
         started = time.perf_counter()
         missing = [str(p) for p in paths if not os.path.lexists(p)]
@@ -292,25 +295,16 @@ class Index:
             self._clean_leftovers()
             if rebuild:
                 self.close()
-                existing, owners = {}, {}
+                existing, owners, stats = {}, {}, {}
             else:
-                existing, owners = self._source_table()
+                existing, owners, stats = self._file_table()
             threshold = self._duplicate_threshold(duplicate_threshold, rebuild or not existing)
-            memory_mb = _env_int("SEARCHKIT_MEMORY_MB", WRITER_MEMORY_MB, 16)
-            workers = indexing_workers()
-            if workers > 1:
-                from .parallel import ParallelWriter
-
-                writer = self._writer(writer_class=ParallelWriter, procs=workers, serial_docs=SERIAL_DOCS,
-                                      limitmb=memory_mb)
-            else:
-                from .parallel import LeanSegmentWriter
-
-                writer = self._writer(writer_class=LeanSegmentWriter, limitmb=memory_mb)
-            reader = None if rebuild or not existing else self._ix.reader()
+            # Opened on the first write: an unchanged re-run opens neither.
+            writer = DeferredWriter(lambda: self._writer(**writer_options(SERIAL_DOCS)))
+            reader = None if rebuild or not existing else DeferredReader(self._ix.reader)
             try:
                 feed = DerivedFieldsWriter(writer, paths, reader, source=source, tags=tags, threshold=threshold)
-                summary = index_paths(feed, existing, owners, [Path(p) for p in paths], progress)
+                summary = index_paths(feed, existing, owners, [Path(p) for p in paths], progress, stats=stats)
             except BaseException:
                 writer.cancel()
                 raise
@@ -320,12 +314,14 @@ class Index:
             if rebuild:
                 writer.commit(mergetype=CLEAR)
             elif summary.added or summary.updated or summary.removed:
-                writer.commit()
+                # the small segments repeated runs leave are merged, a bounded number kept
+                writer.commit(mergetype=merge_bounded())
             else:
                 writer.cancel()
+            self._write_file_list(existing, stats)
             if summary.added or summary.updated:
                 try:  # after the commit: a table missing words only costs NLTK's import
-                    write_stem_table(self.path, getattr(writer, "worker_stems", {}))
+                    write_stem_table(self.path, *worker_stems(writer))
                 except OSError:
                     pass
             if summary.added or summary.updated or summary.removed:
@@ -384,7 +380,7 @@ class Index:
                 for child in folder.iterdir():
                     if child.name == LOCK_FILE:
                         continue
-                    if child.name.startswith((INDEX_NAME, f"_{INDEX_NAME}_", META_FILE)):
+                    if child.name.startswith((INDEX_NAME, f"_{INDEX_NAME}_", META_FILE, FILE_LIST)):
                         if child.is_dir() and not child.is_symlink():
                             shutil.rmtree(child)
                         else:
@@ -393,25 +389,33 @@ class Index:
                 raise SearchkitError(f"cannot clear the index at {folder}: {exc.strerror or exc}") from None
         return cls(folder, lock_timeout=lock_timeout)
 
+    def _file_table(self) -> tuple[dict[str, tuple[str, set[str]]], dict[str, str], dict[str, tuple]]:
+        """:meth:`_source_table` and each file's ``(size, mtime_ns)`` when read, from the file list
+        when it describes the latest commit, else from the columns (no sizes and times: files are hashed)."""
+        from .ingest.incremental import read_file_list
+
+        listed = read_file_list(self.path, self._ix.latest_generation())
+        if listed is not None:
+            return listed
+        existing, owners = self._source_table()
+        return existing, owners, {}
+
+    def _write_file_list(self, existing: dict[str, tuple[str, set[str]]], stats: dict[str, tuple]) -> None:
+        """Record the files of the latest commit (see :mod:`searchkit.ingest.incremental`); a failure
+        only makes the next run read the columns."""
+        from .ingest.incremental import write_file_list
+
+        try:
+            write_file_list(self.path, self._ix.latest_generation(), existing, stats)
+        except (OSError, ValueError):
+            pass
+
     def _source_table(self) -> tuple[dict[str, tuple[str, set[str]]], dict[str, str]]:
         """{source file: (content hash, its ids)} and {id: source file}, read from columns."""
-        existing: dict[str, tuple[str, set[str]]] = {}
-        known: dict[str, str] = {}
+        from .ingest.incremental import source_table
+
         with self._ix.reader() as reader:
-            if reader.doc_count() == 0:
-                return existing, known
-            files = reader.column_reader("file")
-            hashes = reader.column_reader("hash")
-            ids = reader.column_reader("id")
-            for docnum in reader.all_doc_ids():
-                file_key, digest, doc_id = files[docnum], hashes[docnum], ids[docnum]
-                file_key = file_key.decode() if isinstance(file_key, bytes) else file_key
-                digest = digest.decode() if isinstance(digest, bytes) else digest
-                doc_id = doc_id.decode() if isinstance(doc_id, bytes) else doc_id
-                known[doc_id] = file_key
-                entry = existing.setdefault(file_key, (digest, set()))
-                entry[1].add(doc_id)
-        return existing, known
+            return source_table(reader)
 
     def remove(self, doc_id: str) -> bool:
         """Delete the document with this id; True when there was one."""

@@ -23,7 +23,7 @@ import threading
 import time
 from pathlib import Path
 
-__all__ = ["WriteLock", "LOCK_FILE", "die_with_parent", "guard_whoosh_workers", "pid_alive"]
+__all__ = ["WriteLock", "LOCK_FILE", "die_with_parent", "pid_alive"]
 
 LOCK_FILE = "searchkit.lock"
 
@@ -181,31 +181,3 @@ def die_with_parent(sig: int = _SIGKILL) -> None:
         return
     if os.getppid() != parent:  # the parent died before prctl took effect
         os.kill(os.getpid(), sig)
-
-
-_guarded = False
-
-
-def guard_whoosh_workers() -> None:
-    """Make the worker processes of Whoosh's parallel writer (``procs>1``) die with their parent."""
-    global _guarded
-    if _guarded:
-        return
-    import whoosh.multiproc as multiproc
-    original_run = multiproc.SubWriterTask.run
-
-    def run(self, *args, **kwargs):
-        die_with_parent()
-        return original_run(self, *args, **kwargs)
-
-    multiproc.SubWriterTask.run = run
-    original_entry = multiproc._run_subwriter
-
-    def _run_subwriter(*args, **kwargs):
-        die_with_parent()
-        return original_entry(*args, **kwargs)
-
-    _run_subwriter.__module__ = original_entry.__module__
-    _run_subwriter.__qualname__ = original_entry.__qualname__
-    multiproc._run_subwriter = _run_subwriter
-    _guarded = True

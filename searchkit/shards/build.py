@@ -37,6 +37,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from .. import settings
 from ..errors import IndexLockedError, SearchkitError
 from ..locking import WriteLock, pid_alive
 from .manifest import (MANIFEST_FILE, Manifest, is_sharded, read_manifest, shard_folder_name,
@@ -209,7 +210,7 @@ def _fault_point(job: dict[str, Any]) -> None:
     """Fault injection for the tests of killed workers: with ``$SEARCHKIT_TEST_KILL_SHARD_JOB`` set to
     a file path, the first shard job to find that file absent creates it and kills its own
     process (once; with ``...=always:PATH`` every job dies).  Unset in normal use."""
-    spec = os.environ.get("SEARCHKIT_TEST_KILL_SHARD_JOB")
+    spec = settings.get("SEARCHKIT_TEST_KILL_SHARD_JOB")
     if not spec:
         return
     always = spec.startswith("always:")
@@ -245,7 +246,7 @@ def write_shard(job: dict[str, Any]) -> dict[str, Any]:
                 try:
                     from ..parallel import LeanSegmentWriter
 
-                    memory_mb = max(16, int(os.environ.get("SEARCHKIT_MEMORY_MB", 256)))
+                    memory_mb = settings.get("SEARCHKIT_MEMORY_MB")
                     writer = ix._writer(writer_class=LeanSegmentWriter, limitmb=memory_mb)
                 except ImportError:  # pragma: no cover - the lean writer moved
                     writer = ix._writer()
@@ -356,7 +357,7 @@ def _commit(path: Path, manifest: Manifest, jobs: list[dict[str, Any]], results:
 def _derived_files(path: Path, manifest: Manifest) -> None:
     """The stem table and the vocabulary of the whole index (after the commit: only speed and
     "did you mean" depend on them, never a result)."""
-    from ..analysis import _read_table, write_stem_table
+    from ..analysis.stemming import _read_table, write_stem_table
     from ..suggest import write_vocabulary
     from .search import joined_reader, open_shard_readers
 

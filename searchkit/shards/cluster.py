@@ -17,6 +17,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from .. import settings
 from ..errors import SearchkitError
 
 __all__ = ["run_on_dask", "connect", "CONNECT_TIMEOUT", "SCHEDULER_ENV"]
@@ -45,10 +46,7 @@ def connect(*, workers: int | None = None, scheduler: str | None = None, process
     import logging
 
     if scheduler:
-        try:
-            timeout = float(os.environ.get("SEARCHKIT_SCHEDULER_TIMEOUT", CONNECT_TIMEOUT))
-        except ValueError:
-            timeout = CONNECT_TIMEOUT
+        timeout = settings.get("SEARCHKIT_SCHEDULER_TIMEOUT")
         for name in ("distributed.client", "distributed.core", "distributed.comm"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
         try:

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .. import settings
 from ..errors import IndexNotFoundError, IndexVersionError, SearchkitError
 from ..index import DEFAULT_LOCK_TIMEOUT, INDEX_NAME, Index
 from .manifest import MANIFEST_FILE, Manifest, read_manifest
@@ -258,7 +259,7 @@ class ShardedIndex(Index):
                                      f"(the index at {folder} is not sharded)")
             create_sharded(folder, shards, lock_timeout)
         if not workers and not scheduler:
-            scheduler = os.environ.get(SCHEDULER_ENV) or None
+            scheduler = settings.get(SCHEDULER_ENV) or None
         ix = cls(folder, lock_timeout=lock_timeout)
         options: dict[str, Any] = {"workers": workers, "scheduler": scheduler}
         if shards is not None:

@@ -154,7 +154,7 @@ def test_incompatible_schema_version_asks_for_rebuild(ix, index_dir, corpus):
 
 
 def test_interrupted_run_commits_nothing(ix, corpus, monkeypatch):
-    import searchkit.indexing as indexing
+    import searchkit.ingest.run as indexing
 
     write(corpus / "new.txt", "A brand new headline\n\nnew text")
     calls = {"n": 0}

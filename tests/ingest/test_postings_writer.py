@@ -22,6 +22,7 @@ from whoosh.query import Term
 from whoosh.writing import SegmentWriter
 
 from searchkit import parallel
+from searchkit.whoosh_ext import posting_writer as postings_module
 from searchkit.analysis import buffer_postings, encoded_postings, text_postings
 from searchkit.parallel import LeanSegmentWriter
 from searchkit.schema import UNINDEXED_FIELDS, make_schema
@@ -102,7 +103,7 @@ def postings(folder: Path) -> dict:
 
 
 def test_lean_writer_writes_whooshs_bytes(tmp_path, monkeypatch):
-    monkeypatch.setattr(parallel, "BLOCK_PICKLE_PROTOCOL", 2)  # Whoosh's
+    monkeypatch.setattr(postings_module, "BLOCK_PICKLE_PROTOCOL", 2)  # Whoosh's
     docs = make_docs(700)
     build(tmp_path / "whoosh", SegmentWriter, [docs], compound=False)
     build(tmp_path / "lean", LeanSegmentWriter, [docs], compound=False)
@@ -145,7 +146,7 @@ def test_spilled_runs_give_the_same_postings(tmp_path, monkeypatch):
     spills = []
     spill = parallel._TermBuffer.spill
     monkeypatch.setattr(parallel._TermBuffer, "spill", lambda self: spills.append(1) or spill(self))
-    monkeypatch.setattr(parallel, "_MAX_RUNS", 3)  # runs merged into bigger runs before the last merge
+    monkeypatch.setattr(postings_module, "_MAX_RUNS", 3)  # runs merged into bigger runs before the last merge
     build(tmp_path / "whoosh", SegmentWriter, [docs])
     build(tmp_path / "lean", LeanSegmentWriter, [docs], limitmb=1)
     assert len(spills) >= 5  # the 1 MB limit was passed several times: runs were merged twice

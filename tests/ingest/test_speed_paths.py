@@ -25,6 +25,7 @@ import searchkit
 import searchkit.index as index_module
 from searchkit import analysis
 from searchkit import parallel as parallel_module
+from searchkit.ingest import build as build_module
 from searchkit import schema as schema_module
 from searchkit.analysis import STEM_TABLE_FILE, NewsAnalyzer, NewsPositions, normalise_word, text_postings, WORD_PATTERN
 from searchkit.highlight import make_snippet
@@ -83,7 +84,7 @@ def build(folder: Path, index_dir: Path, monkeypatch, workers: int, plain: bool 
             # which adds terms Whoosh's Positions would not: exact forms, joined hyphenated words)
             from whoosh.writing import SegmentWriter
 
-            m.setattr(parallel_module, "LeanSegmentWriter", SegmentWriter)
+            m.setattr(build_module, "LeanSegmentWriter", SegmentWriter)
         ix = searchkit.Index(index_dir)
         summary = ix.add(folder)
         ix.close()
@@ -201,22 +202,24 @@ def test_stems_from_the_table_match_nltk(tmp_path):
     folder.mkdir()
     words = ["generously", "treaties", "running", "securities", "skies", "dying", "news"]
     expected = {w: normalise_word(w) for w in words}  # memoized: through NLTK
+    from searchkit.analysis import stemming  # the module whose globals hold the stemmer and tables
+
     analysis.write_stem_table(folder, {w: analysis._stem(w) for w in words})
-    saved = dict(analysis._cache), dict(analysis._computed), analysis._stemmer, list(analysis._tables)
+    saved = dict(analysis._cache), dict(stemming._computed), stemming._stemmer, list(stemming._tables)
     try:
         analysis._cache.clear()
-        analysis._computed.clear()
-        analysis._stemmer = "not to be used"  # a table hit must not reach NLTK
-        analysis._tables[:] = []
+        stemming._computed.clear()
+        stemming._stemmer = "not to be used"  # a table hit must not reach NLTK
+        stemming._tables[:] = []
         analysis.use_stem_table(folder)
         assert {w: normalise_word(w) for w in words} == expected
     finally:
         analysis._cache.clear()
         analysis._cache.update(saved[0])
-        analysis._computed.update(saved[1])
-        analysis._stemmer = saved[2]
-        analysis._tables[:] = saved[3]
-        analysis._table_data = None
+        stemming._computed.update(saved[1])
+        stemming._stemmer = saved[2]
+        stemming._tables[:] = saved[3]
+        stemming._table_data = None
 
 
 QUERY_PATH = r"""

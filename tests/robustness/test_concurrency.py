@@ -189,9 +189,10 @@ def test_parallel_writer_workers_die_with_their_parent(small_index, tmp_path):
     _, index_dir = small_index
     proc = python(f"""
         import os, time, searchkit
+        from searchkit.ingest.build import writer_options
         ix = searchkit.Index({str(index_dir)!r})
         lock = ix._lock()
-        writer = ix._writer(procs=2, batchsize=1)
+        writer = ix._writer(**writer_options(0, workers=2), batchsize=1)  # what a big run uses
         for i in range(4):
             writer.add_document(id=f"mp{{i}}", path="", file="f", hash="h", title="t", body="b", date_iso=None)
         time.sleep(0.5)

@@ -259,7 +259,7 @@ def _records(count: int, bad_at: int | None = None) -> str:
 
 def test_big_jsonl_is_indexed_through_the_streaming_path(tmp_path, monkeypatch):
     """Many records, written in several batches; a bad line in the middle is skipped, the rest indexed."""
-    import searchkit.indexing as indexing
+    import searchkit.ingest.run as indexing
 
     monkeypatch.setattr(indexing, "BATCH_DOCS", 250)  # 3,000 records: a dozen batches
     root = tmp_path / "dump"
@@ -286,7 +286,7 @@ def test_big_jsonl_is_indexed_through_the_streaming_path(tmp_path, monkeypatch):
 
 
 def test_gzipped_files_are_indexed_and_a_truncated_one_keeps_its_documents(tmp_path, monkeypatch):
-    import searchkit.indexing as indexing
+    import searchkit.ingest.run as indexing
 
     monkeypatch.setattr(indexing, "BATCH_DOCS", 100)
     root = tmp_path / "gz"

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from searchkit.evaluation import (
+from devtools.evaluation import (
     METRICS,
     average_precision,
     evaluate,

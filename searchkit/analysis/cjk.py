@@ -1,0 +1,44 @@
+"""Scripts written without spaces between words: a run of them is indexed as overlapping bigrams.
+
+Thai, Japanese kana and CJK ideographs have no spaces to split words at; as
+Lucene's CJK bigram filter does, each run gives one term per overlapping pair
+of characters (``金利上昇``: ``金利``, ``利上``, ``上昇``), so a query of any two
+adjacent characters finds them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+__all__ = ["has_nospace", "nospace_terms"]
+
+#: Scripts written without spaces between words (Thai, Japanese kana, CJK
+#: ideographs): a run of them is indexed as overlapping bigrams.
+_NOSPACE = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_NOSPACE_RUN = re.compile(rf"[{_NOSPACE}]")
+_NOSPACE_PARTS = re.compile(rf"[{_NOSPACE}]+|[^{_NOSPACE}]+")
+
+
+def has_nospace(text: str) -> bool:
+    """True when ``text`` holds a character of a script written without spaces."""
+    return _NOSPACE_RUN.search(text) is not None
+
+
+def nospace_terms(surface: str, fold: Callable[[str], str], word_terms: Callable[[str], tuple],
+                  max_word: int) -> tuple[tuple[str, ...], ...]:
+    """The terms per position of a word holding a script without spaces (see ``word_terms``).
+
+    Its runs of such a script give bigrams (a lone character: itself); the
+    digits or Latin letters beside them are words, given to ``word_terms``.
+    """
+    parts: list[tuple[str, ...]] = []
+    for part in _NOSPACE_PARTS.findall(surface[:max_word * 4]):
+        if _NOSPACE_RUN.match(part):
+            chars = fold(part)[:max_word]
+            parts.extend((chars[i:i + 2],) for i in range(len(chars) - 1))
+            if len(chars) == 1:
+                parts.append((chars,))
+        elif part.strip("'’."):
+            parts.extend(word_terms(part.strip("'’.")))
+    return tuple(parts) or (("",),)

@@ -1,0 +1,304 @@
+"""One indexing run: the files under some paths into a writer, incrementally (committed by the caller)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..schema import NO_DATE
+from .incremental import base_id, under
+from .pipeline import INDEX_FOLDER_SKIP, UNSUPPORTED, ReadFailed, read_items, sources
+
+if TYPE_CHECKING:
+    from ..document import Document
+
+# The readers and date parsing are imported when a run needs them: a query needs neither.
+
+__all__ = ["IndexSummary", "index_paths", "document_fields", "Progress", "base_id"]
+
+#: ``progress(done, total, path)`` is called after each file (``done`` files of
+#: ``total``), and every 500 records while a dump (JSON Lines, SGML, a JSON list)
+#: is read, with ``path`` then ``"<path>: <n> records"``.
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class IndexSummary:
+    """What one ``add`` run did.  Counts are documents except ``skipped`` (files and bad records)."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    skipped: int = 0
+    files: int = 0
+    skipped_files: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    #: Records not indexed because another source already gave their id:
+    #: ``(id, source kept, source skipped)``.
+    conflicts: list[tuple[str, str, str]] = field(default_factory=list)
+    #: Documents whose date could not be read (indexed without a date).
+    bad_dates: int = 0
+    #: The first few of them: ``(where, the date as written)``.
+    bad_date_examples: list[tuple[str, str]] = field(default_factory=list)
+    #: Things passed over on purpose, not failures (a searchkit index folder).
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "skipped": self.skipped,
+            "files": self.files,
+            "skipped_files": [{"path": p, "reason": r} for p, r in self.skipped_files],
+            "conflicts": len(self.conflicts),
+            "conflict_list": [{"id": i, "kept": k, "skipped": s} for i, k, s in self.conflicts],
+            "bad_dates": self.bad_dates,
+            "bad_date_examples": [{"where": w, "date": d} for w, d in self.bad_date_examples],
+            "notes": list(self.notes),
+            "seconds": round(self.seconds, 3),
+        }
+
+    def __str__(self) -> str:
+        text = (
+            f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
+            f"removed {self.removed}, skipped {self.skipped}"
+        )
+        if self.conflicts:
+            text += f", conflicts {len(self.conflicts)}"
+        if self.bad_dates:
+            text += f", unreadable dates {self.bad_dates}"
+        return text
+
+
+def document_fields(doc: Document, file_key: str, digest: str) -> dict[str, Any]:
+    """The Whoosh fields for ``doc`` (see :func:`searchkit.schema.make_schema`)."""
+    fields: dict[str, Any] = {
+        "id": doc.id,
+        "path": doc.path or "",
+        "file": file_key,
+        "hash": digest,
+        "title": doc.title or "",
+        "body": doc.body or "",
+        "tag_list": list(doc.tags),
+        "date_iso": doc.date,
+        "date": NO_DATE,
+    }
+    if doc.tags:
+        fields["tags"] = "\n".join(doc.tags)
+    for name in ("author", "source", "dateline"):
+        value = getattr(doc, name)
+        if value:
+            fields[name] = value
+    if doc.url:
+        fields["url"] = doc.url
+    if doc.date:
+        from ..dates import to_datetime
+
+        try:
+            fields["date"] = to_datetime(doc.date)
+        except ValueError:
+            fields["date_iso"] = None
+    return fields
+
+
+def index_paths(
+    writer,
+    existing: dict[str, tuple[str, set[str]]],
+    owners: dict[str, str],
+    paths: list[Path],
+    progress: Progress | None = None,
+    stats: dict[str, tuple[int, int, int]] | None = None,
+) -> IndexSummary:
+    """Add ``paths`` through ``writer`` (not committed here).
+
+    ``existing`` maps each indexed source file to (content hash, its document
+    ids); ``owners`` maps every id in the index to its source file.  An id
+    belongs to the first file that gave it: another file giving the same id
+    is skipped for that record, with a warning (no duplicates, ever).  Files whose hash did not
+    change are not read further; documents of files that disappeared from
+    under a root are deleted.  A file that cannot be read this time keeps the
+    documents it had.
+
+    ``stats`` maps source files to the ``(size, mtime_ns, ctime_ns)`` they had
+    when last read (see :mod:`.incremental`): a file whose size and times are
+    unchanged is not even hashed.  It is updated in place: files read or
+    hashed this run get their new figures, files gone or failed lose theirs.
+    """
+    from .walk import id_anchor
+
+    summary = IndexSummary()
+    stats = {} if stats is None else stats
+    written: set[str] = set()
+    anchor = id_anchor(paths)
+    for root in paths:
+        root_key = Path(os.path.abspath(root)).as_posix()
+        found = list(sources(Path(root), anchor))
+        seen: set[str] = set()
+        kept: list[str] = []  # unreadable folders: their documents are kept, not removed as gone
+        for number, source in enumerate(found, 1):
+            file_key = Path(os.path.abspath(source.path)).as_posix()
+            seen.add(file_key)
+            if source.skip == INDEX_FOLDER_SKIP:
+                summary.notes.append(f"{source.rel}: {source.skip}")
+                kept.append(file_key)
+                continue
+            summary.files += 1
+            if source.skip == UNSUPPORTED:
+                _skip(summary, source.rel, source.skip)
+            elif source.skip:
+                _skip(summary, source.rel, source.skip)
+                kept.append(file_key)
+            else:
+                base = base_id(source.rel, file_key, existing, owners)
+                report = None
+                if progress:
+                    def report(records: int, _n=number, _total=len(found), _rel=source.rel) -> None:
+                        progress(_n - 1, _total, f"{_rel}: {records:,} records")
+                _index_file(writer, source.path, base, file_key, existing, owners, written, summary, report,
+                            stats=stats)
+            if progress:
+                progress(number, len(found), source.rel)
+        for file_key, (_, ids) in list(existing.items()):
+            if under(file_key, root_key) and file_key not in seen and not any(under(file_key, k) for k in kept):
+                for doc_id in ids:
+                    if doc_id not in written and owners.get(doc_id) == file_key:
+                        writer.delete_by_term("id", doc_id)
+                        summary.removed += 1
+                        del owners[doc_id]
+                del existing[file_key]
+                stats.pop(file_key, None)
+    return summary
+
+
+def _skip(summary: IndexSummary, where: str, reason: str) -> None:
+    summary.skipped += 1
+    summary.skipped_files.append((where, reason))
+
+
+#: Documents of one file are handed to the writer in batches of about this many
+#: characters of text (or :data:`BATCH_DOCS` documents): memory is bounded by a
+#: batch, not by the file.  A file whose documents fit in one batch is indexed
+#: all or nothing, as before streaming: if it cannot be read to the end, it keeps
+#: the documents it had.
+BATCH_CHARS = 8_000_000
+#: Unreadable dates listed by example in the summary.
+MAX_DATE_EXAMPLES = 5
+BATCH_DOCS = 2_000
+
+
+#: A dump's progress is reported every this many records.
+PROGRESS_RECORDS = 500
+
+
+def _index_file(writer, path: Path, rel: str, file_key: str, existing, owners, written, summary,
+                report: Callable[[int], None] | None = None, *, stats: dict | None = None) -> None:
+    from ..readers import SkipFile, file_digest
+
+    stats = {} if stats is None else stats
+    try:
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            raise SkipFile("dangling link" if path.is_symlink() else "file vanished") from None
+        except OSError:
+            info = None  # let the read say why
+        if info is not None and not stat.S_ISREG(info.st_mode):
+            raise SkipFile("not a regular file")
+        figures = (info.st_size, info.st_mtime_ns, info.st_ctime_ns) if info is not None else None
+        old_hash, old_ids = existing.get(file_key, (None, set()))
+        if old_hash is not None and figures is not None and stats.get(file_key) == figures:
+            summary.unchanged += len(old_ids)  # same size and time as when read: not even hashed
+            return
+        stats.pop(file_key, None)
+        digest = file_digest(path)  # streamed: a 500 MB file is not held in memory to be hashed
+    except SkipFile as exc:
+        _skip(summary, rel, str(exc))
+        return
+    if old_hash == digest:
+        summary.unchanged += len(old_ids)
+        if figures is not None:
+            stats[file_key] = figures
+        return
+    new_ids: set[str] = set()
+    batch: list = []
+    size = 0
+    flushed = False
+    failure = None
+    records = 0
+    for item in read_items(path, rel):
+        if isinstance(item, ReadFailed):
+            failure = item.reason
+            break
+        if report is not None:
+            records += 1
+            if records % PROGRESS_RECORDS == 0:
+                report(records)
+        batch.append(item)
+        size += len(getattr(item, "body", "") or "") + 200
+        if size >= BATCH_CHARS or len(batch) >= BATCH_DOCS:
+            _write_batch(writer, batch, rel, file_key, digest, existing, owners, written, new_ids, summary)
+            batch, size, flushed = [], 0, True
+    if failure is not None and not flushed:
+        _skip(summary, rel, failure)  # nothing written: the file keeps the documents it had
+        return
+    _write_batch(writer, batch, rel, file_key, digest, existing, owners, written, new_ids, summary)
+    if failure is not None:
+        # Part of a big file was written before reading failed: those documents
+        # stay (each is whole), the file's other documents are kept as they were.
+        _skip(summary, rel, f"{failure} (after {len(new_ids):,} documents, which were indexed)")
+        existing[file_key] = (old_hash or "", old_ids | new_ids)
+        return
+    for doc_id in old_ids - new_ids:
+        if doc_id not in written:
+            writer.delete_by_term("id", doc_id)
+            summary.removed += 1
+            owners.pop(doc_id, None)
+    existing[file_key] = (digest, new_ids)
+    if figures is not None:
+        stats[file_key] = figures
+
+
+def _write_batch(writer, batch, rel, file_key, digest, existing, owners, written, new_ids, summary) -> None:
+    from ..readers import BadDate, Notice, RecordError
+
+    for item in batch:
+        if isinstance(item, RecordError):
+            _skip(summary, item.where, item.reason)
+            continue
+        if isinstance(item, BadDate):
+            summary.bad_dates += 1
+            if len(summary.bad_date_examples) < MAX_DATE_EXAMPLES:
+                summary.bad_date_examples.append((item.where, item.value))
+            continue
+        if isinstance(item, Notice):
+            summary.warnings.append(f"{item.where}: {item.message}")
+            continue
+        doc = item
+        owner = owners.get(doc.id)
+        if doc.id in new_ids:
+            summary.conflicts.append((doc.id, doc.path or rel, doc.path or rel))
+            summary.warnings.append(f"{rel}: id {doc.id!r} occurs twice; the first record is kept")
+            continue
+        if doc.id in written or (owner is not None and owner != file_key and owner in existing):
+            summary.conflicts.append((doc.id, owner or "", doc.path or rel))
+            summary.warnings.append(f"{rel}: id {doc.id!r} is already used by {owner}; record skipped")
+            continue
+        fields = document_fields(doc, file_key, digest)
+        if owner is not None:
+            writer.update_document(**fields)
+            summary.updated += 1
+        else:
+            writer.add_document(**fields)
+            summary.added += 1
+        owners[doc.id] = file_key
+        new_ids.add(doc.id)
+        written.add(doc.id)
+    batch.clear()
