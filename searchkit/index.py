@@ -552,22 +552,9 @@ class Index:
         """The ids of the documents read from the file ``path`` (as printed by a
         query: the path given when indexing, or any path to the same file), in
         index order; [] when none.  A dump (JSON Lines, SGML) gives many."""
-        given = os.fspath(path)
-        absolute = Path(os.path.abspath(given)).as_posix()
-        searcher = self._searcher_now()
-        reader = searcher.reader()
-        if not reader.doc_count():
-            return []
-        files = reader.column_reader("file")
-        ids = reader.column_reader("id")
+        from .ingest.incremental import ids_from_file
 
-        def text(value: Any) -> str:
-            return value.decode() if isinstance(value, bytes) else value
-
-        found = [text(ids[n]) for n in reader.all_doc_ids() if text(files[n]) == absolute]
-        if not found:  # indexed from another folder: compare the path as it was given
-            found = [fields.get("id") for fields in reader.all_stored_fields() if fields.get("path") == given]
-        return found
+        return ids_from_file(self._searcher_now().reader(), path)
 
     def __len__(self) -> int:
         return self._searcher_now().doc_count()

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["source_table", "base_id", "under", "read_file_list", "write_file_list", "FILE_LIST"]
+__all__ = ["source_table", "base_id", "under", "read_file_list", "write_file_list", "ids_from_file", "FILE_LIST"]
 
 #: The file list, beside the index's own files.
 FILE_LIST = "files.json"
@@ -142,3 +142,22 @@ def base_id(rel: str, file_key: str, existing: dict, owners: dict) -> str:
         if len(tail) > len(rel) and tail.endswith("/" + rel) and free(tail):
             return tail
     return file_key
+
+
+def ids_from_file(reader: Any, path: str | os.PathLike[str]) -> list[str]:
+    """The ids of the documents ``reader`` holds from the file ``path`` (as printed by a query: the
+    path given when indexing, or any path to the same file), in index order; [] when none."""
+    given = os.fspath(path)
+    absolute = Path(os.path.abspath(given)).as_posix()
+    if not reader.doc_count():
+        return []
+    files = reader.column_reader("file")
+    ids = reader.column_reader("id")
+
+    def text(value: Any) -> str:
+        return value.decode() if isinstance(value, bytes) else value
+
+    found = [text(ids[n]) for n in reader.all_doc_ids() if text(files[n]) == absolute]
+    if not found:  # indexed from another folder: compare the path as it was given
+        found = [fields.get("id") for fields in reader.all_stored_fields() if fields.get("path") == given]
+    return found
