@@ -313,10 +313,16 @@ Built by `scripts/make_reuters_collection.py --docs {docs_mode} --min-relevant {
     return counts_out
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def collection_parser(doc: str, default_out: Path) -> argparse.ArgumentParser:
+    """The options every collection builder takes: ``--corpus`` (the reuters21578 folder), ``--out``."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_FOLDER, help="the reuters21578 folder")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="collection folder to write")
+    parser.add_argument("--out", type=Path, default=default_out, help="collection folder to write")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = collection_parser(__doc__, DEFAULT_OUT)
     parser.add_argument("--docs", choices=["test", "all"], default="test",
                         help="ModApte test split (default) or every story")
     parser.add_argument("--min-relevant", type=int, default=3, help="keep topics with at least this many relevant docs")

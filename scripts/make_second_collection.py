@@ -44,14 +44,13 @@ entity-centric news search rather than a solvable-by-tag task.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_reuters_collection import doc_record, write_collection  # noqa: E402
-from reuters import DEFAULT_FOLDER, iter_reuters  # noqa: E402
+from make_reuters_collection import collection_parser, doc_record, write_collection  # noqa: E402
+from reuters import iter_reuters  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "collections" / "reuters-entities"
@@ -227,9 +226,7 @@ Built by `scripts/make_second_collection.py --min-relevant {min_relevant} --max-
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_FOLDER, help="the reuters21578 folder")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="collection folder to write")
+    parser = collection_parser(__doc__, DEFAULT_OUT)
     parser.add_argument("--min-relevant", type=int, default=10, help="keep entities with at least this many stories")
     parser.add_argument("--max-share", type=float, default=0.1,
                         help="drop entities tagged on more than this share of the documents")

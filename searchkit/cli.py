@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .cli_options import (INDEX_OPTION_HELP, color_option, date_range_options, facet_options, index_option,
+from .cli_options import (INDEX_OPTION_HELP, color_option, date_range_options, doc_id_argument, facet_options, index_option,
                           json_option, limit_option, lock_timeout_option, parse_filters)
 from .cli_output import Progress, _display_width, echo_facets, echo_hits, oneline
 
@@ -293,8 +293,7 @@ def extract_command(paths: tuple[str, ...]) -> None:
 
 
 @cli.command("show")
-@click.argument("doc_id")
-@index_option
+@doc_id_argument
 @json_option("Print the document as JSON.")
 def show_command(doc_id: str, index_dir: str, as_json: bool) -> None:
     """Show one stored document by id, or by the path a query printed."""
@@ -377,44 +376,40 @@ def remove_command(doc_ids: tuple[str, ...], index_dir: str, query_text: str | N
 
 
 @cli.command("copies")
-@click.argument("doc_id")
-@index_option
+@doc_id_argument
 @json_option("Print one JSON object (the query's shape).")
 def copies_command(doc_id: str, index_dir: str, as_json: bool) -> None:
     """List the near-duplicate copies of a document (earliest first)."""
-    ix = open_index(index_dir)
-    results = ix.copies(doc_id)
-    if results is None:
-        fail(f"no document with id {doc_id!r}")
-    if as_json:
-        click.echo(json.dumps(results.to_dict(), ensure_ascii=False))
-        return
-    if not results:
-        click.echo(f"{doc_id} has no copies.")
-        return
-    click.echo(f"{len(results)} {'copy' if len(results) == 1 else 'copies'} of {oneline(doc_id)}:\n")
-    echo_hits(results, sys.stdout.isatty())
+    results = open_index(index_dir).copies(doc_id)
+    count = f"{len(results)} {'copy' if len(results) == 1 else 'copies'}" if results else ""
+    echo_related(doc_id, results, as_json, None, empty=f"{oneline(doc_id)} has no copies.",
+                 header=f"{count} of {oneline(doc_id)}:")
 
 
 @cli.command("similar")
-@click.argument("doc_id")
-@index_option
+@doc_id_argument
 @limit_option
 @json_option("Print one JSON object (the query's shape).")
 @color_option
 def similar_command(doc_id: str, index_dir: str, limit: int, as_json: bool, color: bool | None) -> None:
     """Articles most like a given one (its own copies left out)."""
-    ix = open_index(index_dir)
-    results = ix.similar(doc_id, limit=limit)
+    results = open_index(index_dir).similar(doc_id, limit=limit)
+    echo_related(doc_id, results, as_json, color, empty=f"Nothing like {oneline(doc_id)}.",
+                 header=f"Most like {oneline(doc_id)}:")
+
+
+def echo_related(doc_id: str, results, as_json: bool, color: bool | None, *, empty: str, header: str) -> None:
+    """Print the hits related to ``doc_id`` (its copies, or the documents most like it); exit 1
+    when there is no such document (``results`` is None)."""
     if results is None:
         fail(f"no document with id {doc_id!r}")
     if as_json:
         click.echo(json.dumps(results.to_dict(), ensure_ascii=False))
         return
     if not results:
-        click.echo(f"Nothing like {oneline(doc_id)}.")
+        click.echo(empty)
         return
-    click.echo(f"Most like {oneline(doc_id)}:\n")
+    click.echo(f"{header}\n")
     echo_hits(results, sys.stdout.isatty() if color is None else color)
 
 

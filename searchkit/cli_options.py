@@ -29,6 +29,11 @@ def index_option(func: Callable) -> Callable:
     )(func)
 
 
+def doc_id_argument(func: Callable) -> Callable:
+    """The ``DOC_ID`` argument of a command about one document, with ``--index``."""
+    return click.argument("doc_id")(index_option(func))
+
+
 def json_option(help: str) -> Decorator:
     """``--json``, passed as ``as_json``; ``help`` says what is printed."""
     return click.option("--json", "as_json", is_flag=True, help=help)

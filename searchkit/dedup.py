@@ -27,7 +27,7 @@ import re
 import zlib
 from typing import Any
 
-__all__ = ["SHINGLE_WORDS", "NUM_PERM", "DEFAULT_THRESHOLD", "shingles", "Deduplicator", "ClusterAssigner",
+__all__ = ["SHINGLE_WORDS", "NUM_PERM", "DEFAULT_THRESHOLD", "run_threshold", "shingles", "Deduplicator", "ClusterAssigner",
            "jaccard"]
 
 #: Words per shingle.
@@ -44,6 +44,27 @@ SCHEME = "affine32"
 
 _WORD = re.compile(r"\w+")
 
+
+
+def run_threshold(current: float | None, wanted: float | None, fresh: bool) -> float:
+    """The similarity threshold (0 < t <= 1) a run groups copies at.
+
+    ``current``: the index's own (None for an index that never had one);
+    ``wanted``: the run's ``duplicate_threshold`` (None: not given); ``fresh``:
+    the run starts the index afresh, so it may change.  Raises
+    :class:`~searchkit.errors.SearchkitError` for a value outside (0, 1] or a
+    change asked of an index that keeps its documents.
+    """
+    from .errors import SearchkitError
+
+    if wanted is not None and not 0.0 < float(wanted) <= 1.0:
+        raise SearchkitError(f"the duplicate threshold must be above 0 and at most 1, not {wanted}")
+    if fresh:
+        return float(wanted) if wanted is not None else float(current or DEFAULT_THRESHOLD)
+    if wanted is not None and current is not None and float(wanted) != float(current):
+        raise SearchkitError(f"the index groups copies at similarity {current}; "
+                             f"changing it to {wanted} needs --rebuild")
+    return float(current if current is not None else (wanted or DEFAULT_THRESHOLD))
 
 def shingles(text: str, k: int = SHINGLE_WORDS) -> set[bytes]:
     """The set of ``k``-word shingles of ``text`` (case-folded ``\\w+`` words, UTF-8).

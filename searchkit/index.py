@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .document import Document, stored_metadata
 from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError, SearchkitError
 from .ingest.incremental import FILE_LIST
-from .locking import LOCK_FILE, WriteLock, clear_stale_whoosh_lock, pid_alive
+from .locking import LOCK_FILE, WriteLock, clear_stale_whoosh_lock, lock_index
 from .schema import FIRST_DATE, SCHEMA_CHANGES, SCHEMA_VERSION, make_schema
 from .searching import SearchResults, run_search
 from .settings import SETTINGS
@@ -197,19 +197,7 @@ class Index:
         Raises :class:`IndexLockedError` when another run keeps it that long.
         The lock dies with its holder: a killed run never blocks the next one.
         """
-        lock = WriteLock(self.path)
-        try:
-            acquired = lock.acquire(self.lock_timeout)
-        except OSError as exc:
-            raise SearchkitError(f"cannot lock the index at {self.path}: {exc.strerror or exc}") from None
-        if not acquired:
-            holder = lock.holder()
-            who = f" (process {holder})" if holder and pid_alive(holder) else ""
-            raise IndexLockedError(
-                f"the index at {self.path} is locked by another searchkit run{who} "
-                f"(waited {self.lock_timeout:g} s); try again when it has finished"
-            )
-        return lock
+        return lock_index(self.path, self.lock_timeout)
 
     def _writer(self, **kwargs: Any):
         """A Whoosh writer.  Call only while holding :meth:`_lock`.
@@ -345,17 +333,9 @@ class Index:
 
     def _duplicate_threshold(self, wanted: float | None, fresh: bool) -> float:
         """The similarity threshold of this run: the index's own unless it starts afresh."""
-        from .dedup import DEFAULT_THRESHOLD
+        from .dedup import run_threshold
 
-        current = self._read_meta().get("duplicate_threshold")
-        if wanted is not None and not 0.0 < float(wanted) <= 1.0:
-            raise SearchkitError(f"the duplicate threshold must be above 0 and at most 1, not {wanted}")
-        if fresh:
-            return float(wanted) if wanted is not None else float(current or DEFAULT_THRESHOLD)
-        if wanted is not None and current is not None and float(wanted) != float(current):
-            raise SearchkitError(f"the index groups copies at similarity {current}; "
-                                 f"changing it to {wanted} needs --rebuild")
-        return float(current if current is not None else (wanted or DEFAULT_THRESHOLD))
+        return run_threshold(self._read_meta().get("duplicate_threshold"), wanted, fresh)
 
     @classmethod
     def recreate(cls, path: str | os.PathLike[str], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Index:
@@ -363,16 +343,7 @@ class Index:
         folder = Path(path)
         if not folder.is_dir():
             return cls(folder, lock_timeout=lock_timeout)
-        lock = WriteLock(folder)
-        try:
-            acquired = lock.acquire(lock_timeout)
-        except OSError as exc:
-            raise SearchkitError(f"cannot lock the index at {folder}: {exc.strerror or exc}") from None
-        if not acquired:
-            raise IndexLockedError(
-                f"the index at {folder} is locked by another searchkit run "
-                f"(waited {lock_timeout:g} s); try again when it has finished"
-            )
+        lock = lock_index(folder, lock_timeout)
         import shutil
 
         with lock:
@@ -556,6 +527,13 @@ class Index:
 
         return ids_from_file(self._searcher_now().reader(), path)
 
+    def _folders(self) -> list[Path]:
+        """The folders whose files make up this index (their sizes are its size)."""
+        return [self.path]
+
+    def _last_indexed(self) -> str | None:
+        return self._read_meta().get("last_indexed")
+
     def __len__(self) -> int:
         return self._searcher_now().doc_count()
 
@@ -577,15 +555,15 @@ class Index:
                 value = column[docnum]
                 if isinstance(value, datetime) and value >= FIRST_DATE:
                     dates.append(value)
-        size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+        size = sum(f.stat().st_size for folder in self._folders() for f in folder.iterdir() if f.is_file())
         date_range = [min(dates).date().isoformat(), max(dates).date().isoformat()] if dates else None
         from .clusters import cluster_stats
 
         return {
             "documents": searcher.doc_count(),
-            "fields": sorted(self._ix.schema.names()),
+            "fields": sorted(reader.schema.names()),
             "size_bytes": size,
             "date_range": date_range,
-            "last_indexed": self._read_meta().get("last_indexed"),
+            "last_indexed": self._last_indexed(),
             **cluster_stats(searcher),
         }

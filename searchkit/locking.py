@@ -23,7 +23,7 @@ import threading
 import time
 from pathlib import Path
 
-__all__ = ["WriteLock", "LOCK_FILE", "die_with_parent", "pid_alive"]
+__all__ = ["WriteLock", "LOCK_FILE", "die_with_parent", "lock_index", "pid_alive"]
 
 LOCK_FILE = "searchkit.lock"
 
@@ -181,3 +181,26 @@ def die_with_parent(sig: int = _SIGKILL) -> None:
         return
     if os.getppid() != parent:  # the parent died before prctl took effect
         os.kill(os.getpid(), sig)
+
+
+def lock_index(folder: str | os.PathLike[str], timeout: float) -> WriteLock:
+    """Take the write lock of the index at ``folder``, waiting up to ``timeout`` seconds.
+
+    Returns the held :class:`WriteLock` (release it, or use it as a context
+    manager).  Raises :class:`~searchkit.errors.IndexLockedError` when another
+    run keeps it that long (naming the holder's process when it is alive), and
+    :class:`~searchkit.errors.SearchkitError` when the lock file cannot be made.
+    """
+    from .errors import IndexLockedError, SearchkitError
+
+    lock = WriteLock(Path(folder))
+    try:
+        acquired = lock.acquire(timeout)
+    except OSError as exc:
+        raise SearchkitError(f"cannot lock the index at {folder}: {exc.strerror or exc}") from None
+    if not acquired:
+        holder = lock.holder()
+        who = f" (process {holder})" if holder and pid_alive(holder) else ""
+        raise IndexLockedError(f"the index at {folder} is locked by another searchkit run{who} "
+                               f"(waited {timeout:g} s); try again when it has finished")
+    return lock

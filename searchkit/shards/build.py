@@ -38,8 +38,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import settings
-from ..errors import IndexLockedError, SearchkitError
-from ..locking import WriteLock, pid_alive
+from ..errors import SearchkitError
+from ..locking import WriteLock, lock_index
 from .manifest import (MANIFEST_FILE, Manifest, is_sharded, read_manifest, shard_folder_name,
                        write_manifest)
 from .routing import ROUTING, shard_of
@@ -56,17 +56,7 @@ _SHARD_DIR = re.compile(r"^shard-(\d{3,})\.g(\d+)$")
 
 
 def _lock(path: Path, timeout: float) -> WriteLock:
-    lock = WriteLock(path)
-    try:
-        acquired = lock.acquire(timeout)
-    except OSError as exc:
-        raise SearchkitError(f"cannot lock the index at {path}: {exc.strerror or exc}") from None
-    if not acquired:
-        holder = lock.holder()
-        who = f" (process {holder})" if holder and pid_alive(holder) else ""
-        raise IndexLockedError(f"the index at {path} is locked by another searchkit run{who} "
-                               f"(waited {timeout:g} s); try again when it has finished")
-    return lock
+    return lock_index(path, timeout)
 
 
 def _check_count(shards: int) -> None:
@@ -319,17 +309,9 @@ def _source_table(reader) -> tuple[dict[str, tuple[str, set[str]]], dict[str, st
 
 
 def _threshold(manifest: Manifest, wanted: float | None, fresh: bool) -> float:
-    from ..dedup import DEFAULT_THRESHOLD
+    from ..dedup import run_threshold
 
-    current = manifest.duplicate_threshold
-    if wanted is not None and not 0.0 < float(wanted) <= 1.0:
-        raise SearchkitError(f"the duplicate threshold must be above 0 and at most 1, not {wanted}")
-    if fresh:
-        return float(wanted) if wanted is not None else float(current or DEFAULT_THRESHOLD)
-    if wanted is not None and current is not None and float(wanted) != float(current):
-        raise SearchkitError(f"the index groups copies at similarity {current}; "
-                             f"changing it to {wanted} needs --rebuild")
-    return float(current if current is not None else (wanted or DEFAULT_THRESHOLD))
+    return run_threshold(manifest.duplicate_threshold, wanted, fresh)
 
 
 def _run_jobs(jobs: list[dict[str, Any]], workers: int | None, client) -> list[dict[str, Any]]:
