@@ -20,14 +20,16 @@ FIELDS = ("title", "body", "tags")
 
 FIRST = [
     {"id": "a1", "title": "Sugar harvest in Brazil", "body": "The sugar cane harvest in Brazil was large.",
-     "tags": ["sugar"]},
-    {"id": "a2", "title": "Cocoa prices", "body": "Cocoa prices rose; sugar and cocoa traders watched Brazil."},
+     "tags": ["sugar"], "date": "1987-03-02", "source": "Reuters"},
+    {"id": "a2", "title": "Cocoa prices", "body": "Cocoa prices rose; sugar and cocoa traders watched Brazil.",
+     "date": "1987-04-10T12:00:00Z", "source": "AP", "tags": ["cocoa"]},
     {"id": "a3", "title": "Gone soon", "body": "Sugar sugar sugar: a story that will be deleted."},
     {"id": "a4", "title": "Steel", "body": "Steel mills cut output. " * 20},
 ]
 SECOND = [
-    {"id": "b1", "title": "Brazil exports", "body": "Brazil exported more sugar and coffee this year."},
-    {"id": "b2", "title": "Sugar", "body": "Sugar."},
+    {"id": "b1", "title": "Brazil exports", "body": "Brazil exported more sugar and coffee this year.",
+     "date": "1987-03-31T23:59:00Z", "source": "Reuters", "tags": ["sugar", "coffee"]},
+    {"id": "b2", "title": "Sugar", "body": "Sugar.", "date": "1988-01-01"},
     {"id": "b3", "title": "Co-operation on cocoa", "body": "Producers agreed on co-operation over cocoa stocks."},
     {"id": "b4", "title": "Untitled", "body": "A note on harvest weather in the cane belt of Brazil."},
 ]
@@ -118,3 +120,57 @@ def test_rerank_readers_skip_to_live_documents_in_blocks(index):
     some = live[1::2]
     assert ranking.bm25f_scores(searcher, model, terms, some, FIELDS) == pytest.approx(
         {d: everything[d] for d in some if d in everything})
+
+
+FILTERED = [  # (query, keyword filters)
+    ("sugar", {"since": "1987-03"}), ("sugar brazil", {"until": "1987-03-31"}),
+    ("sugar brazil", {"since": "1987-03-31T23:59", "until": "1988"}), ("sugar date:1987", {}),
+    ("cocoa sugar date:..1987-03", {}), ("sugar brazil", {"source": "reuters"}), ("sugar source:ap", {}),
+    ("brazil", {"tags": "sugar", "since": "1987"}), ("sugar", {"where": {"tags": ["coffee"]}}),
+    ("sugar", {"since": "2001"}),  # nothing in range: empty, never everything
+    ("sugar", {"source": "nobody"}), ('"sugar cane" brazil', {"since": "1987"}), ("cocoa*", {"until": "1987-12"}),
+    ("brazil -coffee", {"source": "reuters"}), ("*", {"since": "1987-04"}), ("title:sugar", {"until": "1987"}),
+    ("sugar harvest cane brazil", {"since": "1987-03-02"}),  # feedback's first pass, filtered
+]
+
+
+def _filters_as_whoosh_queries(monkeypatch):
+    """The reference path: plain words through Whoosh's matchers, filters handed to Whoosh as queries."""
+    import searchkit.ranking.feedback as feedback
+    import searchkit.ranking.filtering as filtering
+    import searchkit.search as search
+
+    _whoosh_only(monkeypatch)
+    monkeypatch.setattr(pipeline, "_filter_set", lambda searcher, flt: flt)
+    for module in (search, feedback):
+        monkeypatch.setattr(module, "filter_docnums", lambda searcher, flt: flt)
+    monkeypatch.setattr(filtering, "filter_docnums", lambda searcher, flt: set(searcher.docs_for_query(flt)))
+
+
+@pytest.mark.parametrize("sort", ["relevance", "-date"])
+@pytest.mark.parametrize("config", [{}, {"proximity": 0}, {"fb_min_words": 1, "fb_max_df": 1.0}])
+def test_filtered_search_on_the_fast_path_equals_whoosh_filters(index, monkeypatch, config, sort):
+    calls = []
+    monkeypatch.setattr(pipeline, "all_bm25f_scores", lambda *args: calls.append(args) or all_bm25f_scores(*args))
+    options = {"limit": 20, "ranking": config, "sort": sort, "facets": ["source", "year"]}
+    fast = [index.search(q, **options, **kw) for q, kw in FILTERED]
+    fast_uncollapsed = [index.search(q, **options, collapse=False, **kw) for q, kw in FILTERED]
+    if sort == "relevance":
+        assert sum(1 for args in calls if args[-1] is not None) >= 8  # filtered plain words took the fast path
+    _filters_as_whoosh_queries(monkeypatch)
+    for (query, kw), got, got_all in zip(FILTERED, fast, fast_uncollapsed):
+        for mine, expected in ((got, index.search(query, **options, **kw)),
+                               (got_all, index.search(query, **options, collapse=False, **kw))):
+            assert [h.id for h in mine] == [h.id for h in expected], (query, kw)
+            assert all(math.isclose(a.score, b.score, rel_tol=1e-9) for a, b in zip(mine, expected)), query
+            assert mine.total == expected.total and mine.total_uncollapsed == expected.total_uncollapsed, query
+            assert mine.facets == expected.facets, query
+            assert "a3" not in {h.id for h in mine}
+
+
+def test_a_date_filter_keeps_exactly_the_documents_in_range(index):
+    got = {h.id for h in index.search("sugar brazil cocoa", since="1987-03-31T23:59", until="1987-04-10T12:00",
+                                      limit=50)}
+    assert got == {"b1", "a2"}  # both ends inclusive, to the minute
+    assert not index.search("sugar", since="2001")  # a filter matching nothing empties the list
+    assert {h.id for h in index.search("sugar", until="1987-03-01", limit=50)} == set()

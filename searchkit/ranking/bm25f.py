@@ -26,6 +26,7 @@ from whoosh.query.terms import Term
 from whoosh.scoring import WeightLengthScorer, WeightScorer, WeightingModel
 from whoosh.util.numeric import byte_to_length
 
+from .filtering import segment_filter
 from .stats import CollectionStats, stats_of
 from .config import DEFAULT_RANKING, RankingConfig
 from ..whoosh_ext.postings import field_lengths, has_blocks, iter_blocks, positioned_at, raw_postings
@@ -313,8 +314,12 @@ def all_bm25f_scores(
     model: NewsBM25,
     terms: list[tuple[str, float, float]],
     fieldnames: tuple[str, ...] = ("title", "body", "tags"),
+    flt: Any = None,
 ) -> dict[int, float] | None:
     """BM25F scores (summed over ``terms``: ``(term, idf, boost)``) of every live document holding one of them.
+
+    ``flt``: a filter query (dates, ``field:value``): only the documents it
+    matches are scored, checked per segment (:mod:`.filtering`).
 
     Term at a time, straight from the posting blocks into a dict: the first
     pass of a query of plain words without Whoosh's matcher tree, whose
@@ -330,6 +335,9 @@ def all_bm25f_scores(
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
         deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
+        keep = segment_filter(sub, flt) if flt is not None else None
+        if keep is not None and keep.docs is not None and not keep.docs:
+            continue  # the filter lets nothing of this segment through
         for term, idf, boost in terms:
             tfs: dict[int, float] = {}
             get = tfs.get
@@ -346,6 +354,8 @@ def all_bm25f_scores(
                         tfs[docnum] = get(docnum, 0.0) + factors[lengths[docnum]] * freq
             scale = idf * boost * (k1 + 1.0)
             add = scores.get
+            if keep is not None:
+                tfs = {docnum: tfs[docnum] for docnum in keep.select(tfs)}
             for docnum, tf in tfs.items():
                 if docnum not in deleted:
                     key = docnum + offset

@@ -15,7 +15,7 @@ import sys
 from array import array
 from typing import Any
 
-__all__ = ["column_values", "segment_docnums"]
+__all__ = ["column_values", "segment_docnums", "reader_cache", "whole_column"]
 
 
 def segment_docnums(searcher, docnums: list[int]):
@@ -77,3 +77,19 @@ def column_values(searcher, name: str, docnums: list[int]) -> list:
         else:
             values.extend([column[docnum] for docnum in mine])
     return values
+
+
+def reader_cache(reader, name: str) -> dict:
+    """A dict kept on a segment ``reader`` for as long as it lives (segments never change once written)."""
+    return reader.__dict__.setdefault(f"_searchkit_{name}", {})
+
+
+def whole_column(reader, name: str) -> list | None:
+    """Every raw value of a segment's column ``name`` as one list (cached on the reader), or None when unreadable."""
+    cache = reader_cache(reader, "columns")
+    if name not in cache:
+        values = None
+        if reader.has_column(name):
+            values = _whole(reader.column_reader(name, translate=False))
+        cache[name] = values
+    return cache[name]
