@@ -174,3 +174,25 @@ def test_a_date_filter_keeps_exactly_the_documents_in_range(index):
     assert got == {"b1", "a2"}  # both ends inclusive, to the minute
     assert not index.search("sugar", since="2001")  # a filter matching nothing empties the list
     assert {h.id for h in index.search("sugar", until="1987-03-01", limit=50)} == set()
+
+
+def test_filters_are_worked_out_once_per_segment_and_dates_read_from_the_column(index, monkeypatch):
+    """A date range never expands into its date terms; another filter's documents are listed once per segment."""
+    from whoosh.query import qcore
+    from whoosh.query.ranges import NumericRange
+
+    def no_expansion(self, *args, **kwargs):
+        raise AssertionError("a date range went through Whoosh's term expansion")
+
+    monkeypatch.setattr(NumericRange, "matcher", no_expansion)
+    assert {h.id for h in index.search("sugar brazil", since="1987-03-05", limit=50)} == {"a2", "b1", "b2"}
+    monkeypatch.undo()
+    listed = []
+    real_docs = qcore.Query.docs
+    monkeypatch.setattr(qcore.Query, "docs", lambda self, searcher, **kw: listed.append(self) or real_docs(self, searcher, **kw))
+    first = [h.id for h in index.search("sugar", tags="cocoa", limit=50)]  # a filter no earlier test used
+    filters = [q for q in listed if getattr(q, "fieldname", None) != "cluster"]  # not the hits' copy counts
+    assert 1 <= len(filters) <= 2, filters  # one listing per segment
+    again = [h.id for h in index.search("sugar", tags="cocoa", limit=50)]
+    assert again == first == ["a2"]
+    assert [q for q in listed if getattr(q, "fieldname", None) != "cluster"] == filters
