@@ -147,9 +147,11 @@ def _filters_as_whoosh_queries(monkeypatch):
     monkeypatch.setattr(filtering, "filter_docnums", lambda searcher, flt: set(searcher.docs_for_query(flt)))
 
 
+@pytest.mark.parametrize("narrow", [0, 4, 10**9])  # a filter's documents looked up: always, by size, never
 @pytest.mark.parametrize("sort", ["relevance", "-date"])
 @pytest.mark.parametrize("config", [{}, {"proximity": 0}, {"fb_min_words": 1, "fb_max_df": 1.0}])
-def test_filtered_search_on_the_fast_path_equals_whoosh_filters(index, monkeypatch, config, sort):
+def test_filtered_search_on_the_fast_path_equals_whoosh_filters(index, monkeypatch, config, sort, narrow):
+    monkeypatch.setattr(bm25f, "NARROW_FILTER", narrow)
     calls = []
     monkeypatch.setattr(pipeline, "all_bm25f_scores", lambda *args: calls.append(args) or all_bm25f_scores(*args))
     options = {"limit": 20, "ranking": config, "sort": sort, "facets": ["source", "year"]}

@@ -34,6 +34,10 @@ from ..whoosh_ext.postings import field_lengths, has_blocks, iter_blocks, positi
 #: Fields searched by words that name no field (scored together as one BM25F term).
 DEFAULT_FIELDS = ("title", "body", "tags")
 
+#: A filter of fewer documents than a word's postings divided by this is applied by looking its
+#: documents up in the postings (blocks without one skipped) rather than reading them all.
+NARROW_FILTER = 4
+
 #: Fields whose document frequencies are pooled for the idf (a word is as rare
 #: in a headline as in the article).
 _DOC_FIELDS = ("title", "body")
@@ -338,6 +342,7 @@ def all_bm25f_scores(
         keep = segment_filter(sub, flt) if flt is not None else None
         if keep is not None and keep.docs is not None and not keep.docs:
             continue  # the filter lets nothing of this segment through
+        only = keep.sorted_docs() if keep is not None and keep.docs is not None else None
         for term, idf, boost in terms:
             tfs: dict[int, float] = {}
             get = tfs.get
@@ -349,6 +354,11 @@ def all_bm25f_scores(
                 postings = raw_postings(reader, fieldname, field, btext)  # deleted documents: dropped below
                 if lengths is None or not has_blocks(postings):
                     return None
+                if only is not None and len(only) * NARROW_FILTER < reader.doc_frequency(fieldname, btext):
+                    # a narrow filter: only its documents are looked up, a block skipped when it holds none
+                    for docnum in positioned_at(postings, only):
+                        tfs[docnum] = get(docnum, 0.0) + factors[lengths[docnum]] * postings.weight()
+                    continue
                 for ids, weights in iter_blocks(postings):
                     for docnum, freq in zip(ids, weights):
                         tfs[docnum] = get(docnum, 0.0) + factors[lengths[docnum]] * freq

@@ -68,6 +68,21 @@ def _docs_of(sub: Any, reader: Any, part: Any) -> frozenset[int]:
     return found
 
 
+_SORTED: dict[int, tuple[frozenset, list[int]]] = {}
+
+
+def _sorted(docs: frozenset[int]) -> list[int]:
+    """``sorted(docs)``, remembered for the last few sets (they are the kept per-segment sets)."""
+    memo = _SORTED.get(id(docs))
+    if memo is not None and memo[0] is docs:
+        return memo[1]
+    if len(_SORTED) >= _KEPT:
+        _SORTED.clear()
+    ordered = sorted(docs)
+    _SORTED[id(docs)] = (docs, ordered)
+    return ordered
+
+
 class SegmentFilter:
     """What a filter lets through in one segment: a set of docnums and/or column range checks."""
 
@@ -81,6 +96,10 @@ class SegmentFilter:
         if self.docs is not None and docnum not in self.docs:
             return False
         return all(check(docnum) for check in self.checks)
+
+    def sorted_docs(self) -> list[int]:
+        """:attr:`docs` in ascending order (kept with the segment's filter sets)."""
+        return _sorted(self.docs)
 
     def select(self, docnums) -> list[int]:
         """The ``docnums`` let through."""
