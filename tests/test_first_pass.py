@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 
@@ -158,7 +159,7 @@ def test_filtered_search_on_the_fast_path_equals_whoosh_filters(index, monkeypat
     fast = [index.search(q, **options, **kw) for q, kw in FILTERED]
     fast_uncollapsed = [index.search(q, **options, collapse=False, **kw) for q, kw in FILTERED]
     if sort == "relevance":
-        assert sum(1 for args in calls if args[-1] is not None) >= 8  # filtered plain words took the fast path
+        assert sum(1 for args in calls if args[4] is not None) >= 8  # filtered plain words took the fast path
     _filters_as_whoosh_queries(monkeypatch)
     for (query, kw), got, got_all in zip(FILTERED, fast, fast_uncollapsed):
         for mine, expected in ((got, index.search(query, **options, **kw)),
@@ -198,3 +199,87 @@ def test_filters_are_worked_out_once_per_segment_and_dates_read_from_the_column(
     again = [h.id for h in index.search("sugar", tags="cocoa", limit=50)]
     assert again == first == ["a2"]
     assert [q for q in listed if getattr(q, "fieldname", None) != "cluster"] == filters
+
+
+@pytest.fixture(scope="module")
+def zipf_index(tmp_path_factory):
+    """400 generated stories over a small vocabulary (Zipf-like word frequencies), three segments, deletions."""
+    import random
+
+    rng = random.Random(13)
+    vocab = [f"w{n}" for n in range(60)]
+    weights = [1.0 / (rank + 1) for rank in range(len(vocab))]
+    sources = ["Reuters", "AP", "AFP"]
+    folder = tmp_path_factory.mktemp("zipf")
+    ix = searchkit.Index(folder / "index")
+    for part in range(3):
+        docs = []
+        for n in range(part * 140, part * 140 + 140):
+            title = " ".join(rng.choices(vocab, weights, k=rng.randint(1, 5)))
+            body = " ".join(rng.choices(vocab, weights, k=rng.randint(3, 80)))
+            docs.append({"id": f"z{n}", "title": title, "body": body, "source": sources[n % 3],
+                         "date": f"1987-{1 + n % 12:02d}-{1 + n % 27:02d}"})
+        (folder / f"p{part}").mkdir()
+        (folder / f"p{part}" / "docs.jsonl").write_text("\n".join(json.dumps(d) for d in docs), "utf-8")
+        ix.add(folder / f"p{part}")
+    ix.remove("z3")
+    ix.remove("z150")
+    yield ix
+    ix.close()
+
+
+PRUNE_QUERIES = [["w0", "w1"], ["w0", "w30"], ["w5", "w0", "w1", "w2"], ["w40", "w0"], ["w59", "w58", "w0"],
+                 ["w2", "w2"], ["w10", "w11", "w12", "w0", "w1"], ["w0", "w1", "w2", "w3", "w4", "w5", "w6"]]
+
+
+@pytest.mark.parametrize("top", [1, 3, 10, 50])
+@pytest.mark.parametrize("flt", [None, "date", "source"])
+def test_pruned_first_pass_keeps_the_exact_top_and_counts_every_match(zipf_index, top, flt):
+    """MaxScore: the best ``top`` are the full pass's, with the very same scores; the count is exact."""
+    from searchkit.query import date_range_query
+    from searchkit.ranking.bm25f import PrunedScores
+    from datetime import datetime
+
+    from searchkit.query import compile_query, parse_query
+    from searchkit.ranking.filtering import filter_docnums
+
+    searcher = zipf_index._searcher_now()
+    assert len(searcher.leaf_searchers()) >= 2 and searcher.reader().has_deletions()
+    model = _weighting(RankingConfig())
+    query_filter = {None: None, "date": date_range_query(datetime(1987, 3, 1), datetime(1987, 8, 31)),
+                    "source": compile_query(parse_query("w0 source:reuters"), searcher.reader()).filter}[flt]
+    if flt:
+        assert 0 < len(filter_docnums(searcher, query_filter)) < searcher.doc_count() // 2
+    pruned_any = 0
+    for words in PRUNE_QUERIES:
+        for boosts in ([1.0] * len(words), [1.0 + i * 0.5 for i in range(len(words))]):
+            terms = [(w, model.term_idf(searcher, "body", w), b) for w, b in zip(words, boosts)]
+            full = all_bm25f_scores(searcher, model, terms, FIELDS, query_filter)
+            mine = all_bm25f_scores(searcher, model, terms, FIELDS, query_filter, top)
+            best = heapq.nlargest(top, full.items(), key=pipeline._by_score_then_docnum)
+            got = heapq.nlargest(top, mine.items(), key=pipeline._by_score_then_docnum)
+            assert got == best, (words, boosts)  # ids, order and scores, bit for bit
+            assert all(mine[d] == full[d] for d in mine)  # every score kept is the full one
+            if isinstance(mine, PrunedScores):
+                pruned_any += 1
+                assert len(mine) <= len(full)
+                assert mine.matches() == len(full)
+            else:
+                assert mine == full
+    if top <= 10:
+        assert pruned_any >= 3  # pruning happened, so the equalities above tested it
+
+
+@pytest.mark.parametrize("config", [{}, {"proximity": 0}, {"fb_min_words": 1, "fb_max_df": 1.0}])
+def test_search_with_pruning_equals_search_without(zipf_index, monkeypatch, config):
+    queries = [" ".join(words) for words in PRUNE_QUERIES]
+    options = [{}, {"since": "1987-04"}, {"source": "ap"}, {"collapse": False}]
+    monkeypatch.setattr(pipeline, "pool_size", lambda compiled, wanted, config: wanted)  # small pools: pruning bites
+    pruned = [zipf_index.search(q, limit=5, ranking=config, **o) for q in queries for o in options]
+    real = pipeline.all_bm25f_scores
+    monkeypatch.setattr(pipeline, "all_bm25f_scores", lambda *args: real(*args[:5]))  # no top: the full pass
+    for got, (q, o) in zip(pruned, [(q, o) for q in queries for o in options]):
+        expected = zipf_index.search(q, limit=5, ranking=config, **o)
+        assert [h.id for h in got] == [h.id for h in expected], (q, o)
+        assert [h.score for h in got] == [h.score for h in expected], (q, o)
+        assert got.total == expected.total and got.total_uncollapsed == expected.total_uncollapsed, (q, o)

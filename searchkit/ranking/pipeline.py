@@ -23,7 +23,7 @@ from whoosh.query.compound import Or
 
 from .bm25f import DEFAULT_FIELDS
 from .stats import CollectionStats
-from .bm25f import FieldsTerm, _run, _weighting, all_bm25f_scores
+from .bm25f import FieldsTerm, PrunedScores, _run, _weighting, all_bm25f_scores
 from .config import RankingConfig
 from .filtering import filter_docnums
 from .exact import EXACT_DEPTH, _exact_rerank
@@ -87,10 +87,10 @@ def first_pass(searcher, query, flt, compiled, wanted: int, config: RankingConfi
     if plain_words is not None:  # plain words: scored term at a time, without Whoosh's matchers
         model = context.weighting
         terms = [(word.text, word.idf(searcher, model), word.boost) for word in plain_words]
-        scores = all_bm25f_scores(searcher, model, terms, DEFAULT_FIELDS, flt)
+        scores = all_bm25f_scores(searcher, model, terms, DEFAULT_FIELDS, flt, pool)
     if scores is not None:
         top = heapq.nlargest(pool, scores.items(), key=_by_score_then_docnum)
-        return top, [len(scores)]
+        return top, [scores if isinstance(scores, PrunedScores) else len(scores)]
     results = _run(searcher, query, context, limit=pool, filter=_filter_set(searcher, flt))
     return [(hit.docnum, hit.score) for hit in results], [results]
 
