@@ -283,3 +283,16 @@ def test_search_with_pruning_equals_search_without(zipf_index, monkeypatch, conf
         assert [h.id for h in got] == [h.id for h in expected], (q, o)
         assert [h.score for h in got] == [h.score for h in expected], (q, o)
         assert got.total == expected.total and got.total_uncollapsed == expected.total_uncollapsed, (q, o)
+
+
+def test_kept_filter_sets_are_bounded(zipf_index):
+    from searchkit.ranking import filtering
+    from searchkit.whoosh_ext.columns import reader_cache
+
+    for n in range(filtering._KEPT + 6):
+        assert zipf_index.search("w1 w2", title=f"w{n}", limit=3) is not None
+        zipf_index.search('"w0 w1"', since=f"1987-01-{n + 1:02d}", limit=3)
+    searcher = zipf_index._searcher_now()
+    for sub, _ in searcher.leaf_searchers():
+        assert 0 < len(reader_cache(sub.reader(), "filters")) <= filtering._KEPT
+    assert 0 < len(reader_cache(searcher.reader(), "filter_sets")) <= filtering._KEPT_GLOBAL

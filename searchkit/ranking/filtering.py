@@ -20,8 +20,12 @@ from whoosh.query.ranges import NumericRange
 
 from ..whoosh_ext.columns import reader_cache, whole_column
 
-#: Filters whose document sets are kept per segment (oldest dropped beyond this).
-_KEPT = 64
+#: Filters whose document sets are kept per segment (oldest dropped beyond this): a set may hold
+#: most of a segment, so this bounds their memory to a few times the segment's document count.
+_KEPT = 16
+
+#: Whole-index filter sets (Whoosh's path) kept per searcher.
+_KEPT_GLOBAL = 8
 
 
 def _parts(flt: Any) -> list:
@@ -158,7 +162,7 @@ def filter_docnums(searcher: Any, flt: Any) -> DocSet:
             candidates = [d for d in candidates if not reader.is_deleted(d)]
         selected = keep.select(sorted(candidates))
         found.update(d + offset for d in selected) if offset else found.update(selected)
-    if len(cache) >= _KEPT:
+    if len(cache) >= _KEPT_GLOBAL:
         cache.pop(next(iter(cache)))
     cache[key] = found
     return found
