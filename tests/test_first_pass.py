@@ -177,6 +177,8 @@ def test_a_date_filter_keeps_exactly_the_documents_in_range(index):
     assert got == {"b1", "a2"}  # both ends inclusive, to the minute
     assert not index.search("sugar", since="2001")  # a filter matching nothing empties the list
     assert {h.id for h in index.search("sugar", until="1987-03-01", limit=50)} == set()
+    assert not index.search("sugar", source="!!!")  # a filter analysing to nothing narrows to nothing
+    assert not index.search("sugar brazil", source="!!!", since="1987")
 
 
 def test_filters_are_worked_out_once_per_segment_and_dates_read_from_the_column(index, monkeypatch):

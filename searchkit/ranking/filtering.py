@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from whoosh.query.compound import And
-from whoosh.query.qcore import NullQuery, _NullQuery
+from whoosh.query.qcore import NullQuery
 from whoosh.query.ranges import NumericRange
 
 from ..whoosh_ext.columns import reader_cache, whole_column
@@ -120,7 +120,7 @@ def segment_filter(sub: Any, flt: Any) -> SegmentFilter:
     docs = None
     checks = []
     for part in _parts(flt):
-        if isinstance(part, _NullQuery):
+        if part is NullQuery:
             return SegmentFilter(frozenset(), [])
         check = _date_check(reader, part, sub.schema) if isinstance(part, NumericRange) else None
         if check is not None:
