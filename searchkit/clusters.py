@@ -75,6 +75,8 @@ def copy_count(searcher, label: str | None) -> int:
         return 0
     from whoosh.query import Term
 
+    if not searcher.reader().has_deletions():  # the term's document frequency counts exactly the live ones
+        return max(0, searcher.doc_frequency("cluster", label) - 1)
     return max(0, sum(1 for _ in searcher.docs_for_query(Term("cluster", label))) - 1)
 
 

@@ -137,7 +137,9 @@ def matching_docnums(searcher, query, flt) -> list[int]:
 
     allowed = None
     if flt is not None:
-        allowed = set(searcher.docs_for_query(flt))
+        from .ranking.filtering import filter_docnums
+
+        allowed = filter_docnums(searcher, flt)
     leaves = _or_leaves(query)
     found: list[int] = []
     for sub, offset in searcher.leaf_searchers():

@@ -30,6 +30,7 @@ from .ranking.stats import CollectionStats
 from .results import Hit, SearchResults, StreamedResults
 from .ranking.bm25f import _run, _weighting
 from .ranking.config import RankingConfig, resolve_ranking
+from .ranking.filtering import filter_docnums
 from .ranking.matches import _lazy_total
 from .ranking.pipeline import _ranked
 
@@ -240,9 +241,11 @@ def _by_date(searcher, query, flt, wanted: int, newest_first: bool, context=None
     has_date = date_range_query(None, None)
     dated_filter = has_date if flt is None else And([flt, has_date])
     limit = max(wanted, 1)
-    dated = _run(searcher, query, context, limit=limit, filter=dated_filter, sortedby="date", reverse=newest_first)
+    dated = _run(searcher, query, context, limit=limit, filter=filter_docnums(searcher, dated_filter),
+                 sortedby="date", reverse=newest_first)
     ranked = [(hit.docnum, hit.score or 0.0) for hit in dated]
-    undated = _run(searcher, query, context, limit=limit, filter=flt, mask=has_date)
+    undated = _run(searcher, query, context, limit=limit, filter=None if flt is None else filter_docnums(searcher, flt),
+                   mask=filter_docnums(searcher, has_date))
     total = _lazy_total([dated, undated])
     if len(ranked) < wanted:
         ranked.extend((hit.docnum, hit.score or 0.0) for hit in undated)

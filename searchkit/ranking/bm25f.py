@@ -13,6 +13,7 @@ beyond" (2009).
 
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import field
 from functools import lru_cache
@@ -26,12 +27,17 @@ from whoosh.query.terms import Term
 from whoosh.scoring import WeightLengthScorer, WeightScorer, WeightingModel
 from whoosh.util.numeric import byte_to_length
 
+from .filtering import segment_filter
 from .stats import CollectionStats, stats_of
 from .config import DEFAULT_RANKING, RankingConfig
-from ..whoosh_ext.postings import field_lengths, has_blocks, iter_blocks, positioned_at, raw_postings
+from ..whoosh_ext.postings import field_lengths, has_blocks, iter_blocks, positioned_at, posting_ids, raw_postings
 
 #: Fields searched by words that name no field (scored together as one BM25F term).
 DEFAULT_FIELDS = ("title", "body", "tags")
+
+#: A filter of fewer documents than a word's postings divided by this is applied by looking its
+#: documents up in the postings (blocks without one skipped) rather than reading them all.
+NARROW_FILTER = 4
 
 #: Fields whose document frequencies are pooled for the idf (a word is as rare
 #: in a headline as in the article).
@@ -313,8 +319,24 @@ def all_bm25f_scores(
     model: NewsBM25,
     terms: list[tuple[str, float, float]],
     fieldnames: tuple[str, ...] = ("title", "body", "tags"),
+    flt: Any = None,
+    top: int = 0,
 ) -> dict[int, float] | None:
     """BM25F scores (summed over ``terms``: ``(term, idf, boost)``) of every live document holding one of them.
+
+    ``flt``: a filter query (dates, ``field:value``): only the documents it
+    matches are scored, checked per segment (:mod:`.filtering`).
+
+    ``top``: when > 0, only the best ``top`` documents are wanted, and a
+    segment may be pruned (MaxScore, Turtle & Flood 1995, term at a time):
+    the words are read in decreasing order of their highest possible
+    contribution (``idf * boost * (k1 + 1)``); once the words left could not
+    lift a document that has none of the words read so far above the
+    ``top``-th partial score, the words left are only looked up for the
+    documents already found (blocks without one skipped).  The result then
+    holds fewer documents, but every one of the best ``top`` with the very
+    score (the same additions in the same order) the full pass gives; it is a
+    :class:`PrunedScores` whose ``matches()`` counts every match exactly.
 
     Term at a time, straight from the posting blocks into a dict: the first
     pass of a query of plain words without Whoosh's matcher tree, whose
@@ -327,30 +349,114 @@ def all_bm25f_scores(
     k1 = model.config.k1
     params = [(fieldname, field, _length_factors(b, weight, avgfl))
               for fieldname, field, b, weight, avgfl in _bm25f_fields(searcher, model, fieldnames)]
+    bounds = [idf * boost * (k1 + 1.0) for _, idf, boost in terms]
+    prunable = top > 0 and len(terms) > 1 and all(bound > 0 for bound in bounds)
+    uncounted = []  # segments whose matches were not all scored
+    fully_scored = 0
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
         deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
-        for term, idf, boost in terms:
-            tfs: dict[int, float] = {}
-            get = tfs.get
-            for fieldname, field, factors in params:
-                btext = indexed_bytes(reader, fieldname, field, term)
-                if btext is None:
-                    continue
-                lengths = field_lengths(reader, fieldname)
-                postings = raw_postings(reader, fieldname, field, btext)  # deleted documents: dropped below
-                if lengths is None or not has_blocks(postings):
-                    return None
-                for ids, weights in iter_blocks(postings):
-                    for docnum, freq in zip(ids, weights):
-                        tfs[docnum] = get(docnum, 0.0) + factors[lengths[docnum]] * freq
+        keep = segment_filter(sub, flt) if flt is not None else None
+        if keep is not None and keep.docs is not None and not keep.docs:
+            continue  # the filter lets nothing of this segment through
+        only = keep.sorted_docs() if keep is not None and keep.docs is not None else None
+        order = sorted(range(len(terms)), key=lambda i: -bounds[i]) if prunable else range(len(terms))
+        contributions: list[dict[int, float] | None] = [None] * len(terms)
+        partial: dict[int, float] = {}
+        left = sum(bounds)
+        pruned = False
+        for i in order:
+            term, idf, boost = terms[i]
+            tfs = _term_tfs(reader, term, params, only)
+            if tfs is None:
+                return None
+            if keep is not None:
+                tfs = {docnum: tfs[docnum] for docnum in keep.select(tfs)}
             scale = idf * boost * (k1 + 1.0)
+            contributions[i] = mine = {docnum: scale * tf / (tf + k1) for docnum, tf in tfs.items()
+                                       if docnum not in deleted}
+            if not prunable:
+                continue
+            for docnum, value in mine.items():
+                partial[docnum] = partial.get(docnum, 0.0) + value
+            left -= bounds[i]
+            if len(partial) >= top and left < heapq.nlargest(top, partial.values())[-1] * (1.0 - 1e-9):
+                pruned = any(mine is None for mine in contributions)  # some words left to look up only
+                break
+        if pruned:
+            wanted = sorted(partial)
+            for i, (term, idf, boost) in enumerate(terms):
+                if contributions[i] is None:
+                    tfs = _term_tfs(reader, term, params, wanted, lookup=True)
+                    if tfs is None:
+                        return None
+                    scale = idf * boost * (k1 + 1.0)
+                    contributions[i] = {docnum: scale * tf / (tf + k1) for docnum, tf in tfs.items()}
+            uncounted.append((sub, reader, keep, deleted))
+        before = len(scores)
+        for mine in contributions:  # in the words' order: the same sums as one full pass
             add = scores.get
-            for docnum, tf in tfs.items():
-                if docnum not in deleted:
-                    key = docnum + offset
-                    scores[key] = add(key, 0.0) + scale * tf / (tf + k1)
-    return scores
+            for docnum, value in mine.items():
+                key = docnum + offset
+                scores[key] = add(key, 0.0) + value
+        if not pruned:
+            fully_scored += len(scores) - before  # every match of the segment scored
+    if not uncounted:
+        return scores
+
+    def matches() -> int:
+        total = fully_scored
+        for sub, reader, keep, deleted in uncounted:
+            ids: set[int] = set()
+            for term, _, _ in terms:
+                for fieldname, field, _ in params:
+                    btext = indexed_bytes(reader, fieldname, field, term)
+                    if btext is not None:
+                        posting_ids(raw_postings(reader, fieldname, field, btext), ids)
+            ids.difference_update(deleted)
+            total += len(keep.select(sorted(ids))) if keep is not None else len(ids)
+        return total
+
+    return PrunedScores(scores, matches, len(scores))
+
+
+class PrunedScores(dict):
+    """Scores of a pruned first pass (see :func:`all_bm25f_scores`): ``matches()`` counts every match."""
+
+    def __init__(self, scores: dict[int, float], matches: Any, lower: int):
+        super().__init__(scores)
+        self.matches = matches
+        #: A lower bound of the matches (those scored), for when counting is no longer possible.
+        self.lower = lower
+
+
+def _term_tfs(reader: Any, term: str, params: list, only: list[int] | None,
+              lookup: bool = False) -> dict[int, float] | None:
+    """A word's weighted, length-normalised frequencies summed over the fields, per segment docnum.
+
+    ``only`` (sorted docnums or None): with ``lookup``, or when it is narrow
+    beside the word's postings, only these documents are looked up; else the
+    postings are read whole.  None when a segment is not laid out as read here.
+    """
+    tfs: dict[int, float] = {}
+    get = tfs.get
+    for fieldname, field, factors in params:
+        btext = indexed_bytes(reader, fieldname, field, term)
+        if btext is None:
+            continue
+        lengths = field_lengths(reader, fieldname)
+        postings = raw_postings(reader, fieldname, field, btext)  # deleted documents: dropped by the caller
+        if lengths is None or not has_blocks(postings):
+            return None
+        if only is not None and (lookup or len(only) * NARROW_FILTER < reader.doc_frequency(fieldname, btext)):
+            # a narrow filter: only its documents are looked up, a block skipped when it holds none
+            for docnum in positioned_at(postings, only):
+                tfs[docnum] = get(docnum, 0.0) + factors[lengths[docnum]] * postings.weight()
+            continue
+        for ids, weights in iter_blocks(postings):
+            for docnum, freq in zip(ids, weights):
+                tfs[docnum] = get(docnum, 0.0) + factors[lengths[docnum]] * freq
+    return tfs
 
 
 def _bm25f_fields(searcher: Any, model: NewsBM25, fieldnames: tuple[str, ...]) -> list[tuple]:

@@ -17,6 +17,7 @@ from .bm25f import DEFAULT_FIELDS
 from .stats import CollectionStats, stats_of
 from .bm25f import FieldsTerm, _run, _weighting, bm25f_scores
 from .config import RankingConfig
+from .filtering import filter_docnums
 
 
 def relevance_model(
@@ -146,7 +147,8 @@ def _expansion_terms(searcher, ranked, compiled, config: RankingConfig,
 
 def _expanded(searcher, query, flt, compiled, config: RankingConfig, context):
     """RM3: the user's query plus weighted terms from the top documents of a first pass."""
-    first = _run(searcher, query, context, limit=max(1, config.fb_docs), filter=flt)
+    first = _run(searcher, query, context, limit=max(1, config.fb_docs),
+                 filter=None if flt is None else filter_docnums(searcher, flt))
     extra = _expansion_terms(searcher, [(hit.docnum, hit.score) for hit in first], compiled, config,
                              stats=context.weighting.stats)
     if not extra:

@@ -9,7 +9,7 @@ from whoosh.query.terms import Term
 
 from ..whoosh_ext.collectors import innermost, narrowed
 from ..whoosh_ext.postings import posting_ids
-from .bm25f import FieldsTerm, indexed_bytes
+from .bm25f import FieldsTerm, PrunedScores, indexed_bytes
 
 
 def _match_count(results) -> int:
@@ -87,6 +87,14 @@ def segment_union_ids(sub, leaves: list[tuple[str, str]]) -> set[int]:
     return ids
 
 
+def _count_of(part) -> int:
+    if isinstance(part, int):
+        return part
+    if isinstance(part, PrunedScores):  # a pruned first pass: its matches counted unscored
+        return part.matches()
+    return _match_count(part)
+
+
 def _lazy_total(counted: list) -> Callable[[], int]:
     """The number of matches of these Whoosh results (or counts already known), counted when first asked for.
 
@@ -95,8 +103,9 @@ def _lazy_total(counted: list) -> Callable[[], int]:
     """
     def total() -> int:
         try:
-            return sum(part if isinstance(part, int) else _match_count(part) for part in counted)
+            return sum(_count_of(part) for part in counted)
         except Exception:  # the searcher was closed since (the index changed): a lower bound
-            return sum(part if isinstance(part, int) else len(part) for part in counted)
+            return sum(part if isinstance(part, int) else part.lower if isinstance(part, PrunedScores) else len(part)
+                       for part in counted)
 
     return total

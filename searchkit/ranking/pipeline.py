@@ -23,8 +23,9 @@ from whoosh.query.compound import Or
 
 from .bm25f import DEFAULT_FIELDS
 from .stats import CollectionStats
-from .bm25f import FieldsTerm, _run, _weighting, all_bm25f_scores
+from .bm25f import FieldsTerm, PrunedScores, _run, _weighting, all_bm25f_scores
 from .config import RankingConfig
+from .filtering import filter_docnums
 from .exact import EXACT_DEPTH, _exact_rerank
 from .feedback import _expanded, _feedback_rerank
 from .matches import _lazy_total, _or_operands
@@ -37,7 +38,7 @@ def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
     config = query_config(compiled, config)
     if wanted == 0:
         context = searcher.context(weighting=_weighting(config, stats))
-        results = _run(searcher, query, context, limit=1, filter=flt)
+        results = _run(searcher, query, context, limit=1, filter=_filter_set(searcher, flt))
         return [], _lazy_total([results])
     top, counted = first_pass(searcher, query, flt, compiled, wanted, config, stats=stats)
     top, related = rerank(searcher, top, compiled, config, stats=stats, query=query, flt=flt,
@@ -82,15 +83,15 @@ def first_pass(searcher, query, flt, compiled, wanted: int, config: RankingConfi
         query = _expanded(searcher, query, flt, compiled, config, context)
     pool = pool_size(compiled, wanted, config)
     scores = None
-    plain_words = _plain_terms(query) if flt is None else None
+    plain_words = _plain_terms(query)
     if plain_words is not None:  # plain words: scored term at a time, without Whoosh's matchers
         model = context.weighting
         terms = [(word.text, word.idf(searcher, model), word.boost) for word in plain_words]
-        scores = all_bm25f_scores(searcher, model, terms, DEFAULT_FIELDS)
+        scores = all_bm25f_scores(searcher, model, terms, DEFAULT_FIELDS, flt, pool)
     if scores is not None:
         top = heapq.nlargest(pool, scores.items(), key=_by_score_then_docnum)
-        return top, [len(scores)]
-    results = _run(searcher, query, context, limit=pool, filter=flt)
+        return top, [scores if isinstance(scores, PrunedScores) else len(scores)]
+    results = _run(searcher, query, context, limit=pool, filter=_filter_set(searcher, flt))
     return [(hit.docnum, hit.score) for hit in results], [results]
 
 
@@ -125,11 +126,17 @@ def rerank(searcher, top: list[tuple[int, float]], compiled, config: RankingConf
             # Documents with none of the typed words, found by the expansion
             # terms alone, come after every document that has one of them.
             queries = [FieldsTerm(DEFAULT_FIELDS, term, boost=boost) for term, _, boost in extra]
-            related = _run(searcher, _or_query(queries), context, limit=wanted - len(top), filter=flt, mask=query)
+            related = _run(searcher, _or_query(queries), context, limit=wanted - len(top),
+                           filter=_filter_set(searcher, flt), mask=query)
             floor = min((score for _, score in top), default=1.0)
             best = max((hit.score for hit in related), default=1.0) or 1.0
             top.extend((hit.docnum, floor * 0.5 * hit.score / best) for hit in related)
     return top, related
+
+
+def _filter_set(searcher, flt):
+    """``flt`` as the set of documents it matches, kept per searcher (None: no filter)."""
+    return None if flt is None else filter_docnums(searcher, flt)
 
 
 def _plain_terms(query) -> list[FieldsTerm] | None:

@@ -15,7 +15,7 @@ import sys
 from array import array
 from typing import Any
 
-__all__ = ["column_values", "segment_docnums"]
+__all__ = ["column_values", "segment_docnums", "raw_column", "reader_cache", "whole_column"]
 
 
 def segment_docnums(searcher, docnums: list[int]):
@@ -70,10 +70,40 @@ def column_values(searcher, name: str, docnums: list[int]) -> list:
         if not reader.has_column(name):
             values.extend([None] * len(mine))
             continue
-        column = reader.column_reader(name, translate=False)
+        column = raw_column(reader, name)
         every = _whole(column) if len(mine) > reader.doc_count_all() // 16 else None
         if every is not None:
             values.extend([every[docnum] for docnum in mine])
         else:
             values.extend([column[docnum] for docnum in mine])
     return values
+
+
+def reader_cache(reader, name: str) -> dict:
+    """A dict kept on a segment ``reader`` for as long as it lives (segments never change once written)."""
+    return reader.__dict__.setdefault(f"_searchkit_{name}", {})
+
+
+def raw_column(reader, name: str):
+    """A segment's raw column reader for ``name``, made once per segment reader.
+
+    Making one reads the column's whole offset table (a variable-length
+    column such as the cluster labels: a few milliseconds on Reuters), which
+    a query paid every time before.
+    """
+    cache = reader_cache(reader, "column_readers")
+    column = cache.get(name)
+    if column is None:
+        column = cache[name] = reader.column_reader(name, translate=False)
+    return column
+
+
+def whole_column(reader, name: str) -> list | None:
+    """Every raw value of a segment's column ``name`` as one list (cached on the reader), or None when unreadable."""
+    cache = reader_cache(reader, "columns")
+    if name not in cache:
+        values = None
+        if reader.has_column(name):
+            values = _whole(raw_column(reader, name))
+        cache[name] = values
+    return cache[name]
