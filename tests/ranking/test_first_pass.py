@@ -8,6 +8,7 @@ import math
 
 import pytest
 
+import searchkit
 import searchkit.ranking as ranking
 import searchkit.ranking.bm25f as bm25f
 import searchkit.ranking.pipeline as pipeline
