@@ -17,7 +17,8 @@ from .ingest.incremental import FILE_LIST
 from .locking import LOCK_FILE, WriteLock, clear_stale_whoosh_lock, lock_index
 from .schema import FIRST_DATE, SCHEMA_CHANGES, SCHEMA_VERSION, TITLE_BOOST_KEY, make_schema, recorded_title_boost, \
     title_boost_of
-from .searching import SearchResults, run_search
+from .results import SearchResults
+from .search import run_search
 from .settings import SETTINGS
 
 if TYPE_CHECKING:  # the indexing machinery is not on a query's path

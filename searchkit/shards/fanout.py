@@ -82,7 +82,7 @@ def fanout_ranking(ix, text: str, limit: int = 10, *, threads: int | None = None
     from ..query import Words, compile_query, is_best_match, parse_query
     from ..ranking import resolve_ranking
     from ..ranking.pipeline import _by_score_then_docnum, first_pass, pool_size, query_config, rerank
-    from ..searching import _filter_nodes
+    from ..search import _filter_nodes
 
     joined = ix._searcher_now()
     readers = list(ix._readers)

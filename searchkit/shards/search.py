@@ -95,7 +95,7 @@ class ShardedIndex(Index):
         self._seen: tuple | None = None
         self.manifest = self._load()
         from ..analysis import use_stem_table
-        from ..speedups import lazy_buffer_files
+        from ..whoosh_ext.speedups import lazy_buffer_files
 
         use_stem_table(self.path)
         lazy_buffer_files()
