@@ -9,7 +9,6 @@ recorded boost (2.0 when absent), so such an index scores exactly as a new one.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -21,31 +20,13 @@ from searchkit.index import META_FILE
 from searchkit.schema import LEGACY_TITLE_BOOST, TITLE_BOOST_KEY, make_schema
 from searchkit.shards.search import ShardedIndex
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
-
-QUERIES = [
-    "money market",
-    "bank of england",
-    "oil prices",
-    '"money market"',
-    "trade deficit japan",
-    "stg*",
-    "shares rose sharply in active trading",  # four words or more: feedback re-ranking
-    "interest rates cut by the central bank",
-    "dollar -yen",
-    "title:oil",
-    "wheat source:reuters",
-    "(japan OR korea) trade",
-    "net profit",
-]
+from ..shards.test_shards import QUERIES
+from ..shards.test_shards import corpus as wires_and_newsroom
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("corpus")
-    shutil.copytree(FIXTURES / "shards", root / "wires")
-    shutil.copytree(FIXTURES / "newsroom", root / "newsroom")
-    return root
+    return wires_and_newsroom(tmp_path_factory.mktemp("boost"))
 
 
 def forget_boost(folder: Path) -> None:
