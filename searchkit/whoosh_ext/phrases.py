@@ -1,0 +1,196 @@
+"""Phrases matched by intersecting their words' position lists straight from the posting blocks.
+
+Whoosh's :class:`~whoosh.query.Phrase` runs a ``SpanNear2`` matcher: a
+binary tree of intersection matchers stepping posting by posting, building
+``Span`` objects and sets of them for every document holding all the words.
+:class:`BlockPhrase` finds the same documents in one go per segment: the
+rarest word's documents, narrowed by looking each next word's postings up
+for the survivors (blocks holding none never decoded, ids found by
+bisection: :func:`~searchkit.whoosh_ext.postings.positioned_at`), then the
+positions of the survivors checked for the word chain.  Each word is read
+through the matcher Whoosh's ``Term`` would give (same scorer, same
+deletions), and a document's score is the same sum in the same binary-tree
+order as Whoosh's ``IntersectionMatcher`` (times the phrase's boost as its
+``WrappingMatcher`` multiplies), so hits, scores and order are bit for bit
+those of ``Phrase``.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from typing import Any
+
+from whoosh import matching
+from whoosh.query.positional import Phrase
+from whoosh.query.terms import Term
+
+from .postings import positioned_at, posting_ids
+
+__all__ = ["BlockPhrase", "phrase_matches", "chain_found"]
+
+
+def chain_found(positions: list[list[int]], slop: int) -> bool:
+    """Whether the words occur in order, each 1 to ``slop`` positions after the previous one.
+
+    ``positions``: each word's sorted positions in one document, in phrase
+    order.  This is what Whoosh's ``SpanNear2(ordered=True, mindist=1)``
+    accepts: a span grows word by word, the next word starting after the
+    span's end by at least 1 and at most ``slop``.
+    """
+    ends = positions[0]
+    for following in positions[1:]:
+        ends = _next_ends(ends, following, slop)
+        if not ends:
+            return False
+    return bool(ends)
+
+
+def _tree_sum(scores: list[float]) -> float:
+    """``scores`` added as Whoosh's ``make_binary_tree`` of ``IntersectionMatcher`` adds them."""
+    count = len(scores)
+    if count == 1:
+        return scores[0]
+    half = count // 2
+    return _tree_sum(scores[:half]) + _tree_sum(scores[half:])
+
+
+def phrase_matches(searcher: Any, fieldname: str, words: list[str], slop: int, boost: float,
+                   context: Any = None) -> tuple[list[int], list[float]] | None:
+    """``(docnums, scores)`` of the documents of ``searcher`` holding the phrase in ``fieldname``, in docnum order.
+
+    None when the field cannot take a phrase (no positions): the caller then
+    leaves it to Whoosh.  Scores are those Whoosh's ``Phrase`` matcher gives.
+    """
+    field = searcher.schema[fieldname]
+    if not field.format or not field.format.supports("positions"):
+        return None
+    reader = searcher.reader()
+    btexts = []
+    for word in words:
+        try:
+            btext = field.to_bytes(word)
+        except ValueError:
+            return [], []
+        if (fieldname, btext) not in reader:
+            return [], []
+        btexts.append(btext)
+    distinct = list(dict.fromkeys(btexts))
+    rarest = min(distinct, key=lambda b: reader.doc_frequency(fieldname, b))
+    found: set[int] = set()
+    # ids and positions from the segment's postings (deletions filtered out as Term's matcher filters them);
+    # Term's matcher, whose scorer costs an idf and a length lookup to make, only for the scores
+    posting_ids(reader.postings(fieldname, rarest), found)
+    # Word by word in phrase order: the positions where the phrase so far can end, per document still in.
+    ends: dict[int, list[int]] | None = None
+    survivors = sorted(found)
+    for btext in btexts:
+        if not survivors:
+            return [], []
+        matcher = reader.postings(fieldname, btext)
+        following: dict[int, list[int]] = {}
+        for docnum in positioned_at(matcher, survivors):
+            here = matcher.value_as("positions")
+            if ends is not None:
+                here = _next_ends(ends[docnum], here, slop)
+            if here:
+                following[docnum] = here
+        ends = following
+        survivors = sorted(following)
+    if not survivors:
+        return [], []
+    # Scores only for the documents holding the phrase, each word's read as its Term matcher scores it.
+    scores: dict[bytes, list[float]] = {}
+    for btext in distinct:
+        matcher = Term(fieldname, btext).matcher(searcher, context)
+        scores[btext] = [matcher.score() for _ in positioned_at(matcher, survivors)]
+    totals = []
+    for i in range(len(survivors)):
+        score = _tree_sum([scores[b][i] for b in btexts]) * 1.0  # SpanNear2's WrappingMatcher
+        totals.append(score * boost if boost != 1.0 else score)
+    return survivors, totals
+
+
+def _next_ends(ends: list[int], following: list[int], slop: int) -> list[int]:
+    """The positions of ``following`` 1 to ``slop`` after one of the sorted ``ends``."""
+    if slop == 1:
+        previous = set(ends)
+        return [pos for pos in following if pos - 1 in previous]
+    out = []
+    count = len(ends)
+    for pos in following:
+        at = bisect_left(ends, pos - slop)
+        if at < count and ends[at] <= pos - 1:
+            out.append(pos)
+    return out
+
+
+class _ScoredList(matching.Matcher):
+    """Documents with ready scores, in docnum order (no block quality: every one is scored)."""
+
+    def __init__(self, ids: list[int], scores: list[float], i: int = 0):
+        self._ids = ids
+        self._scores = scores
+        self._i = i
+
+    def is_active(self) -> bool:
+        return self._i < len(self._ids)
+
+    def id(self) -> int:
+        return self._ids[self._i]
+
+    def next(self) -> None:
+        self._i += 1
+
+    def skip_to(self, id: int) -> None:
+        if self.is_active() and self._ids[self._i] < id:
+            self._i = bisect_left(self._ids, id, self._i)
+
+    def reset(self) -> None:
+        self._i = 0
+
+    def copy(self) -> "_ScoredList":
+        return _ScoredList(self._ids, self._scores, self._i)
+
+    def replace(self, minquality: float = 0):
+        return self if self.is_active() else matching.NullMatcher()
+
+    def all_ids(self):
+        return iter(self._ids[self._i:])
+
+    def supports(self, astype: str) -> bool:
+        return False
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def max_quality(self) -> float:
+        return max(self._scores[self._i:], default=0.0)
+
+    block_quality = max_quality
+
+    def weight(self) -> float:
+        return self._scores[self._i]
+
+    def score(self) -> float:
+        return self._scores[self._i]
+
+    def term_matchers(self):
+        return iter(())
+
+    def children(self):
+        return []
+
+
+class BlockPhrase(Phrase):
+    """:class:`~whoosh.query.Phrase` whose matcher is :func:`phrase_matches` (same hits, scores and order)."""
+
+    def matcher(self, searcher: Any, context: Any = None):
+        if self.fieldname not in searcher.schema:
+            return matching.NullMatcher()
+        found = phrase_matches(searcher, self.fieldname, list(self.words), self.slop, self.boost, context)
+        if found is None:
+            return super().matcher(searcher, context)
+        ids, scores = found
+        if not ids:
+            return matching.NullMatcher()
+        return _ScoredList(ids, scores)
