@@ -131,6 +131,7 @@ class _ScoredList(matching.Matcher):
         self._ids = ids
         self._scores = scores
         self._i = i
+        self._max: float | None = None
 
     def is_active(self) -> bool:
         return self._i < len(self._ids)
@@ -164,7 +165,10 @@ class _ScoredList(matching.Matcher):
         return False
 
     def max_quality(self) -> float:
-        return max(self._scores[self._i:], default=0.0)
+        # the highest score of the whole list: an upper bound for what is left, as a term's is
+        if self._max is None:
+            self._max = max(self._scores, default=0.0)
+        return self._max
 
     block_quality = max_quality
 
