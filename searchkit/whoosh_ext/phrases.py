@@ -58,12 +58,14 @@ def phrase_matches(searcher: Any, fieldname: str, words: list[str], slop: int, b
                    context: Any = None) -> tuple[list[int], list[float]] | None:
     """``(docnums, scores)`` of the documents of ``searcher`` holding the phrase in ``fieldname``, in docnum order.
 
-    None when the field cannot take a phrase (no positions): the caller then
-    leaves it to Whoosh.  Scores are those Whoosh's ``Phrase`` matcher gives.
+    None when the field cannot take a phrase (no positions) or ``searcher``
+    is not one segment's: the caller then leaves it to Whoosh.  Scores are those Whoosh's ``Phrase`` matcher gives.
     """
     field = searcher.schema[fieldname]
     if not field.format or not field.format.supports("positions"):
         return None
+    if not searcher.is_atomic():
+        return None  # one segment at a time (as the collectors ask); else Whoosh's own matcher
     reader = searcher.reader()
     btexts = []
     for word in words:
@@ -75,38 +77,42 @@ def phrase_matches(searcher: Any, fieldname: str, words: list[str], slop: int, b
             return [], []
         btexts.append(btext)
     distinct = list(dict.fromkeys(btexts))
-    rarest = min(distinct, key=lambda b: reader.doc_frequency(fieldname, b))
+    distinct.sort(key=lambda b: reader.doc_frequency(fieldname, b))
     found: set[int] = set()
-    # ids and positions from the segment's postings (deletions filtered out as Term's matcher filters them);
-    # Term's matcher, whose scorer costs an idf and a length lookup to make, only for the scores
-    posting_ids(reader.postings(fieldname, rarest), found)
-    # Word by word in phrase order: the positions where the phrase so far can end, per document still in.
-    ends: dict[int, list[int]] | None = None
+    # ids and positions from the segment's postings (deletions filtered out as Term's matcher filters them)
+    posting_ids(reader.postings(fieldname, distinct[0]), found)
     survivors = sorted(found)
+    for btext in distinct[1:]:  # the documents holding every word: ids only, rarest word first
+        survivors = list(positioned_at(reader.postings(fieldname, btext), survivors))
+        if not survivors:
+            return [], []
+    # Word by word in phrase order: the positions where the phrase so far can end, per document still
+    # in, and the word's score there -- by the scorer Term's matcher would be given (Searcher.postings).
+    weighting = (None if context is None else context.weighting) or searcher.weighting  # as Term.matcher + Searcher.postings
+    scorers = {btext: weighting.scorer(searcher, fieldname, btext, qf=1) for btext in distinct}
+    ends: dict[int, list[int]] | None = None
+    scores: list[dict[int, float]] = []
     for btext in btexts:
         if not survivors:
             return [], []
         matcher = reader.postings(fieldname, btext)
+        score = scorers[btext].score
         following: dict[int, list[int]] = {}
+        here_scores: dict[int, float] = {}
         for docnum in positioned_at(matcher, survivors):
             here = matcher.value_as("positions")
             if ends is not None:
                 here = _next_ends(ends[docnum], here, slop)
             if here:
                 following[docnum] = here
+                here_scores[docnum] = score(matcher)
         ends = following
+        scores.append(here_scores)
         survivors = sorted(following)
-    if not survivors:
-        return [], []
-    # Scores only for the documents holding the phrase, each word's read as its Term matcher scores it.
-    scores: dict[bytes, list[float]] = {}
-    for btext in distinct:
-        matcher = Term(fieldname, btext).matcher(searcher, context)
-        scores[btext] = [matcher.score() for _ in positioned_at(matcher, survivors)]
     totals = []
-    for i in range(len(survivors)):
-        score = _tree_sum([scores[b][i] for b in btexts]) * 1.0  # SpanNear2's WrappingMatcher
-        totals.append(score * boost if boost != 1.0 else score)
+    for docnum in survivors:
+        total = _tree_sum([word_scores[docnum] for word_scores in scores]) * 1.0  # SpanNear2's WrappingMatcher
+        totals.append(total * boost if boost != 1.0 else total)
     return survivors, totals
 
 
