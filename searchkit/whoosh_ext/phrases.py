@@ -82,14 +82,16 @@ def phrase_matches(searcher: Any, fieldname: str, words: list[str], slop: int, b
     # ids and positions from the segment's postings (deletions filtered out as Term's matcher filters them)
     posting_ids(reader.postings(fieldname, distinct[0]), found)
     survivors = sorted(found)
+    weighting = (None if context is None else context.weighting) or searcher.weighting  # as Term.matcher + Searcher.postings
+    scorers = {btext: weighting.scorer(searcher, fieldname, btext, qf=1) for btext in distinct}
+    if slop == 1:
+        return _adjacent(reader, fieldname, btexts, distinct, survivors, scorers, boost)
     for btext in distinct[1:]:  # the documents holding every word: ids only, rarest word first
         survivors = list(positioned_at(reader.postings(fieldname, btext), survivors))
         if not survivors:
             return [], []
     # Word by word in phrase order: the positions where the phrase so far can end, per document still
     # in, and the word's score there -- by the scorer Term's matcher would be given (Searcher.postings).
-    weighting = (None if context is None else context.weighting) or searcher.weighting  # as Term.matcher + Searcher.postings
-    scorers = {btext: weighting.scorer(searcher, fieldname, btext, qf=1) for btext in distinct}
     ends: dict[int, list[int]] | None = None
     scores: list[dict[int, float]] = []
     for btext in btexts:
@@ -114,6 +116,66 @@ def phrase_matches(searcher: Any, fieldname: str, words: list[str], slop: int, b
         total = _tree_sum([word_scores[docnum] for word_scores in scores]) * 1.0  # SpanNear2's WrappingMatcher
         totals.append(total * boost if boost != 1.0 else total)
     return survivors, totals
+
+
+def _adjacent(reader: Any, fieldname: str, btexts: list[bytes], distinct: list[bytes], survivors: list[int],
+              scorers: dict, boost: float) -> tuple[list[int], list[float]]:
+    """:func:`phrase_matches` of a phrase whose words must be adjacent (slop 1).
+
+    The chain "each word one position after the last" is "every word ``k``
+    at ``start + k`` for one ``start``": the possible starts of a document
+    are intersected word by word (the candidates: the rarest word's
+    documents; its own positions read last), and a document is dropped as
+    soon as none is left, so positions are read for few documents.  Each word's weight is kept for the scores of
+    the documents that stay.
+    """
+    offsets: dict[bytes, list[int]] = {}
+    for k, btext in enumerate(btexts):
+        offsets.setdefault(btext, []).append(k)
+    starts: dict[int, set[int]] = {}
+    weights: dict[bytes, dict[int, float]] = {}
+    # The rarest word's ids are the candidates already: its positions are read last, for the fewest documents.
+    for btext in distinct[1:] + distinct[:1]:
+        matcher = reader.postings(fieldname, btext)
+        at = offsets[btext]
+        kept: dict[int, set[int]] = {}
+        here_weights: dict[int, float] = {}
+        for docnum in positioned_at(matcher, survivors):
+            positions = matcher.value_as("positions")
+            found = {pos - k for pos in positions for k in at} if len(at) > 1 else {pos - at[0] for pos in positions}
+            if len(at) > 1:  # a repeated word: a start needs it at each of its places
+                found = {start for start in found if all(start + k in positions for k in at)}
+            if starts:
+                found &= starts[docnum]
+            if found:
+                kept[docnum] = found
+                here_weights[docnum] = matcher.weight()
+        starts = kept
+        weights[btext] = here_weights
+        survivors = sorted(kept)
+        if not survivors:
+            return [], []
+    totals = []
+    for docnum in survivors:
+        # each word's score as its Term matcher gives it: the scorer of Searcher.postings, on this posting
+        total = _tree_sum([scorers[b].score(_Posting(docnum, weights[b][docnum])) for b in btexts]) * 1.0
+        totals.append(total * boost if boost != 1.0 else total)
+    return survivors, totals
+
+
+class _Posting:
+    """One posting as a scorer reads it (``id()``, ``weight()``)."""
+
+    __slots__ = ("_id", "_weight")
+
+    def __init__(self, docnum: int, weight: float):
+        self._id, self._weight = docnum, weight
+
+    def id(self) -> int:
+        return self._id
+
+    def weight(self) -> float:
+        return self._weight
 
 
 def _next_ends(ends: list[int], following: list[int], slop: int) -> list[int]:
