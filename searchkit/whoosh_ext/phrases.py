@@ -3,16 +3,20 @@
 Whoosh's :class:`~whoosh.query.Phrase` runs a ``SpanNear2`` matcher: a
 binary tree of intersection matchers stepping posting by posting, building
 ``Span`` objects and sets of them for every document holding all the words.
-:class:`BlockPhrase` finds the same documents in one go per segment: the
-rarest word's documents, narrowed by looking each next word's postings up
-for the survivors (blocks holding none never decoded, ids found by
-bisection: :func:`~searchkit.whoosh_ext.postings.positioned_at`), then the
-positions of the survivors checked for the word chain.  Each word is read
-through the matcher Whoosh's ``Term`` would give (same scorer, same
-deletions), and a document's score is the same sum in the same binary-tree
-order as Whoosh's ``IntersectionMatcher`` (times the phrase's boost as its
-``WrappingMatcher`` multiplies), so hits, scores and order are bit for bit
-those of ``Phrase``.
+:class:`BlockPhrase` finds the same documents in one go per segment.  The
+candidates are the rarest word's documents (ids a block at a time); each
+word's postings are then looked up for the candidates still in (blocks
+holding none never decoded, ids found by bisection:
+:func:`~searchkit.whoosh_ext.postings.positioned_at`) and its positions
+narrow them: for an adjacent phrase, the set of possible start positions
+(word ``k`` at ``start + k``), the rarest word's own positions read last;
+for a phrase with gaps (slop > 1), the chain's possible ends, word by word
+in phrase order.  Each word is read from the postings Whoosh's ``Term``
+would read (deletions filtered alike) and scored by the scorer
+``Searcher.postings`` would give it, and a document's score is the same sum
+in the same binary-tree order as Whoosh's ``IntersectionMatcher`` (times
+the phrase's boost as its ``WrappingMatcher`` multiplies), so hits, scores
+and order are bit for bit those of ``Phrase``.
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ from typing import Any
 
 from whoosh import matching
 from whoosh.query.positional import Phrase
-from whoosh.query.terms import Term
 
 from .postings import positioned_at, posting_ids
 
@@ -59,7 +62,8 @@ def phrase_matches(searcher: Any, fieldname: str, words: list[str], slop: int, b
     """``(docnums, scores)`` of the documents of ``searcher`` holding the phrase in ``fieldname``, in docnum order.
 
     None when the field cannot take a phrase (no positions) or ``searcher``
-    is not one segment's: the caller then leaves it to Whoosh.  Scores are those Whoosh's ``Phrase`` matcher gives.
+    is not one segment's: the caller then leaves it to Whoosh.  Scores are
+    those Whoosh's ``Phrase`` matcher gives.
     """
     field = searcher.schema[fieldname]
     if not field.format or not field.format.supports("positions"):

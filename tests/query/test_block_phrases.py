@@ -108,3 +108,28 @@ def test_after_deletions(tmp_path, monkeypatch):
 ])
 def test_chain(positions, slop, found):
     assert chain_found(positions, slop) is found
+
+
+@pytest.mark.parametrize("slop", [1, 2, 3])
+def test_whoosh_phrases_with_gaps_and_repeated_words(index, slop):
+    """BlockPhrase against Whoosh's Phrase directly, every match: slops over 1 take the chain pass."""
+    from whoosh.query.positional import Phrase
+
+    from searchkit.whoosh_ext.phrases import BlockPhrase
+
+    from searchkit.analysis import word_terms
+
+    phrases = [[word_terms(word)[0][0] for word in phrase.split()] for phrase in _phrases(index, 40)]
+    phrases += [["pct", "pct"], ["the", "of", "the"], ["dlr", "mln", "dlr"], ["mln", "dlr"], ["of", "the", "the"]]
+    compared = 0
+    searcher = index._searcher_now()  # the index's own searcher (closed with the index)
+    for words in phrases:
+        words = [word for word in words if word]
+        if len(words) < 2:
+            continue
+        for field in ("body", "title"):
+            expected = searcher.search(Phrase(field, words, slop=slop), limit=None)
+            got = searcher.search(BlockPhrase(field, words, slop=slop), limit=None)
+            assert [(h.docnum, h.score) for h in got] == [(h.docnum, h.score) for h in expected], (words, field)
+            compared += len(expected)
+    assert compared > 50
