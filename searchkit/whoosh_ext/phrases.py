@@ -24,7 +24,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from typing import Any
 
-from whoosh import matching
+from whoosh.matching.mcore import Matcher, NullMatcher
 from whoosh.query.positional import Phrase
 
 from .postings import positioned_at, posting_ids
@@ -196,7 +196,7 @@ def _next_ends(ends: list[int], following: list[int], slop: int) -> list[int]:
     return out
 
 
-class _ScoredList(matching.Matcher):
+class _ScoredList(Matcher):
     """Documents with ready scores, in docnum order (no block quality: every one is scored)."""
 
     def __init__(self, ids: list[int], scores: list[float], i: int = 0):
@@ -225,7 +225,7 @@ class _ScoredList(matching.Matcher):
         return _ScoredList(self._ids, self._scores, self._i)
 
     def replace(self, minquality: float = 0):
-        return self if self.is_active() else matching.NullMatcher()
+        return self if self.is_active() else NullMatcher()
 
     def all_ids(self):
         return iter(self._ids[self._i:])
@@ -262,11 +262,11 @@ class BlockPhrase(Phrase):
 
     def matcher(self, searcher: Any, context: Any = None):
         if self.fieldname not in searcher.schema:
-            return matching.NullMatcher()
+            return NullMatcher()
         found = phrase_matches(searcher, self.fieldname, list(self.words), self.slop, self.boost, context)
         if found is None:
             return super().matcher(searcher, context)
         ids, scores = found
         if not ids:
-            return matching.NullMatcher()
+            return NullMatcher()
         return _ScoredList(ids, scores)
