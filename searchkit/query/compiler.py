@@ -13,6 +13,7 @@ from ..analysis import EXACT_MARK, fold, normalise_word, word_terms
 from ..ranking import FieldsTerm
 from .filters import date_range_query, is_filter, split_filters
 from ..whoosh_ext.matchers import Exclude
+from ..whoosh_ext.phrases import BlockPhrase
 from .parser import _is_empty
 from .syntax import (
     AllNode,
@@ -36,6 +37,11 @@ from .syntax import (
     _HYPHEN,
     _tokens,
 )
+
+
+#: Phrases matched from the posting blocks (:class:`~searchkit.whoosh_ext.phrases.BlockPhrase`);
+#: False: by Whoosh's span matchers (the reference the tests compare against).
+BLOCK_PHRASES = True
 
 
 @dataclass
@@ -181,7 +187,8 @@ class _Compiler:
             self.terms.update(words)
         gaps = [b - a for (_, a), (_, b) in zip(analysed, analysed[1:])]
         slop = max(1, max(gaps))
-        queries = [WPhrase(f, words, slop=slop, boost=boost) for f in fields]
+        phrase = BlockPhrase if BLOCK_PHRASES else WPhrase  # the same hits and scores; BlockPhrase reads blocks
+        queries = [phrase(f, words, slop=slop, boost=boost) for f in fields]
         return _or(queries), {(f, w) for f in fields for w in words}
 
     def phrase(self, node: PhraseNode, collect: bool) -> tuple[Query | None, set]:

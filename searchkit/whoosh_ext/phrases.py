@@ -1,0 +1,272 @@
+"""Phrases matched by intersecting their words' position lists straight from the posting blocks.
+
+Whoosh's :class:`~whoosh.query.Phrase` runs a ``SpanNear2`` matcher: a
+binary tree of intersection matchers stepping posting by posting, building
+``Span`` objects and sets of them for every document holding all the words.
+:class:`BlockPhrase` finds the same documents in one go per segment.  The
+candidates are the rarest word's documents (ids a block at a time); each
+word's postings are then looked up for the candidates still in (blocks
+holding none never decoded, ids found by bisection:
+:func:`~searchkit.whoosh_ext.postings.positioned_at`) and its positions
+narrow them: for an adjacent phrase, the set of possible start positions
+(word ``k`` at ``start + k``), the rarest word's own positions read last;
+for a phrase with gaps (slop > 1), the chain's possible ends, word by word
+in phrase order.  Each word is read from the postings Whoosh's ``Term``
+would read (deletions filtered alike) and scored by the scorer
+``Searcher.postings`` would give it, and a document's score is the same sum
+in the same binary-tree order as Whoosh's ``IntersectionMatcher`` (times
+the phrase's boost as its ``WrappingMatcher`` multiplies), so hits, scores
+and order are bit for bit those of ``Phrase``.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from typing import Any
+
+from whoosh.matching.mcore import Matcher, NullMatcher
+from whoosh.query.positional import Phrase
+
+from .postings import positioned_at, posting_ids
+
+__all__ = ["BlockPhrase", "phrase_matches", "chain_found"]
+
+
+def chain_found(positions: list[list[int]], slop: int) -> bool:
+    """Whether the words occur in order, each 1 to ``slop`` positions after the previous one.
+
+    ``positions``: each word's sorted positions in one document, in phrase
+    order.  This is what Whoosh's ``SpanNear2(ordered=True, mindist=1)``
+    accepts: a span grows word by word, the next word starting after the
+    span's end by at least 1 and at most ``slop``.
+    """
+    ends = positions[0]
+    for following in positions[1:]:
+        ends = _next_ends(ends, following, slop)
+        if not ends:
+            return False
+    return bool(ends)
+
+
+def _tree_sum(scores: list[float]) -> float:
+    """``scores`` added as Whoosh's ``make_binary_tree`` of ``IntersectionMatcher`` adds them."""
+    count = len(scores)
+    if count == 1:
+        return scores[0]
+    half = count // 2
+    return _tree_sum(scores[:half]) + _tree_sum(scores[half:])
+
+
+def phrase_matches(searcher: Any, fieldname: str, words: list[str], slop: int, boost: float,
+                   context: Any = None) -> tuple[list[int], list[float]] | None:
+    """``(docnums, scores)`` of the documents of ``searcher`` holding the phrase in ``fieldname``, in docnum order.
+
+    None when the field cannot take a phrase (no positions) or ``searcher``
+    is not one segment's: the caller then leaves it to Whoosh.  Scores are
+    those Whoosh's ``Phrase`` matcher gives.
+    """
+    field = searcher.schema[fieldname]
+    if not field.format or not field.format.supports("positions"):
+        return None
+    if not searcher.is_atomic():
+        return None  # one segment at a time (as the collectors ask); else Whoosh's own matcher
+    reader = searcher.reader()
+    btexts = []
+    for word in words:
+        try:
+            btext = field.to_bytes(word)
+        except ValueError:
+            return [], []
+        if (fieldname, btext) not in reader:
+            return [], []
+        btexts.append(btext)
+    distinct = list(dict.fromkeys(btexts))
+    distinct.sort(key=lambda b: reader.doc_frequency(fieldname, b))
+    found: set[int] = set()
+    # ids and positions from the segment's postings (deletions filtered out as Term's matcher filters them)
+    posting_ids(reader.postings(fieldname, distinct[0]), found)
+    survivors = sorted(found)
+    weighting = (None if context is None else context.weighting) or searcher.weighting  # as Term.matcher + Searcher.postings
+    scorers = {btext: weighting.scorer(searcher, fieldname, btext, qf=1) for btext in distinct}
+    if slop == 1:
+        return _adjacent(reader, fieldname, btexts, distinct, survivors, scorers, boost)
+    for btext in distinct[1:]:  # the documents holding every word: ids only, rarest word first
+        survivors = list(positioned_at(reader.postings(fieldname, btext), survivors))
+        if not survivors:
+            return [], []
+    # Word by word in phrase order: the positions where the phrase so far can end, per document still
+    # in, and the word's score there -- by the scorer Term's matcher would be given (Searcher.postings).
+    ends: dict[int, list[int]] | None = None
+    scores: list[dict[int, float]] = []
+    for btext in btexts:
+        if not survivors:
+            return [], []
+        matcher = reader.postings(fieldname, btext)
+        score = scorers[btext].score
+        following: dict[int, list[int]] = {}
+        here_scores: dict[int, float] = {}
+        for docnum in positioned_at(matcher, survivors):
+            here = matcher.value_as("positions")
+            if ends is not None:
+                here = _next_ends(ends[docnum], here, slop)
+            if here:
+                following[docnum] = here
+                here_scores[docnum] = score(matcher)
+        ends = following
+        scores.append(here_scores)
+        survivors = sorted(following)
+    totals = []
+    for docnum in survivors:
+        total = _tree_sum([word_scores[docnum] for word_scores in scores]) * 1.0  # SpanNear2's WrappingMatcher
+        totals.append(total * boost if boost != 1.0 else total)
+    return survivors, totals
+
+
+def _adjacent(reader: Any, fieldname: str, btexts: list[bytes], distinct: list[bytes], survivors: list[int],
+              scorers: dict, boost: float) -> tuple[list[int], list[float]]:
+    """:func:`phrase_matches` of a phrase whose words must be adjacent (slop 1).
+
+    The chain "each word one position after the last" is "every word ``k``
+    at ``start + k`` for one ``start``": the possible starts of a document
+    are intersected word by word (the candidates: the rarest word's
+    documents; its own positions read last), and a document is dropped as
+    soon as none is left, so positions are read for few documents.  Each word's weight is kept for the scores of
+    the documents that stay.
+    """
+    offsets: dict[bytes, list[int]] = {}
+    for k, btext in enumerate(btexts):
+        offsets.setdefault(btext, []).append(k)
+    starts: dict[int, set[int]] = {}
+    weights: dict[bytes, dict[int, float]] = {}
+    # The rarest word's ids are the candidates already: its positions are read last, for the fewest documents.
+    for btext in distinct[1:] + distinct[:1]:
+        matcher = reader.postings(fieldname, btext)
+        at = offsets[btext]
+        kept: dict[int, set[int]] = {}
+        here_weights: dict[int, float] = {}
+        for docnum in positioned_at(matcher, survivors):
+            positions = matcher.value_as("positions")
+            found = {pos - k for pos in positions for k in at} if len(at) > 1 else {pos - at[0] for pos in positions}
+            if len(at) > 1:  # a repeated word: a start needs it at each of its places
+                found = {start for start in found if all(start + k in positions for k in at)}
+            if starts:
+                found &= starts[docnum]
+            if found:
+                kept[docnum] = found
+                here_weights[docnum] = matcher.weight()
+        starts = kept
+        weights[btext] = here_weights
+        survivors = sorted(kept)
+        if not survivors:
+            return [], []
+    totals = []
+    for docnum in survivors:
+        # each word's score as its Term matcher gives it: the scorer of Searcher.postings, on this posting
+        total = _tree_sum([scorers[b].score(_Posting(docnum, weights[b][docnum])) for b in btexts]) * 1.0
+        totals.append(total * boost if boost != 1.0 else total)
+    return survivors, totals
+
+
+class _Posting:
+    """One posting as a scorer reads it (``id()``, ``weight()``)."""
+
+    __slots__ = ("_id", "_weight")
+
+    def __init__(self, docnum: int, weight: float):
+        self._id, self._weight = docnum, weight
+
+    def id(self) -> int:
+        return self._id
+
+    def weight(self) -> float:
+        return self._weight
+
+
+def _next_ends(ends: list[int], following: list[int], slop: int) -> list[int]:
+    """The positions of ``following`` 1 to ``slop`` after one of the sorted ``ends``."""
+    if slop == 1:
+        previous = set(ends)
+        return [pos for pos in following if pos - 1 in previous]
+    out = []
+    count = len(ends)
+    for pos in following:
+        at = bisect_left(ends, pos - slop)
+        if at < count and ends[at] <= pos - 1:
+            out.append(pos)
+    return out
+
+
+class _ScoredList(Matcher):
+    """Documents with ready scores, in docnum order (no block quality: every one is scored)."""
+
+    def __init__(self, ids: list[int], scores: list[float], i: int = 0):
+        self._ids = ids
+        self._scores = scores
+        self._i = i
+        self._max: float | None = None
+
+    def is_active(self) -> bool:
+        return self._i < len(self._ids)
+
+    def id(self) -> int:
+        return self._ids[self._i]
+
+    def next(self) -> None:
+        self._i += 1
+
+    def skip_to(self, id: int) -> None:
+        if self.is_active() and self._ids[self._i] < id:
+            self._i = bisect_left(self._ids, id, self._i)
+
+    def reset(self) -> None:
+        self._i = 0
+
+    def copy(self) -> "_ScoredList":
+        return _ScoredList(self._ids, self._scores, self._i)
+
+    def replace(self, minquality: float = 0):
+        return self if self.is_active() else NullMatcher()
+
+    def all_ids(self):
+        return iter(self._ids[self._i:])
+
+    def supports(self, astype: str) -> bool:
+        return False
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def max_quality(self) -> float:
+        # the highest score of the whole list: an upper bound for what is left, as a term's is
+        if self._max is None:
+            self._max = max(self._scores, default=0.0)
+        return self._max
+
+    block_quality = max_quality
+
+    def weight(self) -> float:
+        return self._scores[self._i]
+
+    def score(self) -> float:
+        return self._scores[self._i]
+
+    def term_matchers(self):
+        return iter(())
+
+    def children(self):
+        return []
+
+
+class BlockPhrase(Phrase):
+    """:class:`~whoosh.query.Phrase` whose matcher is :func:`phrase_matches` (same hits, scores and order)."""
+
+    def matcher(self, searcher: Any, context: Any = None):
+        if self.fieldname not in searcher.schema:
+            return NullMatcher()
+        found = phrase_matches(searcher, self.fieldname, list(self.words), self.slop, self.boost, context)
+        if found is None:
+            return super().matcher(searcher, context)
+        ids, scores = found
+        if not ids:
+            return NullMatcher()
+        return _ScoredList(ids, scores)

@@ -1,0 +1,135 @@
+"""Phrases matched from the posting blocks give exactly the hits, scores, order and totals of Whoosh's span matchers.
+
+``BLOCK_PHRASES = False`` compiles phrases to Whoosh's ``Phrase`` (the
+reference); the same queries are run both ways on one index: quoted phrases
+drawn from the stories (stopwords inside included), phrases in the title,
+hyphenated words (a phrase with a boost), phrases beside plain words, with
+filters and exclusions, and after deletions.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+import searchkit
+from searchkit.analysis import WORD_PATTERN
+from searchkit.query import compiler
+from searchkit.whoosh_ext.phrases import chain_found
+
+from ..conftest import REPO
+
+FIXTURES = REPO / "tests" / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("phrases")
+    ix = searchkit.Index(folder / "index")
+    ix.add(FIXTURES / "reuters", FIXTURES / "newsroom")
+    yield ix
+    ix.close()
+
+
+def _phrases(ix, count: int) -> list[str]:
+    """Runs of 2-4 consecutive words of the stories' bodies and titles (stopwords and all)."""
+    rng = random.Random(13)
+    docs = [ix.get(hit.id) for hit in ix.search("*", limit=400, snippets=False, collapse=False)]
+    phrases = []
+    while len(phrases) < count:
+        doc = rng.choice(docs)
+        text = doc.title if rng.random() < 0.3 and doc.title else doc.body
+        words = WORD_PATTERN.findall(text or "")
+        if len(words) < 5:
+            continue
+        size = rng.randint(2, 4)
+        at = rng.randrange(len(words) - size)
+        phrases.append(" ".join(words[at:at + size]))
+    return phrases
+
+
+def _queries(ix) -> list[tuple[str, dict]]:
+    phrases = _phrases(ix, 70)
+    rng = random.Random(7)
+    queries = [(f'"{p}"', {}) for p in phrases]
+    queries += [(f'"{p}" oil', {}) for p in phrases[:10]]
+    queries += [(f'"{a}" "{b}"', {}) for a, b in zip(phrases[10:20], phrases[20:30])]
+    queries += [(f'title:"{p}"', {}) for p in phrases[30:40]]
+    queries += [(f'"{p}" -{rng.choice(["oil", "the", "said", "bank"])}', {}) for p in phrases[40:50]]
+    queries += [(f'"{p}"', {"since": "1987-03-01"}) for p in phrases[50:55]]
+    queries += [(f'"{p}" tags:earn', {}) for p in phrases[55:60]]
+    queries += [(f'"{p}" AND trade', {}) for p in phrases[60:65]]
+    queries += [(q, {}) for q in ['"of the"', '"the the"', '"said it"', "co-operation", "U.S./Japan trade",
+                                  '"no such phrase anywhere"', '"oil oil"', "mid-year results", '"pct"',
+                                  "money-supply", "El-Salvador coffee", "training-set", "bc-japan", "cocoa-review"]]
+    return queries
+
+
+def _run(ix, text, filters, block: bool, monkeypatch):
+    monkeypatch.setattr(compiler, "BLOCK_PHRASES", block)
+    results = ix.search(text, limit=20, **filters)
+    return ([(hit.id, hit.score, hit.snippet) for hit in results], results.total,
+            ix.search(text, limit=5, collapse=False, **filters).total)
+
+
+def test_block_phrases_are_the_span_matchers_results(index, monkeypatch):
+    matched = 0
+    for text, filters in _queries(index):
+        expected = _run(index, text, filters, False, monkeypatch)
+        got = _run(index, text, filters, True, monkeypatch)
+        assert got == expected, (text, filters)
+        matched += bool(expected[0])
+    assert matched > 80  # most queries find something: hits are what is compared
+
+
+def test_after_deletions(tmp_path, monkeypatch):
+    ix = searchkit.Index(tmp_path / "index")
+    ix.add(FIXTURES / "reuters")
+    phrases = _phrases(ix, 25)
+    ids = [hit.id for hit in ix.search(f'"{phrases[0]}"', limit=3, snippets=False, collapse=False)]
+    ids += [hit.id for hit in ix.search("oil prices", limit=30, snippets=False, collapse=False)][::2]
+    assert ix.remove_many(ids)
+    for phrase in phrases + ['"oil prices"', '"crude oil"']:
+        text = phrase if phrase.startswith('"') else f'"{phrase}"'
+        assert _run(ix, text, {}, True, monkeypatch) == _run(ix, text, {}, False, monkeypatch), text
+    ix.close()
+
+
+@pytest.mark.parametrize("positions, slop, found", [
+    ([[3], [4]], 1, True),
+    ([[3], [5]], 1, False),
+    ([[3], [5]], 2, True),
+    ([[4], [3]], 1, False),          # order matters
+    ([[1, 7], [8], [9]], 1, True),
+    ([[1, 7], [2], [9]], 1, False),  # the chain must hold all the way
+    ([[2], [2]], 1, False),          # the same position is no chain (a repeated word)
+    ([[2, 3], [2, 3]], 1, True),
+])
+def test_chain(positions, slop, found):
+    assert chain_found(positions, slop) is found
+
+
+@pytest.mark.parametrize("slop", [1, 2, 3])
+def test_whoosh_phrases_with_gaps_and_repeated_words(index, slop):
+    """BlockPhrase against Whoosh's Phrase directly, every match: slops over 1 take the chain pass."""
+    from whoosh.query.positional import Phrase
+
+    from searchkit.whoosh_ext.phrases import BlockPhrase
+
+    from searchkit.analysis import word_terms
+
+    phrases = [[word_terms(word)[0][0] for word in phrase.split()] for phrase in _phrases(index, 40)]
+    phrases += [["pct", "pct"], ["the", "of", "the"], ["dlr", "mln", "dlr"], ["mln", "dlr"], ["of", "the", "the"]]
+    compared = 0
+    searcher = index._searcher_now()  # the index's own searcher (closed with the index)
+    for words in phrases:
+        words = [word for word in words if word]
+        if len(words) < 2:
+            continue
+        for field in ("body", "title"):
+            expected = searcher.search(Phrase(field, words, slop=slop), limit=None)
+            got = searcher.search(BlockPhrase(field, words, slop=slop), limit=None)
+            assert [(h.docnum, h.score) for h in got] == [(h.docnum, h.score) for h in expected], (words, field)
+            compared += len(expected)
+    assert compared > 50
