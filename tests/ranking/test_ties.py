@@ -143,3 +143,13 @@ def test_top_by_score_keeps_the_smallest_ids_of_a_cut_tie(layouts):
     got = ties.top_by_score(searcher, items, 5)
     assert got[0] == (99, 2.0)
     assert [ids[d] for d, _ in got[1:]] == sorted(ids.values())[:4]
+
+
+def test_similar_documents_rank_identically(layouts):
+    for doc_id in ("3001~1", "3010~2"):
+        expected = [(hit.id, round(hit.score, 6)) for hit in layouts["one"].similar(doc_id, limit=8, snippets=False,
+                                                                                  collapse=False)]
+        assert expected
+        for name in ("backwards", "several", "s4"):
+            got = layouts[name].similar(doc_id, limit=8, snippets=False, collapse=False)
+            assert [(hit.id, round(hit.score, 6)) for hit in got] == expected, (name, doc_id)
