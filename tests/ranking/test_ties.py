@@ -4,6 +4,7 @@ another write order, 1 or 4 shards, and after a segment merge all rank identical
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -116,7 +117,8 @@ def test_a_segment_merge_keeps_the_ranking(layouts):
     from whoosh import index as whoosh_index
 
     before = {text: top(layouts["several"], text, collapse=False) for text in QUERIES}
-    path = layouts["tmp"] / "several"
+    path = layouts["tmp"] / "merged"  # a copy: the other tests keep the unmerged layout
+    shutil.copytree(layouts["tmp"] / "several", path)
     writer = whoosh_index.open_dir(str(path)).writer()
     writer.commit(optimize=True)  # one segment, document numbers renumbered
     merged = searchkit.Index(path, create=False)
