@@ -444,7 +444,7 @@ def main(argv: list[str] | None = None) -> int:
     from searchkit.analysis import stopwords
     from searchkit.ranking import RankingConfig
 
-    TITLE_BOOST = RankingConfig().title_weight  # the weight searchkit's ranking really gives the title
+    title_weight = RankingConfig().title_weight  # the FTS5 peer weighs the title as searchkit ranks it
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="searchkit-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -463,13 +463,13 @@ def main(argv: list[str] | None = None) -> int:
         only = set(args.only or ["build", "warm", "cold", "incremental"])
         if "build" in only:
             print("index build ...", flush=True)
-            res["build"] = build(corpus, work, args.runs, TITLE_BOOST)
+            res["build"] = build(corpus, work, args.runs, title_weight)
         if "warm" in only:
             print("warm queries ...", flush=True)
-            res["warm"] = warm(work, queries, kinds, TITLE_BOOST)
+            res["warm"] = warm(work, queries, kinds, title_weight)
         if "cold" in only:
             print("cold CLI ...", flush=True)
-            res["cold"] = cold(work, args.cold_runs, TITLE_BOOST)
+            res["cold"] = cold(work, args.cold_runs, title_weight)
         if "incremental" in only:
             print("incremental ...", flush=True)
             res["incremental"] = incremental(corpus, files, work)

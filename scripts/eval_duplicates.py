@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from reuters import iter_reuters  # noqa: E402
 
 import searchkit  # noqa: E402
-from searchkit.columns import column_values  # noqa: E402
+from searchkit.whoosh_ext.columns import column_values  # noqa: E402
 from searchkit.dedup import jaccard, shingles  # noqa: E402
 
 EDITS = ("exact", "headline", "para_added", "para_dropped", "reworded")

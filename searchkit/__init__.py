@@ -37,15 +37,15 @@ __all__ = [
 _LAZY = {
     "Index": "index",
     "Document": "document",
-    "Hit": "searching",
-    "SearchResults": "searching",
-    "IndexSummary": "indexing",
+    "Hit": "results",
+    "SearchResults": "results",
+    "IndexSummary": "ingest.run",
     "SearchkitError": "errors",
     "IndexNotFoundError": "errors",
     "IndexVersionError": "errors",
     "IndexLockedError": "errors",
     "QueryError": "errors",
-    "extract": "extraction",
+    "extract": "ingest.extract",
 }
 
 if TYPE_CHECKING:
@@ -57,10 +57,10 @@ if TYPE_CHECKING:
         QueryError,
         SearchkitError,
     )
-    from .extraction import extract
     from .index import Index
-    from .indexing import IndexSummary
-    from .searching import Hit, SearchResults
+    from .ingest.extract import extract
+    from .ingest.run import IndexSummary
+    from .results import Hit, SearchResults
 
 
 def __getattr__(name: str) -> Any:

@@ -274,7 +274,7 @@ def query_command(text: str, index_dir: str, limit: int, offset: int, sort: str,
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 def extract_command(paths: tuple[str, ...]) -> None:
     """Print each document as it would be indexed, one JSON object per line (no index needed)."""
-    from .extraction import Skipped, extract
+    from .ingest.extract import Skipped, extract
     from .readers import Notice
 
     failures = 0

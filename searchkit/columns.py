@@ -1,4 +1,7 @@
-"""Moved to :mod:`searchkit.whoosh_ext.columns` (it reads Whoosh's column internals); kept for old imports."""
+"""Kept for old imports only: moved to :mod:`searchkit.whoosh_ext.columns` (it reads Whoosh's column internals).
+
+Nothing inside searchkit imports this module.
+"""
 
 from __future__ import annotations
 

@@ -15,15 +15,17 @@ from .document import Document, stored_metadata
 from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError, SearchkitError
 from .ingest.incremental import FILE_LIST
 from .locking import LOCK_FILE, WriteLock, clear_stale_whoosh_lock, lock_index
-from .schema import FIRST_DATE, SCHEMA_CHANGES, SCHEMA_VERSION, make_schema
-from .searching import SearchResults, run_search
+from .schema import FIRST_DATE, SCHEMA_CHANGES, SCHEMA_VERSION, TITLE_BOOST_KEY, make_schema, recorded_title_boost, \
+    title_boost_of
+from .results import SearchResults
+from .search import run_search
 from .settings import SETTINGS
 
 if TYPE_CHECKING:  # the indexing machinery is not on a query's path
     from .ingest.run import IndexSummary, Progress
     from .timeline import Timeline
 
-__all__ = ["Index", "META_FILE", "DEFAULT_LOCK_TIMEOUT"]
+__all__ = ["Index", "META_FILE", "DEFAULT_LOCK_TIMEOUT", "read_meta"]
 
 #: searchkit's own metadata beside Whoosh's files.
 META_FILE = "searchkit.json"
@@ -37,6 +39,15 @@ WRITER_MEMORY_MB = SETTINGS["SEARCHKIT_MEMORY_MB"].default
 #: Documents a run holds back before handing its documents to worker processes:
 #: a smaller run is indexed in-process (small incremental runs start none).
 SERIAL_DOCS = 1000
+
+
+def read_meta(folder: Path) -> dict[str, Any]:
+    """The parsed metadata file (:data:`META_FILE`) of the index in ``folder``; ``{}`` when absent or unreadable."""
+    try:
+        meta = json.loads((folder / META_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def indexing_workers() -> int:
@@ -110,7 +121,8 @@ class Index:
                 return None
         except OSError:
             return None
-        version = self._read_meta().get("schema_version")
+        meta = self._read_meta()
+        version = meta.get("schema_version")
         if version != SCHEMA_VERSION:
             reason = SCHEMA_CHANGES.get(SCHEMA_VERSION) if isinstance(version, int) and version < SCHEMA_VERSION \
                 else None
@@ -119,8 +131,13 @@ class Index:
                 f"(schema {version}, this version uses {SCHEMA_VERSION}"
                 + (f": {reason}" if reason else "") + "); rebuild with --rebuild"
             )
+        try:  # the title boost its postings were written with (see searchkit.schema.LEGACY_TITLE_BOOST)
+            schema = make_schema(title_boost=recorded_title_boost(meta))
+        except ValueError as exc:
+            raise IndexVersionError(f"the index at {self.path} has damaged metadata ({exc}); rebuild with --rebuild") \
+                from None
         try:
-            return FileIndex(storage, schema=make_schema(), indexname=INDEX_NAME)
+            return FileIndex(storage, schema=schema, indexname=INDEX_NAME)
         except EmptyIndexError:
             return None
         except Exception as exc:  # unreadable TOC: say so in one line
@@ -142,21 +159,20 @@ class Index:
             try:
                 # The metadata first: a run killed in between leaves no index
                 # without it (which would look like an incompatible one).
-                self._write_meta({"schema_version": SCHEMA_VERSION, "last_indexed": None})
+                schema = make_schema()
+                self._write_meta({"schema_version": SCHEMA_VERSION, TITLE_BOOST_KEY: title_boost_of(schema),
+                                  "last_indexed": None})
                 try:  # a list left by an index deleted by hand describes nothing here
                     (self.path / FILE_LIST).unlink()
                 except FileNotFoundError:
                     pass
-                ix = create_in(str(self.path), make_schema(), indexname=INDEX_NAME)
+                ix = create_in(str(self.path), schema, indexname=INDEX_NAME)
             except OSError as exc:
                 raise SearchkitError(f"cannot create an index at {self.path}: {exc.strerror or exc}") from None
         return ix
 
     def _read_meta(self) -> dict[str, Any]:
-        try:
-            return json.loads((self.path / META_FILE).read_text("utf-8"))
-        except (OSError, ValueError):
-            return {}
+        return read_meta(self.path)
 
     def _write_meta(self, meta: dict[str, Any]) -> None:
         tmp = self.path / (META_FILE + ".tmp")
@@ -322,6 +338,7 @@ class Index:
                     pass
             meta = self._read_meta()
             meta["schema_version"] = SCHEMA_VERSION
+            meta[TITLE_BOOST_KEY] = title_boost_of(self._ix.schema)  # kept from creation (old indexes: now written)
             meta["duplicate_threshold"] = threshold
             meta["last_indexed"] = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
             try:

@@ -1,6 +1,9 @@
-"""Moved: the writers to :mod:`searchkit.whoosh_ext` (:mod:`~searchkit.whoosh_ext.posting_writer`,
+"""Kept for old imports only; nothing inside searchkit imports this module.
+
+Moved: the writers to :mod:`searchkit.whoosh_ext` (:mod:`~searchkit.whoosh_ext.posting_writer`,
 :mod:`~searchkit.whoosh_ext.segment`, :mod:`~searchkit.whoosh_ext.multiproc`), the build driver to
-:mod:`searchkit.ingest.build`.  This name keeps old imports working."""
+:mod:`searchkit.ingest.build`.
+"""
 
 from .whoosh_ext.multiproc import ParallelWriter, WorkerError, _Worker
 from .whoosh_ext.posting_writer import BLOCK_PICKLE_PROTOCOL, _TermBuffer, write_postings

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from whoosh.analysis import LowercaseFilter, RegexTokenizer
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
 from .analysis import NewsAnalyzer, NewsPositions
 
-__all__ = ["SCHEMA_VERSION", "SCHEMA_CHANGES", "SEARCH_FIELDS", "UNINDEXED_FIELDS", "make_schema", "TITLE_BOOST", "NO_DATE",
-           "FIRST_DATE"]
+__all__ = ["SCHEMA_VERSION", "SCHEMA_CHANGES", "SEARCH_FIELDS", "UNINDEXED_FIELDS", "make_schema", "NO_DATE",
+           "FIRST_DATE", "LEGACY_TITLE_BOOST", "TITLE_BOOST_KEY", "recorded_title_boost", "title_boost_of"]
 
 #: Written in the date column of undated documents (Whoosh columns need a value
 #: in every document); real dates are never earlier than :data:`FIRST_DATE`.
@@ -34,8 +36,17 @@ SCHEMA_CHANGES = {
 #: The reason for the current version (kept for callers of the single-reason name).
 SCHEMA_CHANGE = SCHEMA_CHANGES[SCHEMA_VERSION]
 
-#: Index-time multiplier of title term frequencies, divided out at scoring: the title weighs RankingConfig.title_weight.
-TITLE_BOOST = 2.0
+#: The index-time boost of the title (Whoosh's ``field_boost``: every stored
+#: title term weight multiplied by it) of indexes written before the boost was
+#: recorded.  New indexes store plain term counts (no boost); an index keeps the
+#: boost it was created with (a rebuild in place too) and records it in its
+#: metadata under :data:`TITLE_BOOST_KEY`.  The ranking divides the recorded
+#: boost out, so a title occurrence weighs ``RankingConfig.title_weight`` alone,
+#: whichever the index.  No schema version change: old indexes score as before.
+LEGACY_TITLE_BOOST = 2.0
+
+#: The key of the title boost in the index metadata (``searchkit.json``).
+TITLE_BOOST_KEY = "title_boost"
 
 #: Fields stored and/or kept as columns but not indexed (no query can name them).
 #: Indexes written before had them indexed: their old segments keep those
@@ -46,8 +57,29 @@ UNINDEXED_FIELDS = ("path", "file", "hash", "minhash")
 SEARCH_FIELDS = ("title", "body", "author", "tags", "source", "dateline")
 
 
-def make_schema() -> Schema:
+def recorded_title_boost(meta: Mapping[str, Any]) -> float:
+    """The title boost an index's postings were written with, from its metadata dict.
+
+    ``meta`` is the parsed ``searchkit.json``; an index written before the
+    boost was recorded has none and was written with :data:`LEGACY_TITLE_BOOST`.
+    A value that is not a positive number raises ``ValueError``.
+    """
+    boost = meta.get(TITLE_BOOST_KEY, LEGACY_TITLE_BOOST)
+    if isinstance(boost, bool) or not isinstance(boost, (int, float)) or not boost > 0:
+        raise ValueError(f"{TITLE_BOOST_KEY} must be a positive number, not {boost!r}")
+    return float(boost)
+
+
+def title_boost_of(schema: Schema) -> float:
+    """The title boost ``schema`` writes (and the ranking divides out): its title format's ``field_boost``."""
+    return float(getattr(schema["title"].format, "field_boost", 1.0) or 1.0)
+
+
+def make_schema(title_boost: float = 1.0) -> Schema:
     """Fields: the searchable text, the sortable date, and bookkeeping for incremental runs.
+
+    ``title_boost`` is the index-time title boost the index was created with
+    (see :data:`LEGACY_TITLE_BOOST`): 1.0, none, for every new index.
 
     ``file`` is the absolute source file (one file can hold many documents)
     and ``hash`` its content hash; both are columns so a re-run can compare
@@ -60,7 +92,7 @@ def make_schema() -> Schema:
         path=ID(stored=True),
         file=ID(stored=True, sortable=True),
         hash=ID(sortable=True),
-        title=TEXT(analyzer=analyzer, stored=True, phrase=True, field_boost=TITLE_BOOST),
+        title=TEXT(analyzer=analyzer, stored=True, phrase=True, field_boost=title_boost),
         body=TEXT(analyzer=analyzer, stored=True, phrase=True),
         author=TEXT(analyzer=analyzer, stored=True, phrase=True),
         tags=TEXT(analyzer=analyzer, phrase=True),

@@ -1,6 +1,6 @@
-"""The former home of running a search: kept so that ``searchkit.searching`` imports keep working.
+"""Kept for old imports only (``searchkit.searching``); nothing inside searchkit imports it.
 
-The code lives in :mod:`searchkit.search` (results, filters, sorting,
+Running a search lives in :mod:`searchkit.search` (results, filters, sorting,
 collapsing), :mod:`searchkit.ranking.pipeline` (the ranking stages) and
 :mod:`searchkit.ranking.matches` (counting matches).
 """

@@ -58,8 +58,9 @@ def run_similar(searcher, doc_id: str, limit: int = 10, *, snippets: bool = True
     from .highlight import make_snippet
     from .query import DEFAULT_FIELDS
     from .ranking import FieldsTerm, resolve_ranking
+    from .ranking.bm25f import _run, _weighting
     from .ranking.ties import whoosh_top  # equal scores by id, whatever the index's layout
-    from .searching import Hit, SearchResults, _run, _weighting
+    from .results import Hit, SearchResults
 
     started = time.perf_counter()
     docnum = searcher.document_number(id=doc_id)

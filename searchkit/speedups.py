@@ -1,4 +1,7 @@
-"""Moved to :mod:`searchkit.whoosh_ext.speedups` (every Whoosh patch lives there); kept for old imports."""
+"""Kept for old imports only: moved to :mod:`searchkit.whoosh_ext.speedups` (every Whoosh patch lives there).
+
+Nothing inside searchkit imports this module.
+"""
 
 from __future__ import annotations
 

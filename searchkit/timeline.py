@@ -19,7 +19,8 @@ from whoosh.query.qcore import Every
 
 from .query import compile_query, parse_query
 from .schema import FIRST_DATE
-from .searching import _filter_nodes, _or_leaves, union_ids
+from .ranking.matches import _or_leaves, union_ids
+from .search import _filter_nodes
 
 __all__ = ["Timeline", "match_timeline", "UNITS"]
 

@@ -1,4 +1,4 @@
-"""Moved to :mod:`searchkit.ingest.walk`; this name keeps old imports working."""
+"""Kept for old imports only: moved to :mod:`searchkit.ingest.walk`.  Nothing inside searchkit imports this module."""
 
 from .ingest.walk import INDEX_FOLDER_SKIP, SourceFile, id_anchor, is_index_folder, walk_sources
 

@@ -47,7 +47,7 @@ def test_importing_searchkit_and_its_query_path_under_warnings_as_errors():
 
 def test_package_does_not_import_bs4_or_nltk_at_query_time():
     code = (
-        "import sys, searchkit.cli, searchkit.index, searchkit.searching\n"
+        "import sys, searchkit.cli, searchkit.index, searchkit.search\n"
         "heavy = [m for m in ('bs4', 'lxml', 'dateutil') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from searchkit import Index
-from searchkit.speedups import _ViewReader, lazy_buffer_files
+from searchkit.whoosh_ext.speedups import _ViewReader, lazy_buffer_files
 
 operations = st.lists(
     st.one_of(

@@ -4,6 +4,8 @@
   loops, index folders);
 * :mod:`.pipeline`: the one read-and-classify pipeline shared by ``extract``
   and ``index``;
+* :mod:`.extract`: ``searchkit extract`` (``searchkit.extract``): that pipeline's
+  documents without an index;
 * :mod:`.incremental`: which file gave which documents, and the ids a file's
   documents take;
 * :mod:`.run`: one indexing run into a writer (added, updated, unchanged,

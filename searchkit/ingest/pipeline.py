@@ -1,6 +1,6 @@
 """The one read-and-classify pipeline: from the paths a user gives to documents, and reasons for the rest.
 
-``searchkit extract`` (:func:`searchkit.extraction.extract`) and ``searchkit
+``searchkit extract`` (:func:`searchkit.ingest.extract.extract`) and ``searchkit
 index`` (:func:`searchkit.ingest.run.index_paths`) both go through it:
 
 1. :func:`sources` walks a root (:func:`~.walk.walk_sources`) and classifies

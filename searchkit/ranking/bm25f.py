@@ -58,12 +58,23 @@ def document_frequency(reader: Any, text: str) -> int:
     return max((reader.doc_frequency(f, text) for f in _DOC_FIELDS if f in reader.schema), default=0)
 
 
+def unboost(field: Any) -> float:
+    """``1 / field_boost`` of a schema field: what turns its stored term weights back into term counts.
+
+    The boost is the one the index was written with (the searcher's schema is
+    made from the index's metadata): 1 for new indexes, 2 for the title of
+    indexes written before the boost was recorded.
+    """
+    return 1.0 / (getattr(field.format, "field_boost", 1.0) or 1.0)
+
+
 class NewsBM25(WeightingModel):
     """BM25 per field with a proper idf, per-field k1/b and field weights.
 
-    Term weights in the index carry the schema's ``field_boost`` (the title's
-    is baked in at indexing time); they are divided out here, so the field
-    weight is the one of the configuration alone.
+    Term weights in the index carry the schema's ``field_boost``: 1 in new
+    indexes, the recorded title boost in older ones (see
+    :data:`searchkit.schema.LEGACY_TITLE_BOOST`); it is divided out here
+    (:func:`unboost`), so a field's weight is the configuration's alone.
     """
 
     def __init__(self, config: RankingConfig = DEFAULT_RANKING, stats: CollectionStats | None = None):
@@ -113,8 +124,7 @@ class _NewsBM25Scorer(WeightLengthScorer):
         self.k1, self.b, weight = model.field_params(fieldname)
         self.scale = weight * model.term_idf(searcher, fieldname, text)
         self.avgfl = model.collection(searcher).avg_field_length(fieldname) or 1.0
-        boost = getattr(searcher.schema[fieldname].format, "field_boost", 1.0) or 1.0
-        self.unboost = 1.0 / boost
+        self.unboost = unboost(searcher.schema[fieldname])
         self.setup(searcher, fieldname, text)
 
     def _score(self, weight: float, length: int) -> float:
@@ -183,8 +193,7 @@ class FieldsTerm(qcore.Query):
             leaves.append(searcher.postings(fieldname, btext, weighting=model))
             k1, b, weight = model.field_params(fieldname)
             avgfl = model.collection(searcher).avg_field_length(fieldname) or 1.0
-            unboost = 1.0 / (getattr(field.format, "field_boost", 1.0) or 1.0)
-            params.append((fieldname, b, weight * unboost, avgfl))
+            params.append((fieldname, b, weight * unboost(field), avgfl))
         if not leaves:
             return NullMatcher()
         return _BM25FMatcher(searcher, leaves, params, self.idf(searcher, model) * self.boost, model.config.k1)
@@ -463,7 +472,7 @@ def _bm25f_fields(searcher: Any, model: NewsBM25, fieldnames: tuple[str, ...]) -
     """``(fieldname, field, b, weight, avg_length)`` of the searched fields in the schema.
 
     ``weight`` is the configured field weight with the schema's index-time
-    ``field_boost`` (baked into the stored frequencies) divided out.
+    ``field_boost`` (baked into the stored frequencies) divided out (:func:`unboost`).
     """
     schema = searcher.schema
     stats = model.collection(searcher)
@@ -472,8 +481,7 @@ def _bm25f_fields(searcher: Any, model: NewsBM25, fieldnames: tuple[str, ...]) -
         if fieldname in schema:
             _, b, weight = model.field_params(fieldname)
             field = schema[fieldname]
-            boost = getattr(field.format, "field_boost", 1.0) or 1.0
-            params.append((fieldname, field, b, weight / boost, stats.avg_field_length(fieldname) or 1.0))
+            params.append((fieldname, field, b, weight * unboost(field), stats.avg_field_length(fieldname) or 1.0))
     return params
 
 

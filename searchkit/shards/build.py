@@ -234,7 +234,7 @@ def write_shard(job: dict[str, Any]) -> dict[str, Any]:
         with ix._lock():
             if job.get("spool"):
                 try:
-                    from ..parallel import LeanSegmentWriter
+                    from ..whoosh_ext.segment import LeanSegmentWriter
 
                     memory_mb = settings.get("SEARCHKIT_MEMORY_MB")
                     writer = ix._writer(writer_class=LeanSegmentWriter, limitmb=memory_mb)
@@ -403,7 +403,7 @@ def build_sharded(path: Path, paths: Sequence[Path], *, rebuild: bool = False, p
 def _build(path, paths, rebuild, progress, source, tags, duplicate_threshold, workers, client, shards,
            lock_timeout, timings):
     from ..derived import DerivedFieldsWriter
-    from ..indexing import index_paths
+    from ..ingest.run import index_paths
     from .search import joined_reader, open_shard_readers
 
     with _lock(path, lock_timeout):

@@ -83,7 +83,7 @@ def fanout_ranking(ix, text: str, limit: int = 10, *, threads: int | None = None
     from ..ranking import resolve_ranking
     from ..ranking.pipeline import first_pass, pool_size, query_config, rerank
     from ..ranking.ties import top_by_score
-    from ..searching import _filter_nodes
+    from ..search import _filter_nodes
 
     joined = ix._searcher_now()
     readers = list(ix._readers)

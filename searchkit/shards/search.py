@@ -33,15 +33,26 @@ def open_shard_readers(path: Path, manifest: Manifest) -> list:
     """One reader per shard (its committed generation), in shard order.
 
     Raises :class:`IndexVersionError` when a shard folder is missing, empty or
-    of another schema version.
+    of another schema version, or when the shards' postings were written with
+    different title boosts (recorded in each shard's metadata; never the case
+    for shards written by one build).
     """
     from whoosh.filedb.filestore import FileStorage
     from whoosh.index import FileIndex
 
-    from ..schema import make_schema
+    from ..index import read_meta
+    from ..schema import make_schema, recorded_title_boost
 
+    try:
+        boosts = {recorded_title_boost(read_meta(path / name)) for name in manifest.dirs}
+    except ValueError as exc:
+        raise IndexVersionError(f"a shard of the index at {path} has damaged metadata ({exc}); "
+                                "rebuild with --rebuild") from None
+    if len(boosts) > 1:
+        raise IndexVersionError(f"the shards of the index at {path} were written with different title boosts "
+                                f"({', '.join(map(str, sorted(boosts)))}); rebuild with --rebuild")
     readers = []
-    schema = make_schema()
+    schema = make_schema(title_boost=boosts.pop() if boosts else 1.0)
     try:
         for name in manifest.dirs:
             try:
@@ -84,7 +95,7 @@ class ShardedIndex(Index):
         self._seen: tuple | None = None
         self.manifest = self._load()
         from ..analysis import use_stem_table
-        from ..speedups import lazy_buffer_files
+        from ..whoosh_ext.speedups import lazy_buffer_files
 
         use_stem_table(self.path)
         lazy_buffer_files()

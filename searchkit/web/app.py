@@ -30,7 +30,7 @@ from starlette.staticfiles import StaticFiles
 from .. import __version__
 from ..errors import QueryError
 from ..highlight import match_spans
-from ..searching import FILTER_FIELDS, SORTS
+from ..search import FILTER_FIELDS, SORTS
 from .render import doc_path, marked_snippet_spans, paragraphs, render_highlighted, safe_link, timeline_svg
 
 __all__ = ["create_app", "SearchParams", "BadRequest", "LIMITS"]

@@ -53,13 +53,16 @@ class _Worker(SubWriterTask):
     """
 
     worker_main: Callable[[Callable[[], Any]], tuple[Any, Any]] | None = None
+    #: The parent writer's schema: a worker writes exactly the postings the parent
+    #: would (the same title boost), whatever schema the last commit pickled.
+    schema: Any = None
 
     def run(self) -> None:
         main = self.worker_main or (lambda index_jobs: (index_jobs(), None))
         self.resultqueue.put(main(self._index_jobs))
 
     def _index_jobs(self) -> Any:
-        ix = self.storage.open_index(self.indexname)
+        ix = self.storage.open_index(self.indexname, schema=self.schema)
         writer = self.writer = LeanSegmentWriter(ix, _lk=False, **self.kwargs)
         while True:
             jobinfo = self.jobqueue.get()
@@ -105,6 +108,7 @@ class ParallelWriter(_Lean, MpWriter):
             self.before_fork()  # e.g. what every worker would import: once, inherited at fork
         task = _Worker(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, True)
         task.worker_main = self.worker_main
+        task.schema = self.schema
         task.daemon = True  # never outlive the parent's interpreter either
         self.tasks.append(task)
         task.start()

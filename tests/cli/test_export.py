@@ -99,7 +99,7 @@ def test_tsv_values_never_break_a_row(tmp_path):
     assert rows == [["title"], [stored]]
 
     from searchkit.export import write_results
-    from searchkit.searching import Hit, SearchResults
+    from searchkit.results import Hit, SearchResults
 
     hit = Hit(id="x", score=1.0, title="a\tb\nc", date=None, author=None, tags=["t\t1", "t2"], source=None,
               url=None, path=None, snippet="s\r\nt", rank=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import searchkit
-from searchkit.extraction import Skipped
+from searchkit.ingest.extract import Skipped
 from searchkit.ingest.pipeline import UNSUPPORTED, ReadFailed, read_items, sources
 
 from ..conftest import write

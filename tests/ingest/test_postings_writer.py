@@ -1,8 +1,8 @@
 """The lean segment writer writes what Whoosh's own writer writes (issue 5).
 
-:class:`~searchkit.parallel.LeanSegmentWriter` buffers postings per term and
+:class:`~searchkit.whoosh_ext.segment.LeanSegmentWriter` buffers postings per term and
 writes the posting lists and the term table itself
-(:func:`searchkit.parallel.write_postings`).  These tests index the same
+(:func:`searchkit.whoosh_ext.posting_writer.write_postings`).  These tests index the same
 documents with Whoosh's ``SegmentWriter`` and compare the segment files byte
 for byte; with searchkit's block pickle protocol (5, where Whoosh writes 2), where
 the postings went through temporary runs on disk (pickling loses the sharing
@@ -21,10 +21,9 @@ from whoosh.index import create_in, open_dir
 from whoosh.query import Term
 from whoosh.writing import SegmentWriter
 
-from searchkit import parallel
 from searchkit.whoosh_ext import posting_writer as postings_module
 from searchkit.analysis import buffer_postings, encoded_postings, text_postings
-from searchkit.parallel import LeanSegmentWriter
+from searchkit.whoosh_ext.segment import LeanSegmentWriter
 from searchkit.schema import UNINDEXED_FIELDS, make_schema
 
 WORDS = ("cocoa prices rose fell bank banks banking treaty treaties security oil crude Japan Japan's "
@@ -144,8 +143,8 @@ def test_searchkits_bookkeeping_fields_are_not_indexed(tmp_path):
 def test_spilled_runs_give_the_same_postings(tmp_path, monkeypatch):
     docs = make_docs(1500)
     spills = []
-    spill = parallel._TermBuffer.spill
-    monkeypatch.setattr(parallel._TermBuffer, "spill", lambda self: spills.append(1) or spill(self))
+    spill = postings_module._TermBuffer.spill
+    monkeypatch.setattr(postings_module._TermBuffer, "spill", lambda self: spills.append(1) or spill(self))
     monkeypatch.setattr(postings_module, "_MAX_RUNS", 3)  # runs merged into bigger runs before the last merge
     build(tmp_path / "whoosh", SegmentWriter, [docs])
     build(tmp_path / "lean", LeanSegmentWriter, [docs], limitmb=1)

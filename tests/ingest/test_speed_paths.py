@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 import searchkit
 import searchkit.index as index_module
 from searchkit import analysis
-from searchkit import parallel as parallel_module
+from searchkit.whoosh_ext import multiproc as parallel_module
 from searchkit.ingest import build as build_module
 from searchkit import schema as schema_module
 from searchkit.analysis import STEM_TABLE_FILE, NewsAnalyzer, NewsPositions, normalise_word, text_postings, WORD_PATTERN
@@ -165,7 +165,8 @@ def test_a_failed_worker_commits_nothing(tmp_path, monkeypatch):
 CRASHING_RUN = r"""
 import os, sys
 import searchkit
-from searchkit import index, parallel
+from searchkit import index
+from searchkit.whoosh_ext import multiproc as parallel
 index.SERIAL_DOCS = 30
 parallel._Worker._process_file = lambda self, filename, count: os._exit(3)  # every worker dies at once
 try:

@@ -10,7 +10,7 @@ import pytest
 
 import searchkit
 from searchkit.ranking.stats import CollectionStats, FixedStats, SearcherStats
-from searchkit.searching import run_search
+from searchkit.search import run_search
 
 DOCS = [
     {"id": "d1", "title": "Sugar harvest in Brazil", "body": "The sugar cane harvest in Brazil was large this year."},

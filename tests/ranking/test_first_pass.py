@@ -14,7 +14,7 @@ import searchkit.ranking.bm25f as bm25f
 import searchkit.ranking.pipeline as pipeline
 from searchkit.analysis import term_positions
 from searchkit.ranking import FieldsTerm, RankingConfig, all_bm25f_scores
-from searchkit.searching import _weighting
+from searchkit.ranking.bm25f import _weighting
 from whoosh.query import Or
 
 from .corpus import index_records

@@ -8,7 +8,7 @@ import pytest
 
 from searchkit.analysis import analyze, term_positions
 from searchkit.ranking import FieldsTerm, RankingConfig, bm25f_scores, pair_frequency, read_positions
-from searchkit.searching import _weighting
+from searchkit.ranking.bm25f import _weighting
 
 from .corpus import PROXIMITY as DOCS
 from .corpus import index_records

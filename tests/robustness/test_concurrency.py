@@ -48,10 +48,16 @@ def dead(pid: int, timeout: float = 20) -> bool:
     return False
 
 
+def new_corpus(tmp_path: Path, files: int, prefix: str, folder: str | None = None) -> Path:
+    """``make_corpus``'s ``files`` articles of ``prefix``-ed words in ``tmp_path / folder`` (default ``prefix``)."""
+    path = tmp_path / (folder or prefix)
+    make_corpus(path, files, prefix)
+    return path
+
+
 @pytest.fixture
 def small_index(tmp_path):
-    corpus = tmp_path / "corpus"
-    make_corpus(corpus, 20, "base")
+    corpus = new_corpus(tmp_path, 20, "base", "corpus")
     index_dir = tmp_path / "ix"
     subprocess.run([*CLI, "index", str(corpus), "--index", str(index_dir)], check=True, capture_output=True,
                    timeout=120)
@@ -60,8 +66,7 @@ def small_index(tmp_path):
 
 def test_second_writer_waits_then_fails_with_one_line(small_index, tmp_path):
     corpus, index_dir = small_index
-    extra = tmp_path / "extra"
-    make_corpus(extra, 3, "extra")
+    extra = new_corpus(tmp_path, 3, "extra")
     proc = holder(index_dir)
     try:
         began = time.monotonic()
@@ -96,8 +101,7 @@ def test_second_writer_waits_then_fails_with_one_line(small_index, tmp_path):
 
 def test_two_runs_at_once_both_complete_without_duplicates(small_index, tmp_path):
     corpus, index_dir = small_index
-    other = tmp_path / "other"
-    make_corpus(other, 200, "other")
+    other = new_corpus(tmp_path, 200, "other")
     runs = [start(["index", str(folder), "--index", str(index_dir), "--lock-timeout", "60"])
             for folder in (other, other, corpus)]
     outputs = [run.communicate(timeout=120) for run in runs]
@@ -106,9 +110,7 @@ def test_two_runs_at_once_both_complete_without_duplicates(small_index, tmp_path
 
 
 def test_two_first_runs_on_a_new_index(tmp_path):
-    a, b = tmp_path / "a", tmp_path / "b"
-    make_corpus(a, 50, "alpha")
-    make_corpus(b, 50, "beta")
+    a, b = new_corpus(tmp_path, 50, "alpha", "a"), new_corpus(tmp_path, 50, "beta", "b")
     index_dir = tmp_path / "new-ix"
     runs = [start(["index", str(folder), "--index", str(index_dir), "--lock-timeout", "60"]) for folder in (a, b)]
     outputs = [run.communicate(timeout=120) for run in runs]
@@ -131,8 +133,7 @@ def test_two_index_objects_in_one_process_exclude_each_other(small_index):
 @pytest.mark.slow
 def test_readers_answer_during_a_write_and_see_its_commit(small_index, tmp_path):
     _, index_dir = small_index
-    more = tmp_path / "more"
-    make_corpus(more, 600, "more")
+    more = new_corpus(tmp_path, 600, "more")
     reader = searchkit.Index(index_dir, create=False)
     proc = start(["index", str(more), "--index", str(index_dir)])
     wait_until_writing(proc, index_dir)
@@ -152,8 +153,7 @@ def test_readers_answer_during_a_write_and_see_its_commit(small_index, tmp_path)
 def test_stale_whoosh_lock_held_by_an_orphaned_worker_is_cleared(small_index, tmp_path):
     """The known trap: a forked worker inherits Whoosh's WRITELOCK and outlives its killed parent."""
     _, index_dir = small_index
-    extra = tmp_path / "extra"
-    make_corpus(extra, 3, "extra")
+    extra = new_corpus(tmp_path, 3, "extra")
     proc = python(f"""
         import os, time, searchkit
         ix = searchkit.Index({str(index_dir)!r})
