@@ -13,7 +13,8 @@ processes).  It asks every index ``--queries`` queries of 1-4 headline words
 (fixed seed) and compares each index's top 10 with the 1-shard index's:
 the same ids in the same order and the same scores to 1e-6 (documents of
 equal score may come in another order: they are compared as a set, the
-last tie of the page as a subset).  Prints one JSON line per build (seconds,
+last tie of the page as a subset; ``identical_order_exactly`` counts the
+pages equal id for id, the order ties by document id give).  Prints one JSON line per build (seconds,
 its phases: route = read, parse, cluster and spool on the coordinator;
 write = the shard jobs, cluster start included) and per comparison, then
 the Dask round-trip cost of ``--overhead-tasks`` empty tasks.
@@ -130,8 +131,12 @@ def story(doc_id: str) -> str:
 def compare(reference, other, queries: list[str]) -> dict:
     """Counts of queries whose top 10 are identical (tie rule), in exactly the same order, with the
     same 10 scores (to 1e-6), and the same stories (copies of a ``--scale`` corpus taken as one)."""
+    from searchkit.ranking import ties
+
     identical, worst, ordered, scores, stories, differ = 0, 0.0, 0, 0, 0, []
+    ids_before, matches = ties.ids_read, 0
     for text in queries:
+        matches += reference.search(text, limit=10, snippets=False, suggest=False).total
         a, b = top(reference, text), top(other, text)
         ok, diff = same(a, b)
         identical += ok
@@ -143,7 +148,10 @@ def compare(reference, other, queries: list[str]) -> dict:
             differ.append(text)
     return {"queries": len(queries), "identical": identical, "identical_order_exactly": ordered,
             "same_scores": scores, "same_stories": stories, "max_score_diff": worst,
-            "queries_whose_scores_differ": differ[:10]}
+            "queries_whose_scores_differ": differ[:10],
+            # the cost of ordering ties by id: ids read per search (three a query), next to the matches
+            "tie_ids_read_per_query": round((ties.ids_read - ids_before) / (3 * len(queries) or 1), 1),
+            "matches_per_query": round(matches / (len(queries) or 1), 1)}
 
 
 def dask_overhead(tasks: int, workers: int = 2) -> dict:

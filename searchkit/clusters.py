@@ -36,8 +36,9 @@ def collapse(searcher, ranked: list[tuple[int, float]], *, by_score: bool = True
 
     The representative is the cluster's first document in ``ranked``; with
     ``by_score``, among its documents with that same score, the earliest
-    dated (then the earliest indexed) -- exact copies score alike, and the
-    first publication is the one to show.
+    dated (then the smallest id, so the choice does not depend on how the
+    index is laid out) -- exact copies score alike, and the first
+    publication is the one to show.
     """
     labels = labels_of(searcher, (docnum for docnum, _ in ranked))
     groups: dict[str, list[tuple[int, float]]] = {}
@@ -52,7 +53,15 @@ def collapse(searcher, ranked: list[tuple[int, float]], *, by_score: bool = True
             if dates is None:
                 reader = searcher.reader()
                 dates = reader.column_reader("date", translate=False) if reader.has_column("date") else None
-            best_doc = min(tied, key=lambda docnum: (dates[docnum] if dates is not None else 0, docnum))
+            when = {docnum: dates[docnum] if dates is not None else 0 for docnum in tied}
+            first = min(when.values())
+            earliest = [docnum for docnum in tied if when[docnum] == first]
+            if len(earliest) > 1:
+                from .ranking.ties import doc_ids
+
+                ids = doc_ids(searcher, earliest)
+                earliest.sort(key=ids.__getitem__)
+            best_doc = earliest[0]
         collapsed.append((best_doc, best_score, label))
     return collapsed
 
@@ -81,7 +90,7 @@ def copy_count(searcher, label: str | None) -> int:
 
 
 def copies_of(searcher, doc_id: str) -> list[int] | None:
-    """The document numbers of ``doc_id``'s copies (itself excluded), earliest dated first; None if no such id."""
+    """The document numbers of ``doc_id``'s copies (itself excluded), earliest dated first (then by id); None if no such id."""
     from whoosh.query import Term
 
     docnum = searcher.document_number(id=doc_id)
@@ -93,7 +102,10 @@ def copies_of(searcher, doc_id: str) -> list[int] | None:
     others = [other for other in searcher.docs_for_query(Term("cluster", label)) if other != docnum]
     reader = searcher.reader()
     dates = reader.column_reader("date", translate=False) if reader.has_column("date") else None
-    return sorted(others, key=lambda other: (dates[other] if dates is not None else 0, other))
+    from .ranking.ties import doc_ids
+
+    ids = doc_ids(searcher, others) if others else {}
+    return sorted(others, key=lambda other: (dates[other] if dates is not None else 0, ids[other]))
 
 
 def hits_of(searcher, docnums: list[int]) -> list:

@@ -238,15 +238,28 @@ def _all_matches(searcher, query, flt, ranked) -> Callable[[], list[int]]:
 
 
 def _by_date(searcher, query, flt, wanted: int, newest_first: bool, context=None) -> tuple[list[tuple[int, float]], int]:
+    """The first ``wanted`` matches by date (then undated ones by score); equal dates, and equal
+    scores, by ascending id (:mod:`searchkit.ranking.ties`), whatever the index's layout."""
+    from .ranking.ties import whoosh_top
+
     has_date = date_range_query(None, None)
     dated_filter = has_date if flt is None else And([flt, has_date])
     limit = max(wanted, 1)
-    dated = _run(searcher, query, context, limit=limit, filter=filter_docnums(searcher, dated_filter),
-                 sortedby="date", reverse=newest_first)
-    ranked = [(hit.docnum, hit.score or 0.0) for hit in dated]
-    undated = _run(searcher, query, context, limit=limit, filter=None if flt is None else filter_docnums(searcher, flt),
-                   mask=filter_docnums(searcher, has_date))
+    reader = searcher.reader()
+    column = reader.column_reader("date", translate=False) if reader.has_column("date") else None
+
+    def when(item: tuple[int, float]):
+        value = column[item[0]] if column is not None else 0
+        return value if newest_first else -value
+
+    keep = filter_docnums(searcher, dated_filter)
+    ranked, dated = whoosh_top(lambda n: _run(searcher, query, context, limit=n, filter=keep,
+                                              sortedby="date", reverse=newest_first), searcher, limit, when)
+    keep = None if flt is None else filter_docnums(searcher, flt)
+    mask = filter_docnums(searcher, has_date)
+    found, undated = whoosh_top(lambda n: _run(searcher, query, context, limit=n, filter=keep, mask=mask),
+                                searcher, limit)
     total = _lazy_total([dated, undated])
     if len(ranked) < wanted:
-        ranked.extend((hit.docnum, hit.score or 0.0) for hit in undated)
+        ranked.extend(found)
     return ranked, total

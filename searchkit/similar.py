@@ -59,6 +59,7 @@ def run_similar(searcher, doc_id: str, limit: int = 10, *, snippets: bool = True
     from .query import DEFAULT_FIELDS
     from .ranking import FieldsTerm, resolve_ranking
     from .ranking.bm25f import _run, _weighting
+    from .ranking.ties import whoosh_top  # equal scores by id, whatever the index's layout
     from .results import Hit, SearchResults
 
     started = time.perf_counter()
@@ -77,8 +78,7 @@ def run_similar(searcher, doc_id: str, limit: int = 10, *, snippets: bool = True
     context = searcher.context(weighting=_weighting(resolve_ranking(None, None)))
     fetch = limit * 2 + 10 if collapse else limit
     while True:
-        results = _run(searcher, query, context, limit=fetch, mask=mask)
-        ranked = [(hit.docnum, hit.score) for hit in results]
+        ranked, results = whoosh_top(lambda n: _run(searcher, query, context, limit=n, mask=mask), searcher, fetch)
         if not collapse:
             groups = [(d, s, None) for d, s in ranked]
             break

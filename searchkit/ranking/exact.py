@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .bm25f import FieldsTerm, bm25f_scores
+from .ties import order_ties
 
 #: How many top documents get the exact-form bonus (see :data:`searchkit.query.EXACT_FORM_BOOST`).
 EXACT_DEPTH = 50
@@ -24,5 +25,6 @@ def _exact_rerank(searcher, ranked, exact: list[tuple[str, float]], model, depth
     if not bonus:
         return ranked
     head = [(docnum, score + bonus.get(docnum, 0.0)) for docnum, score in head]
-    head.sort(key=lambda item: (-item[1], item[0]))
+    head.sort(key=lambda item: -item[1])
+    head = order_ties(searcher, head)  # equal scores by id, whatever the index's layout
     return head + tail

@@ -14,6 +14,7 @@ from whoosh.query.compound import Or
 
 from ..analysis import analyze
 from .bm25f import DEFAULT_FIELDS
+from .ties import order_ties, whoosh_top
 from .stats import CollectionStats, stats_of
 from .bm25f import FieldsTerm, _run, _weighting, bm25f_scores
 from .config import RankingConfig
@@ -147,10 +148,10 @@ def _expansion_terms(searcher, ranked, compiled, config: RankingConfig,
 
 def _expanded(searcher, query, flt, compiled, config: RankingConfig, context):
     """RM3: the user's query plus weighted terms from the top documents of a first pass."""
-    first = _run(searcher, query, context, limit=max(1, config.fb_docs),
-                 filter=None if flt is None else filter_docnums(searcher, flt))
-    extra = _expansion_terms(searcher, [(hit.docnum, hit.score) for hit in first], compiled, config,
-                             stats=context.weighting.stats)
+    keep = None if flt is None else filter_docnums(searcher, flt)
+    first, _ = whoosh_top(lambda limit: _run(searcher, query, context, limit=limit, filter=keep),
+                          searcher, max(1, config.fb_docs))
+    extra = _expansion_terms(searcher, first, compiled, config, stats=context.weighting.stats)
     if not extra:
         return query
     extra = [FieldsTerm(DEFAULT_FIELDS, term, boost=boost) for term, _, boost in extra]
@@ -172,4 +173,5 @@ def _feedback_rerank(searcher, ranked, compiled, config: RankingConfig, context)
     bonus = bm25f_scores(searcher, context.weighting, extra, [docnum for docnum, _ in head], DEFAULT_FIELDS)
     head = [(docnum, score + bonus.get(docnum, 0.0)) for docnum, score in head]
     head.sort(key=lambda item: -item[1])
+    head = order_ties(searcher, head)  # equal scores by id, whatever the index's layout
     return head + tail, extra

@@ -11,11 +11,13 @@ and runs :func:`rerank` on the merged pool (through a searcher whose
 docnums are the pool's, e.g. over a ``MultiReader`` of the shards); each
 stage's cross-document figures (the feedback model, the co-occurrence of a
 pair of words) come from the pool.  See :mod:`searchkit.ranking.stats`.
+Equal scores are ordered by document id at every cut and in every stage's
+order (:mod:`.ties`), so the ranking does not depend on how the index is
+laid out (segments, shards, merges).
 """
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import replace
 from typing import Any
 
@@ -30,6 +32,7 @@ from .exact import EXACT_DEPTH, _exact_rerank
 from .feedback import _expanded, _feedback_rerank
 from .matches import _lazy_total, _or_operands
 from .proximity import _proximity_rerank, _single_words
+from .ties import top_by_score, whoosh_top
 
 
 def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
@@ -89,10 +92,12 @@ def first_pass(searcher, query, flt, compiled, wanted: int, config: RankingConfi
         terms = [(word.text, word.idf(searcher, model), word.boost) for word in plain_words]
         scores = all_bm25f_scores(searcher, model, terms, DEFAULT_FIELDS, flt, pool)
     if scores is not None:
-        top = heapq.nlargest(pool, scores.items(), key=_by_score_then_docnum)
+        top = top_by_score(searcher, scores.items(), pool)
         return top, [scores if isinstance(scores, PrunedScores) else len(scores)]
-    results = _run(searcher, query, context, limit=pool, filter=_filter_set(searcher, flt))
-    return [(hit.docnum, hit.score) for hit in results], [results]
+    keep = _filter_set(searcher, flt)
+    top, results = whoosh_top(lambda limit: _run(searcher, query, context, limit=limit, filter=keep),
+                              searcher, pool)
+    return top, [results]
 
 
 def rerank(searcher, top: list[tuple[int, float]], compiled, config: RankingConfig,
@@ -126,11 +131,13 @@ def rerank(searcher, top: list[tuple[int, float]], compiled, config: RankingConf
             # Documents with none of the typed words, found by the expansion
             # terms alone, come after every document that has one of them.
             queries = [FieldsTerm(DEFAULT_FIELDS, term, boost=boost) for term, _, boost in extra]
-            related = _run(searcher, _or_query(queries), context, limit=wanted - len(top),
-                           filter=_filter_set(searcher, flt), mask=query)
+            keep = _filter_set(searcher, flt)
+            found, related = whoosh_top(
+                lambda limit: _run(searcher, _or_query(queries), context, limit=limit, filter=keep, mask=query),
+                searcher, wanted - len(top))
             floor = min((score for _, score in top), default=1.0)
-            best = max((hit.score for hit in related), default=1.0) or 1.0
-            top.extend((hit.docnum, floor * 0.5 * hit.score / best) for hit in related)
+            best = max((score for _, score in found), default=1.0) or 1.0
+            top.extend((docnum, floor * 0.5 * score / best) for docnum, score in found)
     return top, related
 
 
@@ -148,7 +155,8 @@ def _plain_terms(query) -> list[FieldsTerm] | None:
 
 
 def _by_score_then_docnum(item: tuple[int, float]) -> tuple[float, int]:
-    return item[1], -item[0]  # ties: the earlier document first, as Whoosh's collector does
+    """Sort key of the old order (ties by document number); kept for callers, the pipeline uses :mod:`.ties`."""
+    return item[1], -item[0]
 
 
 def _or_query(queries):

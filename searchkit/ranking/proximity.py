@@ -11,6 +11,7 @@ from dataclasses import field, fields
 from typing import Any
 
 from .bm25f import indexed_bytes, segments_of
+from .ties import order_ties
 from .config import RankingConfig
 from ..whoosh_ext.postings import positioned_at, raw_postings
 
@@ -139,4 +140,5 @@ def _proximity_rerank(searcher, ranked, words, config: RankingConfig, model):
             bonus += scale[pair] * pair_idf * tf * (k + 1.0) / (tf + k)
         rescored.append((docnum, score + config.proximity * bonus))
     rescored.sort(key=lambda item: -item[1])
+    rescored = order_ties(searcher, rescored)  # equal scores by id, whatever the index's layout
     return rescored + tail

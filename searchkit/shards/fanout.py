@@ -10,8 +10,10 @@ This is the search a cluster runs when each shard lives on its own machine
 2. *query*: every shard runs the first pass of the ranking
    (:func:`searchkit.ranking.pipeline.first_pass`) with those statistics, so its
    scores are the ones one index over all the documents would give;
-3. *merge*: the shards' pools are merged by score (ties: shard order, then
-   document order, as one index's document numbers would order them) and
+3. *merge*: the shards' pools are merged by score (equal scores by document
+   id, as every cut of the ranking orders them, :mod:`searchkit.ranking.ties`;
+   each shard's pool was cut the same way, so it holds every document of
+   the global pool that lives on that shard) and
    the re-rank stages (:func:`searchkit.ranking.pipeline.rerank`: exact forms,
    proximity, feedback, coordination) run once on the merged pool;
 4. *fetch*: only the final page's stored fields are read.
@@ -74,14 +76,13 @@ def fanout_ranking(ix, text: str, limit: int = 10, *, threads: int | None = None
     :meth:`searchkit.Index.search`.  Raises :class:`~searchkit.errors.QueryError`
     for an impossible date.
     """
-    import heapq
-
     from whoosh.query.qcore import Every
     from whoosh.searching import Searcher
 
     from ..query import Words, compile_query, is_best_match, parse_query
     from ..ranking import resolve_ranking
-    from ..ranking.pipeline import _by_score_then_docnum, first_pass, pool_size, query_config, rerank
+    from ..ranking.pipeline import first_pass, pool_size, query_config, rerank
+    from ..ranking.ties import top_by_score
     from ..search import _filter_nodes
 
     joined = ix._searcher_now()
@@ -112,8 +113,7 @@ def fanout_ranking(ix, text: str, limit: int = 10, *, threads: int | None = None
     with ThreadPoolExecutor(max_workers=threads or min(len(readers), 8)) as pool:
         pools = list(pool.map(shard_pass, range(len(readers))))
     # 3. merge (each shard's pool holds all of its documents in the global pool), then re-rank once
-    merged = heapq.nlargest(pool_size(compiled, wanted, config), (hit for p in pools for hit in p),
-                            key=_by_score_then_docnum)
+    merged = top_by_score(joined, [hit for p in pools for hit in p], pool_size(compiled, wanted, config))
     top, _ = rerank(joined, merged, compiled, config, stats=stats, query=query, flt=flt, wanted=wanted,
                     plain=is_best_match(compiled.node, kinds=(Words,)))
     ids = joined.reader().column_reader("id")  # 4. fetch the page only
