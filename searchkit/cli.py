@@ -254,7 +254,11 @@ def query_command(text: str, index_dir: str, limit: int, offset: int, sort: str,
     use_color = sys.stdout.isatty() if color is None else color
     shown = results.total - offset if every else len(results)
     if shown <= 0:
-        click.echo(f"No results for {text!r} ({results.total} matches).")
+        if results.total > 0:  # matches exist, the page holds none of them
+            asked = "--limit 0" if not every and limit == 0 else f"--offset {offset}"
+            click.echo(f"{results.total} matches for {text!r}; none shown ({asked}).")
+        else:
+            click.echo(f"No results for {text!r} ({results.total} matches).")
         if results.suggestion:
             click.echo(f"Did you mean: {results.suggestion}")
         echo_facets(results.facets, use_color)

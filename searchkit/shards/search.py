@@ -247,8 +247,11 @@ class ShardedIndex(Index):
             raise SearchkitError("give --workers (a local Dask cluster) or --scheduler (an existing one), not both")
         if not is_sharded(folder):
             if shards is None:
-                raise SearchkitError(f"--workers and --scheduler need a sharded index: add --shards N "
-                                     f"(the index at {folder} is not sharded)")
+                if folder.is_dir() and any(folder.iterdir()):
+                    raise SearchkitError(f"--workers and --scheduler build sharded indexes, and the index at {folder} "
+                                         f"is not sharded: index into a new --index folder with --shards N")
+                raise SearchkitError(f"--workers and --scheduler build a sharded index: add --shards N "
+                                     f"to make one at {folder}")
             create_sharded(folder, shards, lock_timeout)
         if not workers and not scheduler:
             scheduler = settings.get(SCHEDULER_ENV) or None
