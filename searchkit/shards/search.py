@@ -1,14 +1,21 @@
 """Searching a sharded index: :class:`ShardedIndex`, the :class:`searchkit.Index` of a sharded folder.
 
-Every shard is a normal searchkit index.  A query runs over one Whoosh
-searcher whose reader joins the segments of every shard's committed
-generation (named by the manifest) into one :class:`whoosh.reading.MultiReader`:
-each segment is searched in turn and its matches merged into one top-k, with
-the collection statistics (document count, document frequencies, field
-lengths) summed over all shards *before* any document is scored.  That is
-Elasticsearch's ``dfs_query_then_fetch`` done in one process: scores, ranking,
-totals, facets and collapsing equal those of one index over the same
-documents, and snippets are made for the final page only.
+Every shard is a normal searchkit index.  A query is searched one of three
+ways (the ``fanout`` option; results are the same, to the last digit):
+
+* ``"joined"``: one Whoosh searcher whose reader joins the segments of every
+  shard's committed generation (named by the manifest) into one
+  :class:`whoosh.reading.MultiReader`, with the collection statistics summed
+  over all shards *before* any document is scored;
+* ``"threads"``: shard by shard, one thread each
+  (:mod:`searchkit.shards.fanout`: statistics gathered first, first passes
+  apart, pools merged, the page fetched from its shards: Elasticsearch's
+  ``dfs_query_then_fetch``);
+* ``"dask"``: the same phases as Dask tasks on the workers of a cluster
+  (``scheduler=``; :mod:`searchkit.shards.tasks`).
+
+What only the whole collection answers exactly (a date sort, ``stream=True``,
+feedback that adds documents) always runs on the joined reader.
 
 Reading needs every shard folder on a path this process can reach (one disk
 or a shared filesystem); see ``docs/scale-out.md``.
@@ -26,7 +33,12 @@ from ..errors import IndexNotFoundError, IndexVersionError, SearchkitError
 from ..index import DEFAULT_LOCK_TIMEOUT, INDEX_NAME, Index
 from .manifest import MANIFEST_FILE, Manifest, read_manifest
 
-__all__ = ["ShardedIndex", "open_shard_readers"]
+__all__ = ["ShardedIndex", "open_shard_readers", "FANOUTS", "DEFAULT_FANOUT"]
+
+#: How a sharded index searches (see the module docstring).
+FANOUTS = ("joined", "threads", "dask")
+#: The default for a local sharded index (docs/scale-out.md gives the figures behind it).
+DEFAULT_FANOUT = "threads"
 
 
 def open_shard_readers(path: Path, manifest: Manifest) -> list:
@@ -87,12 +99,25 @@ class ShardedIndex(Index):
     """
 
     def __init__(self, path: str | os.PathLike[str] = "index", *, create: bool = True,
-                 lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
+                 lock_timeout: float = DEFAULT_LOCK_TIMEOUT, scheduler: str | None = None,
+                 fanout: str | None = None):
+        """``scheduler``: the address of a Dask scheduler whose workers search the shards
+        (``fanout="dask"``); ``fanout``: ``"joined"``, ``"threads"`` or ``"dask"`` (default
+        :data:`DEFAULT_FANOUT`, or ``"dask"`` with a scheduler).  Raises :class:`SearchkitError`
+        for an unknown ``fanout`` or ``"dask"`` without a scheduler."""
         self.path = Path(path)
         self.lock_timeout = lock_timeout
         self._searcher = None
         self._readers: list = []
         self._seen: tuple | None = None
+        self._threads = None  # ThreadShards over self._readers
+        self._client = None  # a Dask client (fanout "dask")
+        self.scheduler = scheduler or None
+        self.fanout = fanout or ("dask" if self.scheduler else DEFAULT_FANOUT)
+        if self.fanout not in FANOUTS:
+            raise SearchkitError(f"unknown fanout {self.fanout!r}; use one of {', '.join(FANOUTS)}")
+        if self.fanout == "dask" and not self.scheduler:
+            raise SearchkitError("fanout 'dask' needs the address of a Dask scheduler (scheduler=...)")
         self.manifest = self._load()
         from ..analysis import use_stem_table
         from ..whoosh_ext.speedups import lazy_buffer_files
@@ -144,7 +169,7 @@ class ShardedIndex(Index):
             stamp = self._seen
         if self._searcher is not None and stamp == self._seen:
             return self._searcher
-        self.close()
+        self._close_readers()
         self.manifest = self._load()
         self._readers = open_shard_readers(self.path, self.manifest)
         self._searcher = Searcher(joined_reader(self._readers))
@@ -152,6 +177,19 @@ class ShardedIndex(Index):
         return self._searcher
 
     def close(self) -> None:
+        """Close the shards' readers, the search threads and the Dask client (reopened when next used)."""
+        self._close_readers()
+        if self._client is not None:
+            try:
+                self._client.close()
+            except Exception:
+                pass
+            self._client = None
+
+    def _close_readers(self) -> None:
+        if self._threads is not None:
+            self._threads.close()
+            self._threads = None
         if self._searcher is not None:
             self._searcher.close()  # closes the joined reader and so every shard's segments
             self._searcher = None
@@ -210,6 +248,48 @@ class ShardedIndex(Index):
         raise SearchkitError(f"the sharded index at {path} cannot be opened; delete the folder and index again")
 
     # --- reading ----------------------------------------------------------
+
+    def search(self, text: str, limit: int = 10, **filters: Any):
+        """:meth:`Index.search`; ``fanout=`` (``"joined"``, ``"threads"``, ``"dask"``) overrides the
+        index's for this call.  Every way gives the same hits, scores, totals, facets and snippets;
+        a date sort, ``stream=True`` and feedback that adds documents run on the joined reader.
+        Raises :class:`SearchkitError` (one line) when the Dask scheduler cannot be reached or a
+        shard task fails."""
+        mode = filters.pop("fanout", None) or self.fanout
+        if mode not in FANOUTS:
+            raise SearchkitError(f"unknown fanout {mode!r}; use one of {', '.join(FANOUTS)}")
+        if mode != "joined" and filters.get("sort", "relevance") == "relevance" and not filters.get("stream"):
+            from .fanout import fanout_search
+
+            suggest = filters.pop("suggest", True)
+            results = fanout_search(self, self._shard_runner(mode), text, limit=limit, **filters)
+            if results is not None:
+                if suggest:
+                    from ..suggest import suggest_query
+
+                    results.suggestion = suggest_query(self._searcher_now(), text, self.path)
+                return results
+            filters["suggest"] = suggest
+        return super().search(text, limit, **filters)
+
+    def _shard_runner(self, mode: str):
+        """The executor of the shard phases: threads over this process's readers, or Dask tasks."""
+        self._searcher_now()  # the latest generation
+        if mode == "threads":
+            if self._threads is None:
+                from .fanout import ThreadShards
+
+                self._threads = ThreadShards(self._readers)
+            return self._threads
+        if not self.scheduler:
+            raise SearchkitError("fanout 'dask' needs the address of a Dask scheduler (scheduler=...)")
+        from .tasks import DaskShards
+
+        if self._client is None:
+            from .cluster import connect
+
+            self._client, _ = connect(scheduler=self.scheduler)
+        return DaskShards(self._client, self.path, self.manifest.dirs)
 
     def stats(self) -> dict[str, Any]:
         """:meth:`Index.stats` over every shard (one joined searcher), plus ``shards``."""
