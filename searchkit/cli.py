@@ -42,6 +42,23 @@ def open_index(index_dir: str, create: bool = False, **kwargs: Any):
         fail(str(exc))
 
 
+def open_search_index(index_dir: str, scheduler: str | None):
+    """The index a search command reads; with ``scheduler``, a sharded index searched by that Dask cluster."""
+    if not scheduler:
+        return open_index(index_dir)
+    from .shards.manifest import is_sharded
+
+    if not is_sharded(index_dir):
+        fail(f"--scheduler searches a sharded index on a Dask cluster, and the index at {index_dir} "
+             f"is not sharded (build one with: searchkit index PATH --index NEW --shards N)")
+    return open_index(index_dir, scheduler=scheduler)
+
+
+search_scheduler_option = click.option(
+    "--scheduler", default=None, metavar="ADDRESS",
+    help="Search a sharded index's shards as tasks on the Dask cluster at ADDRESS (see Large archives).")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="searchkit")
 def cli() -> None:
@@ -207,10 +224,12 @@ class QueryCommand(click.Command):
               help="Hit fields to output (json, ndjson, csv, tsv): rank,id,score,title,date,author,tags,"
                    "source,url,path,snippet,snippet_text,highlights,copies,cluster,dateline.")
 @click.option("--all", "every", is_flag=True, help="Every match (no --limit), streamed in the chosen order.")
+@search_scheduler_option
 def query_command(text: str, index_dir: str, limit: int, offset: int, sort: str, since: str | None,
                   until: str | None, as_json: bool, color: bool | None, facets: tuple[str, ...] = (),
                   facet_size: int = 10, filters: tuple[str, ...] = (), collapse: bool = True,
-                  fmt: str | None = None, fields_text: str | None = None, every: bool = False) -> None:
+                  fmt: str | None = None, fields_text: str | None = None, every: bool = False,
+                  scheduler: str | None = None) -> None:
     """Search the index for TEXT (the words need no quotes; none of them is read as an option).
 
     \b
@@ -241,7 +260,7 @@ def query_command(text: str, index_dir: str, limit: int, offset: int, sort: str,
         where = parse_filters(filters, tuple(FACETS))
     except ValueError as exc:
         fail(str(exc), 2)
-    ix = open_index(index_dir)
+    ix = open_search_index(index_dir, scheduler)
     try:
         results = ix.search(text, limit=limit, offset=offset, sort=sort, since=since, until=until,
                             facets=list(facets) or None, facet_size=facet_size, collapse=collapse,
@@ -444,7 +463,8 @@ def stats_command(index_dir: str, as_json: bool) -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on (0: any free port; the URL printed names it).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in a web browser.")
-def serve_command(index_dir: str, host: str, port: int, open_browser: bool) -> None:
+@search_scheduler_option
+def serve_command(index_dir: str, host: str, port: int, open_browser: bool, scheduler: str | None = None) -> None:
     """Serve a search page and a JSON API for the index (read-only; Ctrl-C stops).
 
     \b
@@ -455,7 +475,12 @@ def serve_command(index_dir: str, host: str, port: int, open_browser: bool) -> N
     """
     from .errors import SearchkitError
 
-    ix = open_index(index_dir)
+    ix = open_search_index(index_dir, scheduler)
+    if scheduler:
+        try:
+            ix.connect()  # an unreachable scheduler fails now, not at the first query
+        except SearchkitError as exc:
+            fail(str(exc))
     from .web import serve  # Starlette, uvicorn and Jinja2: only this command loads them
 
     try:

@@ -38,7 +38,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from .phases import GatheredStats, MissingStatistic, QueryPlan, query_terms
+from .phases import GatheredStats, QueryPlan, query_terms
 
 __all__ = ["SummedStats", "ThreadShards", "fanout_search", "fanout_ranking"]
 
@@ -122,10 +122,11 @@ def _gather(shards, terms: list[tuple[str, str]], stats: GatheredStats | None = 
 def _query_phase(shards, plan: QueryPlan, stats: GatheredStats) -> dict[int, dict[str, Any]]:
     """The query phase on every shard; statistics a shard found missing are gathered and the phase rerun."""
     for _ in range(4):
-        try:
-            return shards.run("shard_query", {shard: (plan, stats) for shard in range(shards.count)})
-        except MissingStatistic as exc:
-            _gather(shards, [tuple(term) for term in exc.terms], stats)
+        replies = shards.run("shard_query", {shard: (plan, stats) for shard in range(shards.count)})
+        missing = [tuple(term) for reply in replies.values() for term in reply.get("missing", ())]
+        if not missing:
+            return replies
+        _gather(shards, list(dict.fromkeys(missing)), stats)
     raise RuntimeError("the shards kept asking for statistics not gathered")  # pragma: no cover
 
 

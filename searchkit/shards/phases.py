@@ -108,12 +108,18 @@ class GatheredStats:
 
 
 def query_terms(query) -> list[tuple[str, str]]:
-    """The ``(field, text)`` terms a compiled Whoosh query scores with."""
+    """The ``(field, text)`` terms a compiled Whoosh query scores with, each text also in every
+    field a BM25F idf reads (a ``title:`` term's idf counts its body documents too)."""
+    from ..ranking.bm25f import DEFAULT_FIELDS, _DOC_FIELDS
+
     if query is None:
         return []
     out = []
     for fieldname, text in query.iter_all_terms():
-        out.append((fieldname, text.decode("utf-8") if isinstance(text, bytes) else text))
+        text = text.decode("utf-8") if isinstance(text, bytes) else text
+        out.append((fieldname, text))
+        if fieldname in DEFAULT_FIELDS or fieldname in _DOC_FIELDS:
+            out.extend((other, text) for other in (*DEFAULT_FIELDS, *_DOC_FIELDS))
     return list(dict.fromkeys(out))
 
 
@@ -152,16 +158,19 @@ def shard_query(searcher, plan: QueryPlan, stats) -> dict[str, Any]:
     """The query phase on one shard: ``{"pool": [(docnum, score, id, label, date)], "total",
     "clusters": (unlabelled count, {label}) | None, "facets": raw counts | None}``.
 
-    ``stats``: the :class:`GatheredStats` of the whole collection.  Raises
-    :class:`MissingStatistic` when they lack a term the ranking reads.
+    ``stats``: the :class:`GatheredStats` of the whole collection; when they lack
+    a term the ranking reads, the reply is ``{"missing": [(field, text)]}``.
     """
     from ..clusters import raw_labels
     from ..ranking.matches import _lazy_total
     from ..ranking.pipeline import first_pass
     from ..ranking.ties import doc_ids
 
-    top, counted = first_pass(searcher, plan.query, plan.flt, plan.compiled, plan.wanted, plan.config,
-                              stats=stats)
+    try:
+        top, counted = first_pass(searcher, plan.query, plan.flt, plan.compiled, plan.wanted, plan.config,
+                                  stats=stats)
+    except MissingStatistic as exc:  # a reply, not an error: the coordinator gathers them and asks again
+        return {"missing": exc.terms}
     docnums = [docnum for docnum, _ in top]
     ids = doc_ids(searcher, docnums)
     labels = dict(zip(sorted(docnums), raw_labels(searcher, sorted(docnums)))) if docnums else {}

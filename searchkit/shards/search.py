@@ -272,6 +272,12 @@ class ShardedIndex(Index):
             filters["suggest"] = suggest
         return super().search(text, limit, **filters)
 
+    def connect(self) -> None:
+        """Connect to the Dask scheduler now (searches connect when first run).
+
+        Raises :class:`SearchkitError` (one line) when no scheduler was given or it cannot be reached."""
+        self._shard_runner("dask")
+
     def _shard_runner(self, mode: str):
         """The executor of the shard phases: threads over this process's readers, or Dask tasks."""
         self._searcher_now()  # the latest generation
