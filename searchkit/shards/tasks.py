@@ -7,7 +7,9 @@ a phase of :mod:`searchkit.shards.phases` on a shard is one task
 ``docs/scale-out.md``) and keeps it open for the next queries: open shard
 searchers are cached per worker process, keyed by the shard folder and the
 generation of its Whoosh table of contents (a new commit writes a new
-folder, so a stale searcher is never used).  Only the small picklable
+folder, so a stale searcher is never used).  Shard ``i`` prefers worker
+``i mod workers`` (sorted by address), so each worker keeps its own shards
+open; another worker runs the task when that one is gone.  Only the small picklable
 requests and replies of :mod:`.phases` travel.
 
 Imported only when a search is given a scheduler (``--scheduler``,
@@ -105,7 +107,11 @@ class DaskShards:
         from .phases import MissingStatistic
 
         shards = list(calls)
-        futures = [self.client.submit(run_phase, self.root, self.dirs[shard], phase, *calls[shard], pure=False)
+        workers = sorted(self.client.scheduler_info().get("workers", {}))
+        # shard i prefers one worker (the one caching it open); any other may run it when that one is busy or gone
+        futures = [self.client.submit(run_phase, self.root, self.dirs[shard], phase, *calls[shard], pure=False,
+                                      workers=[workers[shard % len(workers)]] if workers else None,
+                                      allow_other_workers=True)
                    for shard in shards]
         try:
             replies = self.client.gather(futures)

@@ -1,0 +1,261 @@
+"""Shard-by-shard search (searchkit.shards.fanout/phases/tasks): threads and Dask tasks give what one index gives.
+
+Every way of searching a sharded index -- the joined reader, one thread per
+shard, one Dask task per shard on a LocalCluster of two worker processes --
+must return, for the same documents, what an unsharded index returns: the
+same page (ids, scores to 1e-9, order, snippets, copies), the same totals
+(collapsed and not) and the same facet counts.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import searchkit
+from searchkit.errors import QueryError, SearchkitError
+from searchkit.shards.search import ShardedIndex
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+QUERIES = [
+    "money market",
+    "oil prices",
+    '"money market"',
+    "stg*",
+    "base rate cut",  # near-duplicate copies across shards: collapsed
+    "shares rose sharply in active trading",  # long: feedback re-ranking, proximity
+    "dollar -yen",
+    "title:oil",  # filter only: ranked by the filter's words
+    "national westminster bank",
+    "(japan OR korea) trade",
+    "zzqxv",  # no match
+]
+
+OPTIONS = [
+    {},
+    {"facets": ["tags", "year", "month", "source"]},
+    {"collapse": False, "since": "1987-03-09", "until": "1987-03-09"},
+    {"offset": 3, "limit": 5, "source": "Reuters"},
+    {"where": {"tags": "crude"}, "facets": ["tags"]},
+]
+
+
+def page(results) -> list[tuple]:
+    return [(hit.rank, hit.id, hit.snippet, hit.snippet_parts, hit.copies, hit.cluster, hit.title, hit.date)
+            for hit in results]
+
+
+def assert_same(expected, got, label) -> None:
+    assert page(got) == page(expected), label
+    for a, b in zip(expected, got):
+        assert abs(a.score - b.score) <= 1e-9, (label, a.id, a.score, b.score)
+    assert got.total == expected.total and got.total_uncollapsed == expected.total_uncollapsed, label
+    assert got.facets == expected.facets, label
+
+
+@pytest.fixture(scope="module")
+def indexes(tmp_path_factory):
+    """(unsharded, 4-shard) indexes over the fixture wires and the newsroom folders (8 copy clusters)."""
+    tmp = tmp_path_factory.mktemp("fanout")
+    root = tmp / "corpus"
+    shutil.copytree(FIXTURES / "shards", root / "wires")
+    shutil.copytree(FIXTURES / "newsroom", root / "newsroom")
+    one = searchkit.Index(tmp / "plain")
+    one.add(root)
+    sharded = ShardedIndex.create(tmp / "s4", 4)
+    sharded.add(root)
+    assert min(sharded.shard_sizes()) > 0
+    from searchkit.clusters import cluster_stats
+
+    assert cluster_stats(one._searcher_now())["clusters"] >= 5  # collapse is exercised
+    return one, sharded
+
+
+def test_threads_equal_the_joined_reader_and_one_index(indexes):
+    one, sharded = indexes
+    assert sharded.fanout == "threads"  # the default for a local sharded index
+    for text in QUERIES:
+        for options in OPTIONS:
+            expected = one.search(text, **options)
+            joined = sharded.search(text, fanout="joined", **options)
+            threads = sharded.search(text, fanout="threads", **options)
+            assert_same(expected, joined, (text, options, "joined"))
+            assert_same(expected, threads, (text, options, "threads"))
+            assert threads.suggestion == expected.suggestion
+
+
+def test_collapse_totals_and_copies_across_shards(indexes):
+    one, sharded = indexes
+    found = sharded.search("base rate cut", limit=20, fanout="threads")
+    assert found.total < found.total_uncollapsed  # copies folded...
+    assert any(hit.copies for hit in found)  # ...and counted, summed over the shards
+    assert_same(one.search("base rate cut", limit=20), found, "collapse")
+
+
+def test_fanout_runs_shard_by_shard(indexes, monkeypatch):
+    """The fan-out path really is taken (not the joined reader), each shard runs each phase once,
+    and the fetch phase reads stored fields only for the page's documents."""
+    from searchkit.shards import phases
+
+    _, sharded = indexes
+    calls: dict[str, int] = {}
+    fetched: list[int] = []
+    for name in ("shard_dfs", "shard_query", "shard_fetch"):
+        original = getattr(phases, name)
+
+        def counting(*args, _name=name, _original=original):
+            calls[_name] = calls.get(_name, 0) + 1
+            if _name == "shard_fetch":
+                fetched.extend(args[1])
+            return _original(*args)
+
+        monkeypatch.setattr(phases, name, counting)
+    found = sharded.search("oil prices", limit=3, collapse=False, fanout="threads")
+    assert calls["shard_dfs"] == 4 and calls["shard_query"] == 4
+    assert len(fetched) == len(found) == 3  # stored fields and snippets of the page only
+    calls.clear()
+    sharded.search("oil prices", sort="-date", fanout="threads")  # the whole collection's order: joined
+    assert not calls
+
+
+def test_filters_phrases_and_bad_queries(indexes):
+    one, sharded = indexes
+    for text, options in (('"money market" rates', {}), ("oil", {"author": "nobody-at-all"}),
+                          ("oil", {"since": "2019"}), ("the", {}), ("", {"tags": "crude"})):
+        assert_same(one.search(text, **options), sharded.search(text, fanout="threads", **options), text)
+    with pytest.raises(QueryError):
+        sharded.search("oil", since="not a date", fanout="threads")
+    with pytest.raises(QueryError):
+        sharded.search("oil", facets=["colour"], fanout="threads")
+    with pytest.raises(TypeError):
+        sharded.search("oil", colour="red", fanout="threads")
+    with pytest.raises(SearchkitError):
+        sharded.search("oil", fanout="carrier pigeon")
+
+
+def test_statistics_missing_on_a_shard_are_gathered(indexes):
+    """A term whose statistics were not gathered first is asked for and the query rerun: never scored from 0."""
+    from searchkit.shards.phases import GatheredStats, MissingStatistic
+
+    stats = GatheredStats([{"n": 3, "lengths": {"body": (30, True)}, "df": {("body", "oil"): 2}, "cf": {}}])
+    assert stats.doc_frequency("body", "oil") == 2 and stats.avg_field_length("body") == 10.0
+    with pytest.raises(MissingStatistic) as caught:
+        stats.doc_frequency("body", "gas")
+    assert caught.value.terms == [("body", "gas")]
+    import pickle
+
+    assert pickle.loads(pickle.dumps(caught.value)).terms == [("body", "gas")]  # travels back from a worker
+
+
+def test_a_new_commit_is_searched(tmp_path):
+    ix = ShardedIndex.create(tmp_path / "ix", 2)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "one.txt").write_text("Oil\n\nOil prices rose.\n")
+    ix.add(tmp_path / "a")
+    assert [hit.id for hit in ix.search("oil")] == ["one.txt"]
+    (tmp_path / "a" / "two.txt").write_text("Gas\n\nOil and gas prices fell.\n")
+    searchkit.Index(tmp_path / "ix").add(tmp_path / "a")  # another handle commits
+    assert sorted(hit.id for hit in ix.search("oil")) == ["one.txt", "two.txt"]
+
+
+def sk(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "searchkit", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=120)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_query_with_an_unreachable_scheduler_is_one_line(indexes):
+    one, sharded = indexes
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    for index in (sharded.path, one.path):
+        run = sk("query", "oil", "--index", str(index), "--scheduler", address,
+                 env={"SEARCHKIT_SCHEDULER_TIMEOUT": "1"})
+        assert run.returncode == 1 and run.stderr.count("\n") == 1 and "Traceback" not in run.stderr, run.stderr
+        assert ("cannot reach the Dask scheduler" in run.stderr) == (index == sharded.path), run.stderr
+    run = sk("serve", "--index", str(sharded.path), "--port", "0", "--scheduler", address,
+             env={"SEARCHKIT_SCHEDULER_TIMEOUT": "1"})
+    assert run.returncode == 1 and run.stderr.startswith("searchkit: cannot reach the Dask scheduler"), run.stderr
+
+
+def test_searching_never_imports_dask(indexes):
+    _, sharded = indexes
+    script = ("import sys, searchkit; ix = searchkit.Index(sys.argv[1]); ix.search('oil prices', facets=['tags']); "
+              "print(any(m == 'distributed' or m.startswith(('distributed.', 'dask')) for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", script, str(sharded.path)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# --- Dask ----------------------------------------------------------------------------
+
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A LocalCluster of two single-threaded worker processes (requests and replies are pickled)."""
+    import logging
+
+    local = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                     dashboard_address=None, silence_logs=logging.ERROR)
+    yield local
+    local.close()
+
+
+def test_dask_tasks_equal_one_index(indexes, cluster):
+    one, sharded = indexes
+    remote = searchkit.Index(sharded.path, scheduler=cluster.scheduler_address)
+    assert remote.fanout == "dask"
+    try:
+        for text in QUERIES:
+            for options in OPTIONS:
+                assert_same(one.search(text, **options), remote.search(text, **options), (text, options, "dask"))
+        with pytest.raises(QueryError):
+            remote.search("oil", since="not a date")
+        # what needs the whole collection runs on the joined reader, with the same answer
+        assert_same(one.search("oil", sort="-date"), remote.search("oil", sort="-date"), "date sort")
+    finally:
+        remote.close()
+
+
+def test_dask_workers_cache_open_shards(indexes, cluster):
+    from searchkit.shards import tasks
+
+    _, sharded = indexes
+    remote = searchkit.Index(sharded.path, scheduler=cluster.scheduler_address)
+    try:
+        remote.connect()
+        client = remote._client
+        client.run(tasks._open.clear)
+        for text in ("oil", "gas", "money market", "oil"):
+            remote.search(text)
+        opened = client.run(lambda: sorted(key[0] for key in tasks._open))  # {worker: open shard folders}
+        folders = [folder for names in opened.values() for folder in names]
+        assert sorted(folders) == sorted(str(p.resolve()) for p in sharded.shard_paths())  # each opened once
+    finally:
+        remote.close()
+
+
+def test_cli_query_on_a_dask_cluster(indexes, cluster):
+    one, sharded = indexes
+    import json
+
+    run = sk("query", "oil", "prices", "--json", "--facet", "tags", "--index", str(sharded.path),
+             "--scheduler", cluster.scheduler_address)
+    assert run.returncode == 0, run.stderr
+    got = json.loads(run.stdout)
+    expected = one.search("oil prices", facets=["tags"]).to_dict()
+    assert [(h["id"], h["score"], h["snippet"]) for h in got["hits"]] == \
+        [(h["id"], h["score"], h["snippet"]) for h in expected["hits"]]
+    assert got["total"] == expected["total"] and got["facets"] == expected["facets"]
