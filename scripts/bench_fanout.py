@@ -13,7 +13,9 @@ single-threaded worker processes -- in turn for each query (so noise
 spreads over all three), with the query command's defaults (top 10,
 collapsed, snippets; no spelling suggestion).  Every page must be the same
 three ways (ids, scores to 1e-9, totals): the script says how many differ.
-Prints one JSON line per way (p50, p95, mean in ms) and one for the Dask
+Prints one JSON line per way (p50, p95, mean in ms of wall time; p50 and
+mean of this process's CPU time, steadier on a shared machine, though for
+Dask it leaves out the workers' share) and one for the Dask
 round trip of an empty task (p50, p95), the cost each of a query's three
 phases (dfs, query, fetch) pays on top of its work.
 """
@@ -38,9 +40,12 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def summary(name: str, times: list[float]) -> dict:
-    return {"way": name, "queries": len(times), "p50_ms": round(percentile(times, 0.5), 2),
-            "p95_ms": round(percentile(times, 0.95), 2), "mean_ms": round(statistics.mean(times), 2)}
+def summary(name: str, times: list[float], cpu: list[float] | None = None) -> dict:
+    out = {"way": name, "queries": len(times), "p50_ms": round(percentile(times, 0.5), 2),
+           "p95_ms": round(percentile(times, 0.95), 2), "mean_ms": round(statistics.mean(times), 2)}
+    if cpu:
+        out.update({"cpu_p50_ms": round(percentile(cpu, 0.5), 2), "cpu_mean_ms": round(statistics.mean(cpu), 2)})
+    return out
 
 
 def page(results) -> tuple:
@@ -93,21 +98,23 @@ def main() -> None:
         for run in ways.values():
             run(text)
     times: dict[str, list[float]] = {name: [] for name in ways}
+    cpu: dict[str, list[float]] = {name: [] for name in ways}  # this process's CPU (not the Dask workers')
     differ = 0
     for _ in range(args.rounds):
         for text in queries:
             pages = {}
             for name, run in ways.items():
-                started = time.perf_counter()
+                started, used = time.perf_counter(), time.process_time()
                 found = run(text)
                 _ = found.total, found.total_uncollapsed
                 times[name].append((time.perf_counter() - started) * 1000)
+                cpu[name].append((time.process_time() - used) * 1000)
                 pages[name] = page(found)
             differ += not (same(pages["joined"], pages["threads"]) and same(pages["joined"], pages["dask"]))
     print(json.dumps({"index": str(args.index), "documents": len(ix), "shards": ix.shards,
                       "dask_workers": args.workers, "pages_differing": differ}))
     for name, values in times.items():
-        print(json.dumps(summary(name, values)))
+        print(json.dumps(summary(name, values, cpu[name])))
     client = Client(cluster.scheduler_address, set_as_default=False)
     trips = []
     for _ in range(args.overhead_tasks):

@@ -110,8 +110,10 @@ class ThreadShards:
 
 
 def _gather(shards, terms: list[tuple[str, str]], stats: GatheredStats | None = None) -> GatheredStats:
-    """The dfs phase: ``terms``' statistics from every shard, summed (into ``stats`` when given)."""
-    replies = shards.run("shard_dfs", {shard: (terms, stats is None) for shard in range(shards.count)})
+    """The dfs phase: ``terms``' statistics from every shard, summed (into ``stats`` when given: a
+    later round, for terms a shard found missing, collection frequencies included)."""
+    replies = shards.run("shard_dfs", {shard: (terms, stats is None, stats is not None)
+                                       for shard in range(shards.count)})
     if stats is None:
         return GatheredStats([replies[shard] for shard in sorted(replies)])
     for reply in replies.values():

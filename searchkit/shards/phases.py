@@ -107,6 +107,37 @@ class GatheredStats:
         return self._get(self.cf, fieldname, text)
 
 
+class _Recording:
+    """``stats`` for one shard's pass: a figure not gathered reads 0 and is recorded, so the pass
+    names every missing term at once (its scores are then thrown away and the phase rerun)."""
+
+    def __init__(self, stats: GatheredStats):
+        self.stats = stats
+        self.missing: list[tuple[str, str]] = []
+
+    def _read(self, name: str, *args: Any):
+        try:
+            return getattr(self.stats, name)(*args)
+        except MissingStatistic as exc:
+            self.missing.extend(exc.terms)
+            return 0
+
+    def doc_count(self) -> int:
+        return self.stats.doc_count()
+
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        return self._read("doc_frequency", fieldname, text)
+
+    def field_length(self, fieldname: str) -> int:
+        return self.stats.field_length(fieldname)
+
+    def avg_field_length(self, fieldname: str) -> float:
+        return self.stats.avg_field_length(fieldname)
+
+    def frequency(self, fieldname: str, text: str) -> float:
+        return self._read("frequency", fieldname, text)
+
+
 def query_terms(query) -> list[tuple[str, str]]:
     """The ``(field, text)`` terms a compiled Whoosh query scores with, each text also in every
     field a BM25F idf reads (a ``title:`` term's idf counts its body documents too)."""
@@ -123,10 +154,12 @@ def query_terms(query) -> list[tuple[str, str]]:
     return list(dict.fromkeys(out))
 
 
-def shard_dfs(searcher, terms: list[tuple[str, str]], counts: bool = True) -> dict[str, Any]:
+def shard_dfs(searcher, terms: list[tuple[str, str]], counts: bool = True,
+              frequencies: bool = False) -> dict[str, Any]:
     """This shard's statistics: ``{"n", "lengths": {field: (tokens, scorable)}, "df", "cf"}``
     (``df``/``cf``: ``{(field, text): figure}`` for ``terms``).  ``counts=False`` leaves N and
-    the lengths out (a later round for more terms)."""
+    the lengths out (a later round for more terms); ``frequencies``: collection frequencies too
+    (the first pass reads none: query clarity, which does, runs after the merge)."""
     from ..ranking.stats import SearcherStats
 
     stats = SearcherStats(searcher)
@@ -138,7 +171,8 @@ def shard_dfs(searcher, terms: list[tuple[str, str]], counts: bool = True) -> di
                             for name in schema.names() if schema[name].scorable}
     for fieldname, text in terms:
         reply["df"][(fieldname, text)] = stats.doc_frequency(fieldname, text)
-        reply["cf"][(fieldname, text)] = stats.frequency(fieldname, text)
+        if frequencies:
+            reply["cf"][(fieldname, text)] = stats.frequency(fieldname, text)
     return reply
 
 
@@ -166,11 +200,15 @@ def shard_query(searcher, plan: QueryPlan, stats) -> dict[str, Any]:
     from ..ranking.pipeline import first_pass
     from ..ranking.ties import doc_ids
 
+    recording = _Recording(stats)
     try:
         top, counted = first_pass(searcher, plan.query, plan.flt, plan.compiled, plan.wanted, plan.config,
-                                  stats=stats)
-    except MissingStatistic as exc:  # a reply, not an error: the coordinator gathers them and asks again
-        return {"missing": exc.terms}
+                                  stats=recording)
+    except Exception:
+        if not recording.missing:
+            raise
+    if recording.missing:  # a reply, not an error: the coordinator gathers them all and asks again
+        return {"missing": list(dict.fromkeys(recording.missing))}
     docnums = [docnum for docnum, _ in top]
     ids = doc_ids(searcher, docnums)
     labels = dict(zip(sorted(docnums), raw_labels(searcher, sorted(docnums)))) if docnums else {}

@@ -140,9 +140,26 @@ def test_filters_phrases_and_bad_queries(indexes):
         sharded.search("oil", fanout="carrier pigeon")
 
 
-def test_statistics_missing_on_a_shard_are_gathered(indexes):
+def test_statistics_missing_on_a_shard_are_gathered(indexes, monkeypatch):
     """A term whose statistics were not gathered first is asked for and the query rerun: never scored from 0."""
+    from searchkit.shards import fanout, phases
     from searchkit.shards.phases import GatheredStats, MissingStatistic
+
+    one, sharded = indexes
+    rounds = []
+    original = phases.shard_dfs
+
+    def counting(searcher, terms, *args):
+        rounds.append(len(terms))
+        return original(searcher, terms, *args)
+
+    monkeypatch.setattr(phases, "shard_dfs", counting)
+    monkeypatch.setattr(fanout, "query_terms", lambda query: [])  # the dfs phase gathers no term
+    for text in ("oil prices", "stg*", "title:oil"):
+        rounds.clear()
+        assert_same(one.search(text), sharded.search(text, fanout="threads"), text)
+        assert rounds[:4] == [0] * 4 and len(rounds) > 4 and all(rounds[4:]), rounds  # a second round had them
+    monkeypatch.undo()
 
     stats = GatheredStats([{"n": 3, "lengths": {"body": (30, True)}, "df": {("body", "oil"): 2}, "cf": {}}])
     assert stats.doc_frequency("body", "oil") == 2 and stats.avg_field_length("body") == 10.0
