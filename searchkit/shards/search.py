@@ -24,6 +24,7 @@ or a shared filesystem); see ``docs/scale-out.md``.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,7 @@ class ShardedIndex(Index):
         self._seen: tuple | None = None
         self._threads = None  # ThreadShards over self._readers
         self._client = None  # a Dask client (fanout "dask")
+        self._runner_lock = threading.Lock()  # serve's concurrent requests make one of each
         self.scheduler = scheduler or None
         self.fanout = fanout or ("dask" if self.scheduler else DEFAULT_FANOUT)
         if self.fanout not in FANOUTS:
@@ -281,21 +283,22 @@ class ShardedIndex(Index):
     def _shard_runner(self, mode: str):
         """The executor of the shard phases: threads over this process's readers, or Dask tasks."""
         self._searcher_now()  # the latest generation
-        if mode == "threads":
-            if self._threads is None:
-                from .fanout import ThreadShards
+        with self._runner_lock:
+            if mode == "threads":
+                if self._threads is None:
+                    from .fanout import ThreadShards
 
-                self._threads = ThreadShards(self._readers)
-            return self._threads
-        if not self.scheduler:
-            raise SearchkitError("fanout 'dask' needs the address of a Dask scheduler (scheduler=...)")
-        from .tasks import DaskShards
+                    self._threads = ThreadShards(self._readers)
+                return self._threads
+            if not self.scheduler:
+                raise SearchkitError("fanout 'dask' needs the address of a Dask scheduler (scheduler=...)")
+            from .tasks import DaskShards
 
-        if self._client is None:
-            from .cluster import connect
+            if self._client is None:
+                from .cluster import connect
 
-            self._client, _ = connect(scheduler=self.scheduler)
-        return DaskShards(self._client, self.path, self.manifest.dirs)
+                self._client, _ = connect(scheduler=self.scheduler)
+            return DaskShards(self._client, self.path, self.manifest.dirs)
 
     def stats(self) -> dict[str, Any]:
         """:meth:`Index.stats` over every shard (one joined searcher), plus ``shards``."""

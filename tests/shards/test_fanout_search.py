@@ -44,6 +44,8 @@ OPTIONS = [
     {"collapse": False, "since": "1987-03-09", "until": "1987-03-09"},
     {"offset": 3, "limit": 5, "source": "Reuters"},
     {"where": {"tags": "crude"}, "facets": ["tags"]},
+    {"limit": 0, "facets": ["year"]},  # counts only
+    {"offset": 500},  # past the last match
 ]
 
 
@@ -122,6 +124,9 @@ def test_fanout_runs_shard_by_shard(indexes, monkeypatch):
     assert len(fetched) == len(found) == 3  # stored fields and snippets of the page only
     calls.clear()
     sharded.search("oil prices", sort="-date", fanout="threads")  # the whole collection's order: joined
+    long = "shares rose sharply in active trading"
+    tiers = {"ranking": {"fb_mode": "tiers"}, "limit": 50}  # feedback that adds documents: joined
+    assert_same(sharded.search(long, fanout="joined", **tiers), sharded.search(long, fanout="threads", **tiers), long)
     assert not calls
 
 
