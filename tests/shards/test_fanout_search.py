@@ -36,6 +36,8 @@ QUERIES = [
     "national westminster bank",
     "(japan OR korea) trade",
     "zzqxv",  # no match
+    '(japan OR "korea trade',  # malformed: read as plain words, as everywhere
+    "AND -",  # nothing searchable
 ]
 
 OPTIONS = [
@@ -281,3 +283,24 @@ def test_cli_query_on_a_dask_cluster(indexes, cluster):
     assert [(h["id"], h["score"], h["snippet"]) for h in got["hits"]] == \
         [(h["id"], h["score"], h["snippet"]) for h in expected["hits"]]
     assert got["total"] == expected["total"] and got["facets"] == expected["facets"]
+
+
+def test_serve_api_on_a_dask_cluster(indexes, cluster):
+    """The web API over an index searched by Dask tasks answers as over one index."""
+    from starlette.testclient import TestClient
+
+    from searchkit.web import create_app
+
+    one, sharded = indexes
+    remote = searchkit.Index(sharded.path, scheduler=cluster.scheduler_address)
+    try:
+        with TestClient(create_app(remote), base_url="http://127.0.0.1:8000") as client, \
+                TestClient(create_app(one), base_url="http://127.0.0.1:8000") as plain:
+            for params in ({"q": "base rate cut", "facet": "year"}, {"q": "oil", "sort": "-date"}):
+                got = client.get("/api/search", params=params).json()
+                want = plain.get("/api/search", params=params).json()
+                assert [(h["id"], h["score"], h["snippet"]) for h in got["hits"]] == \
+                    [(h["id"], h["score"], h["snippet"]) for h in want["hits"]]
+                assert (got["total"], got["facets"]) == (want["total"], want["facets"])
+    finally:
+        remote.close()
