@@ -109,10 +109,13 @@ class DaskShards:
         shards = list(calls)
         workers = sorted(self.client.scheduler_info().get("workers", {}))
         # shard i prefers one worker (the one caching it open); any other may run it when that one is busy or gone
-        futures = [self.client.submit(run_phase, self.root, self.dirs[shard], phase, *calls[shard], pure=False,
-                                      workers=[workers[shard % len(workers)]] if workers else None,
-                                      allow_other_workers=True)
-                   for shard in shards]
+        placement = {}
+        futures = []
+        for shard in shards:
+            if workers:  # none known yet (a cluster still starting): the scheduler places the task
+                placement = {"workers": [workers[shard % len(workers)]], "allow_other_workers": True}
+            futures.append(self.client.submit(run_phase, self.root, self.dirs[shard], phase, *calls[shard],
+                                              pure=False, **placement))
         try:
             replies = self.client.gather(futures)
         except (MissingStatistic, QueryError, SearchkitError):

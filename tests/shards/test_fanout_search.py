@@ -304,3 +304,32 @@ def test_serve_api_on_a_dask_cluster(indexes, cluster):
                 assert (got["total"], got["facets"]) == (want["total"], want["facets"])
     finally:
         remote.close()
+
+
+def test_dask_tasks_placed_on_a_worker_per_shard_when_workers_are_known(tmp_path):
+    """Shard i prefers worker i mod W; with no worker known yet (a starting cluster) the scheduler places it."""
+    from searchkit.shards.tasks import DaskShards
+
+    class FakeClient:
+        def __init__(self, workers):
+            self.workers, self.submitted = workers, []
+
+        def scheduler_info(self):
+            return {"workers": {address: {} for address in self.workers}}
+
+        def submit(self, function, *args, **options):
+            self.submitted.append(options)
+            return len(self.submitted)
+
+        def gather(self, futures):
+            return list(futures)
+
+    for workers in ([], ["tcp://b:1", "tcp://a:1"]):
+        client = FakeClient(workers)
+        shards = DaskShards(client, tmp_path, ["shard-000.g1", "shard-001.g1", "shard-002.g1"])
+        assert shards.run("shard_dfs", {0: ([],), 1: ([],), 2: ([],)}) == {0: 1, 1: 2, 2: 3}
+        if workers:
+            assert [o["workers"] for o in client.submitted] == [["tcp://a:1"], ["tcp://b:1"], ["tcp://a:1"]]
+            assert all(o["allow_other_workers"] for o in client.submitted)
+        else:
+            assert all("workers" not in o and "allow_other_workers" not in o for o in client.submitted)
