@@ -57,6 +57,13 @@ def indexing_workers() -> int:
     return get("SEARCHKIT_WORKERS")
 
 
+def _check_unsharded_fanout(path, scheduler: str | None, fanout: str | None) -> None:
+    if scheduler or fanout not in (None, "joined"):
+        what = f"scheduler={scheduler!r}" if scheduler else f"fanout={fanout!r}"
+        raise SearchkitError(f"{what} searches a sharded index shard by shard, and the index at {path} "
+                             "is not sharded (build one with --shards N)")
+
+
 class Index:
     """A searchkit index in a directory.
 
@@ -79,7 +86,12 @@ class Index:
         return super().__new__(cls)
 
     def __init__(self, path: str | os.PathLike[str] = "index", *, create: bool = True,
-                 lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
+                 lock_timeout: float = DEFAULT_LOCK_TIMEOUT, scheduler: str | None = None,
+                 fanout: str | None = None):
+        """``scheduler``/``fanout`` choose how a *sharded* index is searched (see
+        :class:`searchkit.shards.ShardedIndex`); an unsharded index has one way, so any
+        other value than ``fanout="joined"`` raises :class:`SearchkitError` (one line)."""
+        _check_unsharded_fanout(path, scheduler, fanout)
         self.path = Path(path)
         self.lock_timeout = lock_timeout
         self._searcher = None
@@ -479,6 +491,7 @@ class Index:
         Raises :class:`~searchkit.errors.QueryError` for an impossible date.
         """
         suggest = filters.pop("suggest", True)
+        _check_unsharded_fanout(self.path, None, filters.pop("fanout", None))
         searcher = self._searcher_now()
         results = run_search(searcher, text, limit=limit, **filters)
         if suggest:

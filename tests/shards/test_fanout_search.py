@@ -333,3 +333,19 @@ def test_dask_tasks_placed_on_a_worker_per_shard_when_workers_are_known(tmp_path
             assert all(o["allow_other_workers"] for o in client.submitted)
         else:
             assert all("workers" not in o and "allow_other_workers" not in o for o in client.submitted)
+
+
+def test_scheduler_or_fanout_on_an_unsharded_index_is_one_line_error(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Treaty talks\n\nThe security treaty was signed.\n", "utf-8")
+    ix = searchkit.Index(tmp_path / "plain")
+    ix.add(docs)
+    assert ix.search("treaty").total == 1
+    for kwargs in ({"scheduler": "tcp://127.0.0.1:1"}, {"fanout": "threads"}, {"fanout": "dask"}):
+        with pytest.raises(SearchkitError, match="not sharded"):
+            searchkit.Index(tmp_path / "plain", **kwargs)
+    assert searchkit.Index(tmp_path / "plain", fanout="joined").search("treaty").total == ix.search("treaty").total
+    with pytest.raises(SearchkitError, match="not sharded"):
+        ix.search("treaty", fanout="threads")
+    assert ix.search("treaty", fanout="joined").total == ix.search("treaty").total
