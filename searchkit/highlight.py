@@ -89,7 +89,9 @@ def make_snippet(text: str, terms: set[str], window: int = _WINDOW_WORDS) -> Sni
         # letter starts no query term need not be analysed (a cold process
         # would look every word of ten articles up in the stem table).
         initials = {term[:1] for term in terms}
-        for i, word in enumerate(words):
+        # A word's term depends on the word alone: each distinct word is looked up once.
+        matched: dict[str, str] = {}
+        for word in set(words):
             term = memo(word)
             clitic = "'" in word or "’" in word  # "l'Élysée" is also "elysee", "Ankara'da" "ankara"
             if term is None:
@@ -100,8 +102,10 @@ def make_snippet(text: str, terms: set[str], window: int = _WINDOW_WORDS) -> Sni
             if clitic and term not in terms:
                 term = next((t for t in analysis.word_terms(word)[0][1:] if t in terms), term)
             if term in terms:
-                hits.append(i)
-                hit_terms.append(term)
+                matched[word] = term
+        if matched:
+            hits = [i for i, word in enumerate(words) if word in matched]
+            hit_terms = [matched[words[i]] for i in hits]
         if len(set(hit_terms)) < len(terms) and ("'" in scanned or "’" in scanned):
             # a term not seen may be inside an elided or suffixed word ("l'Élysée": elysee)
             found = set(hits)

@@ -15,11 +15,19 @@ has ``peek``, which the C unpickler uses to take a whole posting block's
 pickled header in one call, where it otherwise calls ``read`` once per
 opcode (about 20 calls a header, the largest single cost of opening a
 block).
+
+:func:`fast_term_reading` (called by :func:`lazy_buffer_files`): a posting
+block's ids are undone from deltas by ``itertools.accumulate`` instead of
+Whoosh's Python generator (the same tuple of ints), and a term dictionary
+remembers where each term it was asked for lies (an md5 hash and several
+reads a look-up otherwise; a query asks for the same terms many times: idf,
+each field, each re-rank stage).  Segments never change once written, so
+the memo is always right; it is bounded per dictionary.
 """
 
 from __future__ import annotations
 
-__all__ = ["lazy_buffer_files"]
+__all__ = ["lazy_buffer_files", "fast_term_reading"]
 
 _done = False
 
@@ -119,7 +127,54 @@ def lazy_buffer_files() -> None:
     BufferFile.__init__ = __init__
     BufferFile.file = property(_get_file, _set_file)
     BufferFile.close = close
+    fast_term_reading()
     _done = True
+
+
+#: Terms a dictionary remembers the place of (then it starts again).
+TERM_MEMO = 4096
+
+_fast_terms = False
+
+#: Whoosh's own functions replaced by :func:`fast_term_reading` (the tests compare against them).
+WHOOSH_ORIGINALS: dict = {}
+
+
+def fast_term_reading() -> None:
+    """Posting ids undone from deltas in C, and term places memoized per term dictionary (idempotent)."""
+    global _fast_terms
+    if _fast_terms:
+        return
+    from itertools import accumulate
+
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+    from whoosh.filedb.filetables import HashReader
+
+    def _read_ids(self):
+        if self._data is None:
+            self._read_data()
+        ids = self._data[0]
+        if not self._byteids:
+            ids = tuple(accumulate(ids))  # Whoosh: tuple(delta_decode(ids)), the same running sums
+        self._ids = ids
+
+    original_ranges = WHOOSH_ORIGINALS["ranges_for_key"] = HashReader.ranges_for_key
+
+    def ranges_for_key(self, key):
+        memo = self.__dict__.get("_searchkit_ranges")
+        if memo is None:
+            memo = self.__dict__["_searchkit_ranges"] = {}
+        found = memo.get(key)
+        if found is None:
+            found = tuple(original_ranges(self, key))
+            if len(memo) >= TERM_MEMO:
+                memo.clear()
+            memo[key] = found
+        return iter(found)
+
+    W3LeafMatcher._read_ids = _read_ids
+    HashReader.ranges_for_key = ranges_for_key
+    _fast_terms = True
 
 
 _MORPH = "whoosh.lang.morph_en"
