@@ -90,9 +90,13 @@ def phrase_matches(searcher: Any, fieldname: str, words: list[str], slop: int, b
     posting_ids(reader.postings(fieldname, distinct[0]), found)
     survivors = sorted(found)
     weighting = (None if context is None else context.weighting) or searcher.weighting  # as Term.matcher + Searcher.postings
-    scorers = {btext: weighting.scorer(searcher, fieldname, btext, qf=1) for btext in distinct}
-    if slop == 1:
-        return _adjacent(reader, fieldname, btexts, distinct, survivors, scorers, boost)
+
+    def make_scorers() -> dict:
+        return {btext: weighting.scorer(searcher, fieldname, btext, qf=1) for btext in distinct}
+
+    if slop == 1:  # scorers made only for a document found (their idf and lengths cost term look-ups)
+        return _adjacent(reader, fieldname, btexts, distinct, survivors, make_scorers, boost)
+    scorers = make_scorers()
     for btext in distinct[1:]:  # the documents holding every word: ids only, rarest word first
         survivors = list(positioned_at(reader.postings(fieldname, btext), survivors))
         if not survivors:
@@ -126,7 +130,7 @@ def phrase_matches(searcher: Any, fieldname: str, words: list[str], slop: int, b
 
 
 def _adjacent(reader: Any, fieldname: str, btexts: list[bytes], distinct: list[bytes], survivors: list[int],
-              scorers: dict, boost: float) -> tuple[list[int], list[float]]:
+              make_scorers: Any, boost: float) -> tuple[list[int], list[float]]:
     """:func:`phrase_matches` of a phrase whose words must be adjacent (slop 1).
 
     The chain "each word one position after the last" is "every word ``k``
@@ -174,6 +178,7 @@ def _adjacent(reader: Any, fieldname: str, btexts: list[bytes], distinct: list[b
         if not survivors:
             return [], []
     totals = []
+    scorers = make_scorers()
     for docnum in survivors:
         # each word's score as its Term matcher gives it: the scorer of Searcher.postings, on this posting
         total = _tree_sum([scorers[b].score(_Posting(docnum, weights[b][docnum])) for b in btexts]) * 1.0

@@ -22,7 +22,12 @@ Whoosh's Python generator (the same tuple of ints), and a term dictionary
 remembers where each term it was asked for lies (an md5 hash and several
 reads a look-up otherwise; a query asks for the same terms many times: idf,
 each field, each re-rank stage).  Segments never change once written, so
-the memo is always right; it is bounded per dictionary.
+the memo is always right; it is bounded per dictionary.  Likewise a
+segment's postings file remembers its most recently read blocks: the
+header (block length, last id, max weight, ...) and the decompressed,
+unpickled data tuple, so the blocks of a common word are decoded once per
+searcher, not once per query and stage (:data:`BLOCK_MEMO` blocks per
+file, forgotten all at once when full).
 """
 
 from __future__ import annotations
@@ -134,6 +139,9 @@ def lazy_buffer_files() -> None:
 #: Terms a dictionary remembers the place of (then it starts again).
 TERM_MEMO = 4096
 
+#: Posting blocks a postings file remembers, headers and decoded data (then it starts again).
+BLOCK_MEMO = 2048
+
 _fast_terms = False
 
 #: Whoosh's own functions replaced by :func:`fast_term_reading` (the tests compare against them).
@@ -172,7 +180,44 @@ def fast_term_reading() -> None:
             memo[key] = found
         return iter(found)
 
+    original_goto = WHOOSH_ORIGINALS["_goto"] = W3LeafMatcher._goto
+    original_read_data = WHOOSH_ORIGINALS["_read_data"] = W3LeafMatcher._read_data
+
+    def _blocks_of(postfile) -> dict:
+        memo = postfile.__dict__.get("_searchkit_blocks")
+        if memo is None:
+            memo = postfile.__dict__["_searchkit_blocks"] = {}
+        elif len(memo) >= BLOCK_MEMO:
+            memo.clear()
+        return memo
+
+    def _goto(self, position):
+        memo = _blocks_of(self._postfile)
+        header = memo.get(position)
+        if header is None:
+            original_goto(self, position)
+            memo[position] = (self._lastblock, self._nextoffset, self._dataoffset, self._blocklength,
+                              self._maxid, self._maxweight, self._compression, self._minlength,
+                              self._maxlength)
+            return
+        self._data = self._ids = self._weights = self._values = None
+        self._i = 0
+        (self._lastblock, self._nextoffset, self._dataoffset, self._blocklength, self._maxid,
+         self._maxweight, self._compression, self._minlength, self._maxlength) = header
+
+    def _read_data(self):
+        memo = _blocks_of(self._postfile)
+        key = -1 - self._dataoffset  # beside the headers (by block position >= 0) in one memo
+        data = memo.get(key)
+        if data is None:
+            original_read_data(self)
+            memo[key] = self._data
+        else:
+            self._data = data
+
     W3LeafMatcher._read_ids = _read_ids
+    W3LeafMatcher._goto = _goto
+    W3LeafMatcher._read_data = _read_data
     HashReader.ranges_for_key = ranges_for_key
     _fast_terms = True
 

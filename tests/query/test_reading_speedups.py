@@ -73,3 +73,41 @@ def test_posting_ids_and_term_places_read_as_whoosh_reads_them(tmp_path):
                         assert matcher._ids == tuple(delta_decode(matcher._data[0]))
                     matcher._next_block()
     ix.close()
+
+
+def _blocks(reader, fieldname, text):
+    matcher = reader.postings(fieldname, text)
+    out = []
+    while matcher.is_active():
+        out.append((matcher.id(), matcher.block_max_id(), matcher.block_max_weight(), matcher.block_min_length(),
+                    matcher.block_max_length(), matcher.weight(), matcher.value()))
+        matcher.next()
+    return out
+
+
+def test_remembered_blocks_read_as_whoosh_reads_them(tmp_path, monkeypatch):
+    """Every posting (id, block figures, weight, value) the same with the block memo, also when it is full."""
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+
+    import searchkit
+    from searchkit.whoosh_ext import speedups
+
+    from ..conftest import REPO
+
+    ix = searchkit.Index(tmp_path / "index")
+    ix.add(REPO / "tests" / "fixtures" / "reuters")
+    speedups.fast_term_reading()
+    with ix._ix.searcher() as searcher:
+        for sub, _ in searcher.leaf_searchers():
+            reader = sub.reader()
+            terms = [t for t in reader.all_terms() if t[0] in ("body", "title")][:300]
+            with monkeypatch.context() as whoosh:
+                whoosh.setattr(W3LeafMatcher, "_goto", speedups.WHOOSH_ORIGINALS["_goto"])
+                whoosh.setattr(W3LeafMatcher, "_read_data", speedups.WHOOSH_ORIGINALS["_read_data"])
+                expected = [_blocks(reader, f, t) for f, t in terms]
+            monkeypatch.setattr(speedups, "BLOCK_MEMO", 7)  # forgotten again and again
+            assert [_blocks(reader, f, t) for f, t in terms] == expected
+            monkeypatch.setattr(speedups, "BLOCK_MEMO", 100000)
+            assert [_blocks(reader, f, t) for f, t in terms] == expected
+            assert [_blocks(reader, f, t) for f, t in terms] == expected  # from the memo
+    ix.close()
