@@ -22,15 +22,12 @@ and order are bit for bit those of ``Phrase``.
 from __future__ import annotations
 
 from bisect import bisect_left
-from itertools import accumulate
-from pickle import loads
 from typing import Any
 
-from whoosh.formats import Positions
 from whoosh.matching.mcore import Matcher, NullMatcher
 from whoosh.query.positional import Phrase
 
-from .postings import positioned_at, posting_ids
+from .postings import position_reader, positioned_at, posting_ids
 
 __all__ = ["BlockPhrase", "phrase_matches", "chain_found"]
 
@@ -112,8 +109,9 @@ def phrase_matches(searcher: Any, fieldname: str, words: list[str], slop: int, b
         score = scorers[btext].score
         following: dict[int, list[int]] = {}
         here_scores: dict[int, float] = {}
+        positions_here = position_reader(matcher)
         for docnum in positioned_at(matcher, survivors):
-            here = matcher.value_as("positions")
+            here = positions_here()
             if ends is not None:
                 here = _next_ends(ends[docnum], here, slop)
             if here:
@@ -146,24 +144,14 @@ def _adjacent(reader: Any, fieldname: str, btexts: list[bytes], distinct: list[b
     starts: dict[int, set[int]] = {}
     weights: dict[bytes, dict[int, float]] = {}
     # The rarest word's ids are the candidates already: its positions are read last, for the fewest documents.
-    fast = _decodes_positions(reader.schema[fieldname].format)
     for btext in distinct[1:] + distinct[:1]:
         matcher = reader.postings(fieldname, btext)
         at = offsets[btext]
         kept: dict[int, set[int]] = {}
         here_weights: dict[int, float] = {}
-        values_of = fast and hasattr(matcher, "_read_values") and hasattr(matcher, "_values")
+        positions_here = position_reader(matcher)
         for docnum in positioned_at(matcher, survivors):
-            if values_of:  # the block's value strings decoded here, as Positions.decode_positions does
-                values = matcher._values
-                if values is None:
-                    matcher._read_values()
-                    values = matcher._values
-                value = values[matcher._i]
-                positions = list(accumulate(loads(value[_INT_SIZE:] if value[-1:] == b"." else
-                                                  value[_INT_SIZE:] + b".")))
-            else:
-                positions = matcher.value_as("positions")
+            positions = positions_here()
             found = {pos - k for pos in positions for k in at} if len(at) > 1 else {pos - at[0] for pos in positions}
             if len(at) > 1:  # a repeated word: a start needs it at each of its places
                 found = {start for start in found if all(start + k in positions for k in at)}
@@ -184,14 +172,6 @@ def _adjacent(reader: Any, fieldname: str, btexts: list[bytes], distinct: list[b
         total = _tree_sum([scorers[b].score(_Posting(docnum, weights[b][docnum])) for b in btexts]) * 1.0
         totals.append(total * boost if boost != 1.0 else total)
     return survivors, totals
-
-
-_INT_SIZE = 4  # the count Positions.encode puts before the pickled deltas
-
-
-def _decodes_positions(fmt: Any) -> bool:
-    """``fmt`` reads positions as Whoosh's ``Positions`` (a 4-byte count, then pickled deltas)."""
-    return isinstance(fmt, Positions) and type(fmt).decode_positions is Positions.decode_positions
 
 
 class _Posting:

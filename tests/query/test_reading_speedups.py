@@ -111,3 +111,30 @@ def test_remembered_blocks_read_as_whoosh_reads_them(tmp_path, monkeypatch):
             assert [_blocks(reader, f, t) for f, t in terms] == expected
             assert [_blocks(reader, f, t) for f, t in terms] == expected  # from the memo
     ix.close()
+
+
+def test_position_reader_gives_whoosh_positions(tmp_path):
+    """Positions decoded from the block values are ``value_as("positions")``, on every posting, with deletions too."""
+    import searchkit
+    from searchkit.whoosh_ext.postings import position_reader, raw_postings
+
+    from ..conftest import REPO
+
+    ix = searchkit.Index(tmp_path / "index")
+    ix.add(REPO / "tests" / "fixtures" / "reuters")
+    checked = 0
+    with ix._ix.searcher() as searcher:
+        for sub, _ in searcher.leaf_searchers():
+            reader = sub.reader()
+            for fieldname, text in reader.all_terms():
+                if fieldname not in ("body", "title", "tags"):
+                    continue
+                field = reader.schema[fieldname]
+                for postings in (raw_postings(reader, fieldname, field, text), reader.postings(fieldname, text)):
+                    positions = position_reader(postings)
+                    while postings.is_active():
+                        assert positions() == postings.value_as("positions")
+                        checked += 1
+                        postings.next()
+    assert checked > 100
+    ix.close()
