@@ -19,7 +19,7 @@ __all__ = ["BLOCK_API", "has_blocks", "iter_blocks", "positioned_at", "raw_posti
            "posting_ids", "position_reader"]
 
 #: What the block readers here use of Whoosh 3's on-disk posting matcher.
-BLOCK_API = ("is_active", "_read_ids", "_read_weights", "_next_block", "block_max_id", "_i")
+BLOCK_API = ("is_active", "_read_ids", "_read_weights", "_next_block", "block_max_id", "_maxid", "_i")
 
 
 def positioned_at(postings: Any, docnums: list[int]) -> Iterator[int]:
@@ -43,20 +43,25 @@ def positioned_at(postings: Any, docnums: list[int]) -> Iterator[int]:
         return
     i, n = 0, len(docnums)
     while i < n and postings.is_active():
-        last = postings.block_max_id()
-        if docnums[i] <= last:
+        last = postings._maxid  # block_max_id()
+        wanted = docnums[i]
+        if wanted <= last:
             if postings._ids is None:
                 postings._read_ids()
             ids = postings._ids
             size = len(ids)
-            while i < n and docnums[i] <= last:
-                at = bisect_left(ids, docnums[i])
-                if at < size and ids[at] == docnums[i]:
+            at = 0
+            while True:
+                at = bisect_left(ids, wanted, at)  # the wanted ids rise: search on from the last place
+                if at < size and ids[at] == wanted:
                     postings._i = at  # the matcher's in-block cursor: weight() and value() read there
-                    yield docnums[i]
+                    yield wanted
                 i += 1
-        if i >= n:
-            return
+                if i >= n:
+                    return
+                wanted = docnums[i]
+                if wanted > last:
+                    break
         postings._next_block()
 
 

@@ -138,3 +138,41 @@ def test_position_reader_gives_whoosh_positions(tmp_path):
                         postings.next()
     assert checked > 100
     ix.close()
+
+
+def test_positioned_at_finds_what_skip_to_finds(tmp_path):
+    """The block path of ``positioned_at`` (bisection from the last place) yields the documents, weights and
+    positions the generic ``skip_to`` path yields, for random sorted sets of wanted documents."""
+    import random
+
+    import searchkit
+    from searchkit.whoosh_ext.postings import positioned_at, raw_postings
+
+    from ..conftest import REPO
+
+    class Generic:  # a matcher without the block API: positioned_at steps it with skip_to
+        def __init__(self, inner):
+            self.inner = inner
+
+        def __getattr__(self, name):
+            if name.startswith("_") or name == "block_max_id":
+                raise AttributeError(name)
+            return getattr(self.inner, name)
+
+    ix = searchkit.Index(tmp_path / "index")
+    ix.add(REPO / "tests" / "fixtures" / "reuters", REPO / "tests" / "fixtures" / "newsroom")
+    rng = random.Random(5)
+    with ix._ix.searcher() as searcher:
+        for sub, _ in searcher.leaf_searchers():
+            reader = sub.reader()
+            size = reader.doc_count_all()
+            terms = [t for t in reader.all_terms() if t[0] == "body"]
+            for fieldname, text in rng.sample(terms, min(200, len(terms))):
+                field = reader.schema[fieldname]
+                wanted = sorted(rng.sample(range(size), rng.randint(0, size)))
+                fast, slow = raw_postings(reader, fieldname, field, text), raw_postings(reader, fieldname, field, text)
+                got = [(d, fast.weight(), fast.value()) for d in positioned_at(fast, wanted)]
+                generic = Generic(slow)
+                expected = [(d, slow.weight(), slow.value()) for d in positioned_at(generic, wanted)]
+                assert got == expected, text
+    ix.close()
