@@ -89,15 +89,8 @@ def make_snippet(text: str, terms: set[str], window: int = _WINDOW_WORDS) -> Sni
         # letter starts no query term need not be analysed (a cold process
         # would look every word of ten articles up in the stem table).
         initials = {term[:1] for term in terms}
-        # A word's term depends on the word alone: each distinct word is looked up once, and a
-        # word already analysed to a term outside the query (no apostrophe) is passed over at C speed.
-        distinct = list(set(words))
-        known = list(map(memo, distinct))
-        elided = "'" in scanned or "’" in scanned
-        matched: dict[str, str] = {}
-        for word, term in zip(distinct, known):
-            if term is not None and term not in terms and not (elided and ("'" in word or "’" in word)):
-                continue
+        for i, word in enumerate(words):
+            term = memo(word)
             clitic = "'" in word or "’" in word  # "l'Élysée" is also "elysee", "Ankara'da" "ankara"
             if term is None:
                 first = word[0]
@@ -107,10 +100,8 @@ def make_snippet(text: str, terms: set[str], window: int = _WINDOW_WORDS) -> Sni
             if clitic and term not in terms:
                 term = next((t for t in analysis.word_terms(word)[0][1:] if t in terms), term)
             if term in terms:
-                matched[word] = term
-        if matched:
-            hits = [i for i, word in enumerate(words) if word in matched]
-            hit_terms = [matched[words[i]] for i in hits]
+                hits.append(i)
+                hit_terms.append(term)
         if len(set(hit_terms)) < len(terms) and ("'" in scanned or "’" in scanned):
             # a term not seen may be inside an elided or suffixed word ("l'Élysée": elysee)
             found = set(hits)
@@ -147,7 +138,7 @@ def make_snippet(text: str, terms: set[str], window: int = _WINDOW_WORDS) -> Sni
             if key > best_key:
                 best_key, best_start = key, first
     end_word = min(len(words), best_start + window)
-    spans = _spans(scanned, words, end_word)
+    spans = [m.span() for m in islice(WORD_PATTERN.finditer(scanned), end_word)]
     char_start = spans[best_start][0] if best_start > 0 else 0
     char_end = spans[end_word - 1][1]
     marked = set(hits)
@@ -167,23 +158,6 @@ def make_snippet(text: str, terms: set[str], window: int = _WINDOW_WORDS) -> Sni
     if char_end < len(text.rstrip()):
         parts.append(("…", False))
     return Snippet(_merge(parts))
-
-
-def _spans(text: str, words: list[str], count: int) -> list[tuple[int, int]]:
-    """``(start, end)`` in ``text`` of the first ``count`` of ``words`` (``WORD_PATTERN.findall(text)``).
-
-    The same as the spans of ``WORD_PATTERN.finditer``: a match starts at the
-    first word character after the previous one ends (what lies between holds
-    none), and ``words[i]`` begins with one, so ``text.find(words[i], end)`` is its start.
-    """
-    spans = []
-    find = text.find
-    end = 0
-    for word in islice(words, count):
-        start = find(word, end)
-        end = start + len(word)
-        spans.append((start, end))
-    return spans
 
 
 def _flatten(text: str) -> str:
