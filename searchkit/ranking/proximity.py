@@ -13,7 +13,7 @@ from typing import Any
 from .bm25f import indexed_bytes, segments_of
 from .ties import order_ties
 from .config import RankingConfig
-from ..whoosh_ext.postings import positioned_at, raw_postings
+from ..whoosh_ext.postings import position_reader, positioned_at, raw_postings
 
 
 def read_positions(searcher: Any, fieldname: str, terms: list[str], docnums: list[int]) -> dict[int, dict[str, list[int]]]:
@@ -36,8 +36,9 @@ def read_positions(searcher: Any, fieldname: str, terms: list[str], docnums: lis
             postings = raw_postings(reader, fieldname, field, btext)
             if not postings.supports("positions"):
                 continue
+            positions = position_reader(postings)
             for docnum in positioned_at(postings, local):
-                out.setdefault(docnum + offset, {})[term] = postings.value_as("positions")
+                out.setdefault(docnum + offset, {})[term] = positions()
     return out
 
 

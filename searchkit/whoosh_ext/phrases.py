@@ -27,7 +27,7 @@ from typing import Any
 from whoosh.matching.mcore import Matcher, NullMatcher
 from whoosh.query.positional import Phrase
 
-from .postings import positioned_at, posting_ids
+from .postings import position_reader, positioned_at, posting_ids
 
 __all__ = ["BlockPhrase", "phrase_matches", "chain_found"]
 
@@ -87,9 +87,13 @@ def phrase_matches(searcher: Any, fieldname: str, words: list[str], slop: int, b
     posting_ids(reader.postings(fieldname, distinct[0]), found)
     survivors = sorted(found)
     weighting = (None if context is None else context.weighting) or searcher.weighting  # as Term.matcher + Searcher.postings
-    scorers = {btext: weighting.scorer(searcher, fieldname, btext, qf=1) for btext in distinct}
-    if slop == 1:
-        return _adjacent(reader, fieldname, btexts, distinct, survivors, scorers, boost)
+
+    def make_scorers() -> dict:
+        return {btext: weighting.scorer(searcher, fieldname, btext, qf=1) for btext in distinct}
+
+    if slop == 1:  # scorers made only for a document found (their idf and lengths cost term look-ups)
+        return _adjacent(reader, fieldname, btexts, distinct, survivors, make_scorers, boost)
+    scorers = make_scorers()
     for btext in distinct[1:]:  # the documents holding every word: ids only, rarest word first
         survivors = list(positioned_at(reader.postings(fieldname, btext), survivors))
         if not survivors:
@@ -105,8 +109,9 @@ def phrase_matches(searcher: Any, fieldname: str, words: list[str], slop: int, b
         score = scorers[btext].score
         following: dict[int, list[int]] = {}
         here_scores: dict[int, float] = {}
+        positions_here = position_reader(matcher)
         for docnum in positioned_at(matcher, survivors):
-            here = matcher.value_as("positions")
+            here = positions_here()
             if ends is not None:
                 here = _next_ends(ends[docnum], here, slop)
             if here:
@@ -123,7 +128,7 @@ def phrase_matches(searcher: Any, fieldname: str, words: list[str], slop: int, b
 
 
 def _adjacent(reader: Any, fieldname: str, btexts: list[bytes], distinct: list[bytes], survivors: list[int],
-              scorers: dict, boost: float) -> tuple[list[int], list[float]]:
+              make_scorers: Any, boost: float) -> tuple[list[int], list[float]]:
     """:func:`phrase_matches` of a phrase whose words must be adjacent (slop 1).
 
     The chain "each word one position after the last" is "every word ``k``
@@ -144,8 +149,9 @@ def _adjacent(reader: Any, fieldname: str, btexts: list[bytes], distinct: list[b
         at = offsets[btext]
         kept: dict[int, set[int]] = {}
         here_weights: dict[int, float] = {}
+        positions_here = position_reader(matcher)
         for docnum in positioned_at(matcher, survivors):
-            positions = matcher.value_as("positions")
+            positions = positions_here()
             found = {pos - k for pos in positions for k in at} if len(at) > 1 else {pos - at[0] for pos in positions}
             if len(at) > 1:  # a repeated word: a start needs it at each of its places
                 found = {start for start in found if all(start + k in positions for k in at)}
@@ -160,6 +166,7 @@ def _adjacent(reader: Any, fieldname: str, btexts: list[bytes], distinct: list[b
         if not survivors:
             return [], []
     totals = []
+    scorers = make_scorers()
     for docnum in survivors:
         # each word's score as its Term matcher gives it: the scorer of Searcher.postings, on this posting
         total = _tree_sum([scorers[b].score(_Posting(docnum, weights[b][docnum])) for b in btexts]) * 1.0

@@ -11,13 +11,15 @@ API (or returns None for the caller to) when a segment is not laid out so.
 from __future__ import annotations
 
 from bisect import bisect_left
-from typing import Any, Iterator, Sequence
+from itertools import accumulate
+from pickle import loads
+from typing import Any, Callable, Iterator, Sequence
 
 __all__ = ["BLOCK_API", "has_blocks", "iter_blocks", "positioned_at", "raw_postings", "field_lengths",
-           "posting_ids"]
+           "posting_ids", "position_reader"]
 
 #: What the block readers here use of Whoosh 3's on-disk posting matcher.
-BLOCK_API = ("is_active", "_read_ids", "_read_weights", "_next_block", "block_max_id", "_i")
+BLOCK_API = ("is_active", "_read_ids", "_read_weights", "_next_block", "block_max_id", "_maxid", "_i")
 
 
 def positioned_at(postings: Any, docnums: list[int]) -> Iterator[int]:
@@ -41,20 +43,25 @@ def positioned_at(postings: Any, docnums: list[int]) -> Iterator[int]:
         return
     i, n = 0, len(docnums)
     while i < n and postings.is_active():
-        last = postings.block_max_id()
-        if docnums[i] <= last:
+        last = postings._maxid  # block_max_id()
+        wanted = docnums[i]
+        if wanted <= last:
             if postings._ids is None:
                 postings._read_ids()
             ids = postings._ids
             size = len(ids)
-            while i < n and docnums[i] <= last:
-                at = bisect_left(ids, docnums[i])
-                if at < size and ids[at] == docnums[i]:
+            at = 0
+            while True:
+                at = bisect_left(ids, wanted, at)  # the wanted ids rise: search on from the last place
+                if at < size and ids[at] == wanted:
                     postings._i = at  # the matcher's in-block cursor: weight() and value() read there
-                    yield docnums[i]
+                    yield wanted
                 i += 1
-        if i >= n:
-            return
+                if i >= n:
+                    return
+                wanted = docnums[i]
+                if wanted > last:
+                    break
         postings._next_block()
 
 
@@ -115,3 +122,33 @@ def posting_ids(postings: Any, into: set[int]) -> None:
             postings._next_block()
     else:  # e.g. deletions filtered out: the generic way
         into.update(postings.all_ids())
+
+
+_INT_SIZE = 4  # the count Whoosh's Positions.encode puts before the pickled deltas
+
+
+def position_reader(postings: Any) -> Callable[[], list[int]]:
+    """A function giving the positions of the posting ``postings`` is on: ``postings.value_as("positions")``.
+
+    For Whoosh's ``Positions`` format on a W3 block matcher the block's value
+    strings are decoded here (a 4-byte count, then the pickled deltas, summed
+    up), without the per-call format look-ups of ``value_as``; any other
+    format or matcher goes through ``value_as``.
+    """
+    from whoosh.formats import Positions
+
+    fmt = getattr(postings, "format", None)
+    if not (isinstance(fmt, Positions) and type(fmt).decode_positions is Positions.decode_positions
+            and hasattr(postings, "_read_values") and hasattr(postings, "_values") and hasattr(postings, "_i")):
+        return lambda: postings.value_as("positions")
+
+    def positions() -> list[int]:
+        values = postings._values
+        if values is None:
+            postings._read_values()
+            values = postings._values
+        value = values[postings._i]
+        # Positions.decode_positions: the stop mark added when the writer left it off
+        return list(accumulate(loads(value[_INT_SIZE:] if value[-1:] == b"." else value[_INT_SIZE:] + b".")))
+
+    return positions

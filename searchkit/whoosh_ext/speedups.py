@@ -10,14 +10,34 @@ it.  Opening a searcher therefore copied the whole index into memory (about
 ``readline`` over the same view, without a copy.  (A lazy ``BytesIO`` was not
 enough: reading a posting list's header seeks, and the first seek copied the
 whole part -- the postings file of a Reuters index, on every cold query.)
-Whoosh only ever reads through a ``BufferFile``.
+Whoosh only ever reads through a ``BufferFile``.  :class:`_ViewReader` also
+has ``peek``, which the C unpickler uses to take a whole posting block's
+pickled header in one call, where it otherwise calls ``read`` once per
+opcode (about 20 calls a header, the largest single cost of opening a
+block).
+
+:func:`fast_term_reading` (called by :func:`lazy_buffer_files`): a posting
+block's ids are undone from deltas by ``itertools.accumulate`` instead of
+Whoosh's Python generator (the same tuple of ints), and a term dictionary
+remembers where each term it was asked for lies (an md5 hash and several
+reads a look-up otherwise; a query asks for the same terms many times: idf,
+each field, each re-rank stage).  Segments never change once written, so
+the memo is always right; it is bounded per dictionary.  Likewise a
+segment's postings file remembers its most recently read blocks: the
+header (block length, last id, max weight, ...) and the decompressed,
+unpickled data tuple, so the blocks of a common word are decoded once per
+searcher, not once per query and stage (:data:`BLOCK_MEMO` blocks per
+file, forgotten all at once when full).
 """
 
 from __future__ import annotations
 
-__all__ = ["lazy_buffer_files"]
+__all__ = ["lazy_buffer_files", "fast_term_reading"]
 
 _done = False
+
+#: The most ``_ViewReader.peek`` copies (the unpickler asks for 8 KB; a block header is ~50 bytes).
+_PEEK = 512
 
 
 class _ViewReader:
@@ -34,6 +54,11 @@ class _ViewReader:
         end = len(self._view) if size is None or size < 0 else min(start + size, len(self._view))
         self._pos = max(start, end)
         return bytes(self._view[start:end])
+
+    def peek(self, size: int = 0) -> bytes:
+        """Bytes from the position on (up to ``_PEEK``, at least 1 unless at the end), without moving."""
+        start = self._pos
+        return bytes(self._view[start:start + max(1, min(size, _PEEK))])
 
     def readline(self, size: int = -1) -> bytes:
         start = self._pos
@@ -107,7 +132,94 @@ def lazy_buffer_files() -> None:
     BufferFile.__init__ = __init__
     BufferFile.file = property(_get_file, _set_file)
     BufferFile.close = close
+    fast_term_reading()
     _done = True
+
+
+#: Terms a dictionary remembers the place of (then it starts again).
+TERM_MEMO = 4096
+
+#: Posting blocks a postings file remembers, headers and decoded data (then it starts again).
+BLOCK_MEMO = 2048
+
+_fast_terms = False
+
+#: Whoosh's own functions replaced by :func:`fast_term_reading` (the tests compare against them).
+WHOOSH_ORIGINALS: dict = {}
+
+
+def fast_term_reading() -> None:
+    """Posting ids undone from deltas in C, and term places memoized per term dictionary (idempotent)."""
+    global _fast_terms
+    if _fast_terms:
+        return
+    from itertools import accumulate
+
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+    from whoosh.filedb.filetables import HashReader
+
+    def _read_ids(self):
+        if self._data is None:
+            self._read_data()
+        ids = self._data[0]
+        if not self._byteids:
+            ids = tuple(accumulate(ids))  # Whoosh: tuple(delta_decode(ids)), the same running sums
+        self._ids = ids
+
+    original_ranges = WHOOSH_ORIGINALS["ranges_for_key"] = HashReader.ranges_for_key
+
+    def ranges_for_key(self, key):
+        memo = self.__dict__.get("_searchkit_ranges")
+        if memo is None:
+            memo = self.__dict__["_searchkit_ranges"] = {}
+        found = memo.get(key)
+        if found is None:
+            found = tuple(original_ranges(self, key))
+            if len(memo) >= TERM_MEMO:
+                memo.clear()
+            memo[key] = found
+        return iter(found)
+
+    original_goto = WHOOSH_ORIGINALS["_goto"] = W3LeafMatcher._goto
+    original_read_data = WHOOSH_ORIGINALS["_read_data"] = W3LeafMatcher._read_data
+
+    def _blocks_of(postfile) -> dict:
+        memo = postfile.__dict__.get("_searchkit_blocks")
+        if memo is None:
+            memo = postfile.__dict__["_searchkit_blocks"] = {}
+        elif len(memo) >= BLOCK_MEMO:
+            memo.clear()
+        return memo
+
+    def _goto(self, position):
+        memo = _blocks_of(self._postfile)
+        header = memo.get(position)
+        if header is None:
+            original_goto(self, position)
+            memo[position] = (self._lastblock, self._nextoffset, self._dataoffset, self._blocklength,
+                              self._maxid, self._maxweight, self._compression, self._minlength,
+                              self._maxlength)
+            return
+        self._data = self._ids = self._weights = self._values = None
+        self._i = 0
+        (self._lastblock, self._nextoffset, self._dataoffset, self._blocklength, self._maxid,
+         self._maxweight, self._compression, self._minlength, self._maxlength) = header
+
+    def _read_data(self):
+        memo = _blocks_of(self._postfile)
+        key = -1 - self._dataoffset  # beside the headers (by block position >= 0) in one memo
+        data = memo.get(key)
+        if data is None:
+            original_read_data(self)
+            memo[key] = self._data
+        else:
+            self._data = data
+
+    W3LeafMatcher._read_ids = _read_ids
+    W3LeafMatcher._goto = _goto
+    W3LeafMatcher._read_data = _read_data
+    HashReader.ranges_for_key = ranges_for_key
+    _fast_terms = True
 
 
 _MORPH = "whoosh.lang.morph_en"
