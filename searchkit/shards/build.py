@@ -240,9 +240,14 @@ def write_shard(job: dict[str, Any]) -> dict[str, Any]:
                     writer = ix._writer(writer_class=LeanSegmentWriter, limitmb=memory_mb)
                 except ImportError:  # pragma: no cover - the lean writer moved
                     writer = ix._writer()
+                from .reading import FieldsLoader, load_fields
+
+                loader = FieldsLoader(Path(job["spool"]).parent)
                 try:
                     _fault_point(job)
                     for kind, value in _read_spool(job["spool"]):
+                        if kind != "delete" and "_ref" in value:  # read by a read task: its fields are in its spool
+                            value = load_fields(loader, value)
                         if kind == "add":
                             writer.add_document(**value)
                         elif kind == "update":
@@ -253,6 +258,8 @@ def write_shard(job: dict[str, Any]) -> dict[str, Any]:
                 except BaseException:
                     writer.cancel()
                     raise
+                finally:
+                    loader.close()
                 writer.commit()
             meta = ix._read_meta()
             meta["duplicate_threshold"] = job.get("threshold")
@@ -314,12 +321,61 @@ def _threshold(manifest: Manifest, wanted: float | None, fresh: bool) -> float:
     return run_threshold(manifest.duplicate_threshold, wanted, fresh)
 
 
-def _run_jobs(jobs: list[dict[str, Any]], workers: int | None, client) -> list[dict[str, Any]]:
-    if workers is None and client is None:
+class _Dask:
+    """The run's Dask client: given (``--scheduler``), or of a LocalCluster of ``workers``
+    started when first needed (a run with nothing to do starts none); None for neither."""
+
+    def __init__(self, workers: int | None, client):
+        self.workers = workers
+        self._client = client
+        self._cluster = None
+
+    @property
+    def used(self) -> bool:
+        return self._client is not None or self.workers is not None
+
+    @property
+    def client(self):
+        if self._client is None:
+            from .cluster import connect
+
+            self._client, self._cluster = connect(workers=self.workers)
+        return self._client
+
+    def close(self) -> None:
+        if self._cluster is not None:
+            self._client.close()
+            self._cluster.close()
+            self._client = self._cluster = None
+
+
+def _run_jobs(jobs: list[dict[str, Any]], dask: _Dask) -> list[dict[str, Any]]:
+    if not dask.used:
         return [write_shard(job) for job in jobs]
     from .cluster import run_on_dask
 
-    return run_on_dask(write_shard, jobs, workers=workers, client=client)
+    return run_on_dask(write_shard, jobs, client=dask.client)
+
+
+def _read_submitter(dask: _Dask):
+    """``submit(tasks) -> handles`` for :meth:`.reading.ReadPlan.start`: Dask tasks, or calls made
+    in this process when their results are first asked for."""
+    from .reading import read_task
+
+    if dask.used:
+        from .cluster import submit_reads
+
+        return lambda tasks: submit_reads(dask.client, read_task, tasks)
+
+    class _Call:
+        def __init__(self, task):
+            self.task = task
+
+        def result(self):
+            task, self.task = self.task, None
+            return read_task(task)
+
+    return lambda tasks: [_Call(task) for task in tasks]
 
 
 def _commit(path: Path, manifest: Manifest, jobs: list[dict[str, Any]], results: list[dict[str, Any]],
@@ -390,20 +446,23 @@ def build_sharded(path: Path, paths: Sequence[Path], *, rebuild: bool = False, p
 
         client, _ = connect(scheduler=scheduler)
     timings["connect"] = time.perf_counter() - started
+    dask = _Dask(None if client is not None else workers, client)
     try:
-        summary = _build(path, paths, rebuild, progress, source, tags, duplicate_threshold, workers, client,
+        summary = _build(path, paths, rebuild, progress, source, tags, duplicate_threshold, dask,
                          shards, lock_timeout, timings)
     finally:
+        dask.close()
         if client is not None:
             client.close()
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _build(path, paths, rebuild, progress, source, tags, duplicate_threshold, workers, client, shards,
+def _build(path, paths, rebuild, progress, source, tags, duplicate_threshold, dask, shards,
            lock_timeout, timings):
-    from ..derived import DerivedFieldsWriter
+    from ..derived import DerivedFieldsWriter, run_defaults
     from ..ingest.run import index_paths
+    from .reading import ReadPlan
     from .search import joined_reader, open_shard_readers
 
     with _lock(path, lock_timeout):
@@ -421,11 +480,15 @@ def _build(path, paths, rebuild, progress, source, tags, duplicate_threshold, wo
             threshold = _threshold(manifest, duplicate_threshold, rebuild or not existing)
             spool = path / SPOOL_FOLDER
             spool.mkdir(exist_ok=True)
+            plan = ReadPlan(spool, list(paths), existing, owners, threshold=threshold,
+                            **dict(zip(("roots", "source", "tags"), run_defaults(paths, source, tags))))
+            timings["plan"] = time.perf_counter()
+            plan.start(_read_submitter(dask))
             router = RoutingWriter(spool, count)
             try:
                 feed = DerivedFieldsWriter(router, paths, reader if existing else None, source=source, tags=tags,
                                            threshold=threshold)
-                summary = index_paths(feed, existing, owners, list(paths), progress)
+                summary = index_paths(feed, existing, owners, list(paths), progress, reading=plan)
                 router.close()
             except BaseException:
                 router.abort()
@@ -435,6 +498,8 @@ def _build(path, paths, rebuild, progress, source, tags, duplicate_threshold, wo
                 r.close()
         generation = manifest.generation + 1
         timings["route"] = time.perf_counter()
+        timings["read_wait"] = plan.wait_seconds
+        timings["read_tasks"] = plan.read_results
         jobs = []
         for shard in range(count):
             if rebuild or router.counts[shard]:
@@ -443,7 +508,7 @@ def _build(path, paths, rebuild, progress, source, tags, duplicate_threshold, wo
                              "spool": str(router.spool_file(shard)) if router.counts[shard] else None,
                              "threshold": threshold})
         if jobs or manifest.duplicate_threshold != threshold:
-            results = _run_jobs(jobs, workers, client)
+            results = _run_jobs(jobs, dask)
             timings["write"] = time.perf_counter()
             timings["jobs"] = results
             committed = _commit(path, manifest, jobs, results, threshold, count if rebuild else None)
