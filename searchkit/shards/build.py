@@ -484,6 +484,7 @@ def _build(path, paths, rebuild, progress, source, tags, duplicate_threshold, da
                             **dict(zip(("roots", "source", "tags"), run_defaults(paths, source, tags))))
             timings["plan"] = time.perf_counter()
             plan.start(_read_submitter(dask))
+            timings["submit"] = time.perf_counter()  # a LocalCluster, when the run starts one, is up
             router = RoutingWriter(spool, count)
             try:
                 feed = DerivedFieldsWriter(router, paths, reader if existing else None, source=source, tags=tags,

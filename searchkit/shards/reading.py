@@ -157,9 +157,15 @@ def _split_sgml(path: Path, size: int, range_bytes: int) -> list[tuple[int, int,
         if end - start >= range_bytes and end < len(raw):
             ranges.append((start, end, number))
             start, number = end, count + 1
-    if not count or not ranges:
+    if not ranges:
         return None
-    ranges.append((start, len(raw), number))
+    if number > count:  # no record after the last cut: the last range runs to the end
+        first, _, first_number = ranges.pop()
+        ranges.append((first, len(raw), first_number))
+        if len(ranges) < 2:
+            return None
+    else:
+        ranges.append((start, len(raw), number))
     return ranges
 
 
