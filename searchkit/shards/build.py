@@ -6,15 +6,21 @@ A run (:func:`build_sharded`), under the sharded index's write lock:
    indexed files and ids that makes runs incremental (unchanged files are
    not re-read, ids stay stable) and the MinHash signatures near-duplicate
    clustering compares with;
-2. walks and parses the paths exactly as an unsharded run does
-   (:func:`searchkit.indexing.index_paths`); each added, replaced or removed
-   document goes, by :func:`~.routing.shard_of` its id, to its shard's
-   *spool* (a file of pickled batches in ``.spool/``), so memory stays
-   bounded by a batch;
+2. walks the paths and hashes the files, and hands the new and changed ones
+   to *read tasks* (:mod:`.reading`: files, and byte ranges of big dumps,
+   read, parsed and MinHashed where the tasks run, their documents spooled
+   in ``.spool/``); then replays the run exactly as an unsharded run does
+   (:func:`searchkit.ingest.run.index_paths`, in document order: ids,
+   conflicts, near-duplicate clusters from the signatures, the summary).
+   Each added, replaced or removed document goes, by
+   :func:`~.routing.shard_of` its id, to its shard's *spool* (a file of
+   pickled batches in ``.spool/``; a document read by a read task as a
+   reference into that task's spool), so memory stays bounded by a batch;
 3. hands every shard that has work to exactly one *shard job*
    (:func:`write_shard`): clone the shard's committed folder into a new
    generation folder (hard links: Whoosh never rewrites a committed file),
-   apply the spool (analysis and postings are done here), commit.  The jobs
+   apply the spool (documents loaded from the read spools; analysis and
+   postings are done here), commit.  The jobs
    run in this process, or as Dask tasks (:mod:`.cluster`) anywhere the index
    folder is reachable;
 4. only when every job has committed, replaces the manifest (the commit
@@ -429,8 +435,12 @@ def build_sharded(path: Path, paths: Sequence[Path], *, rebuild: bool = False, p
     :class:`SearchkitError` (nothing committed) when a job fails or the
     scheduler cannot be reached.  ``timings`` (a dict) receives ``connect`` (seconds
     to reach the scheduler), :func:`time.perf_counter` marks ``start`` (lock
-    taken), ``route`` (sources read and spooled), ``write`` (every shard job
-    returned), ``commit`` (manifest replaced), and ``jobs`` (each job's result).
+    taken), ``plan`` (paths walked, files hashed), ``submit`` (read tasks handed
+    out; a LocalCluster started), ``route`` (every read task's result replayed
+    and spooled), ``write`` (every shard job returned), ``commit`` (manifest
+    replaced); ``read_wait`` (seconds the replay waited for read tasks),
+    ``read_tasks`` (each read task's ``documents``, ``files``, ``seconds``,
+    ``worker``) and ``jobs`` (each shard job's result).
     """
     started = time.perf_counter()
     path = Path(os.path.abspath(path))  # the jobs' paths must mean the same on every worker
