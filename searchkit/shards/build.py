@@ -45,6 +45,7 @@ from typing import Any
 
 from .. import settings
 from ..errors import SearchkitError
+from ..ingest.incremental import write_file_list
 from ..locking import WriteLock, lock_index
 from .manifest import (MANIFEST_FILE, Manifest, is_sharded, read_manifest, shard_folder_name,
                        write_manifest)
@@ -471,6 +472,7 @@ def build_sharded(path: Path, paths: Sequence[Path], *, rebuild: bool = False, p
 def _build(path, paths, rebuild, progress, source, tags, duplicate_threshold, dask, shards,
            lock_timeout, timings):
     from ..derived import DerivedFieldsWriter, run_defaults
+    from ..ingest.incremental import read_file_list
     from ..ingest.run import index_paths
     from .reading import ReadPlan
     from .search import joined_reader, open_shard_readers
@@ -486,11 +488,15 @@ def _build(path, paths, rebuild, progress, source, tags, duplicate_threshold, da
         readers = [] if rebuild else open_shard_readers(path, manifest)
         try:
             reader = joined_reader(readers) if readers else None
-            existing, owners = _source_table(reader)
+            listed = None if rebuild else read_file_list(path, manifest.generation)
+            if listed is not None:  # the file list of the last run: files looked at by size and times
+                existing, owners, stats = listed
+            else:
+                (existing, owners), stats = _source_table(reader), {}
             threshold = _threshold(manifest, duplicate_threshold, rebuild or not existing)
             spool = path / SPOOL_FOLDER
             spool.mkdir(exist_ok=True)
-            plan = ReadPlan(spool, list(paths), existing, owners, threshold=threshold,
+            plan = ReadPlan(spool, list(paths), existing, owners, stats=stats, threshold=threshold,
                             **dict(zip(("roots", "source", "tags"), run_defaults(paths, source, tags))))
             timings["plan"] = time.perf_counter()
             plan.start(_read_submitter(dask))
@@ -499,7 +505,7 @@ def _build(path, paths, rebuild, progress, source, tags, duplicate_threshold, da
             try:
                 feed = DerivedFieldsWriter(router, paths, reader if existing else None, source=source, tags=tags,
                                            threshold=threshold)
-                summary = index_paths(feed, existing, owners, list(paths), progress, reading=plan)
+                summary = index_paths(feed, existing, owners, list(paths), progress, stats=stats, reading=plan)
                 router.close()
             except BaseException:
                 router.abort()
@@ -523,12 +529,23 @@ def _build(path, paths, rebuild, progress, source, tags, duplicate_threshold, da
             timings["write"] = time.perf_counter()
             timings["jobs"] = results
             committed = _commit(path, manifest, jobs, results, threshold, count if rebuild else None)
+            _file_list(path, committed.generation, existing, stats)
             if summary.added or summary.updated or summary.removed:
                 _derived_files(path, committed)
             timings["commit"] = time.perf_counter()
         else:
             shutil.rmtree(spool, ignore_errors=True)
+            _file_list(path, manifest.generation, existing, stats)
     return summary
+
+
+def _file_list(path: Path, generation: int, existing, stats) -> None:
+    """The file list (:mod:`searchkit.ingest.incremental`) for the next run: its files looked at by
+    size and times, not hashed, as an unsharded index's are.  A courtesy: never fails a run."""
+    try:
+        write_file_list(path, generation, existing, stats)
+    except OSError:
+        pass
 
 
 def remove_sharded(path: Path, doc_ids: list[str], *, lock_timeout: float = 10.0) -> int:

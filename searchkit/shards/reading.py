@@ -365,12 +365,13 @@ class ReadPlan(LocalReading):
                 if file_key in self._facts:
                     continue
                 reason, figures = file_stat(source_file.path)
-                digest = LocalReading.digest(self, source_file.path, file_key) if reason is None else (None, None)
-                self._facts[file_key] = ((reason, figures), digest)
                 old_hash = existing.get(file_key, (None, set()))[0]
-                if reason is not None or digest[0] is not None or digest[1] == old_hash:
+                if reason is None and old_hash is not None and figures is not None and stats.get(file_key) == figures:
+                    self._facts[file_key] = ((reason, figures), None)  # as when last read: not even hashed
                     continue
-                if old_hash is not None and figures is not None and stats.get(file_key) == figures:
+                digest = LocalReading.digest(self, source_file.path, file_key) if reason is None else None
+                self._facts[file_key] = ((reason, figures), digest)
+                if digest is None or digest[0] is not None or digest[1] == old_hash:
                     continue
                 wanted.append((source_file.path, base_id(source_file.rel, file_key, existing, owners), file_key,
                                digest[1], figures[0] if figures else 0))
@@ -436,7 +437,7 @@ class ReadPlan(LocalReading):
 
     def digest(self, path: Path, file_key: str):
         facts = self._facts.get(file_key)
-        if facts is None or facts[1] == (None, None):
+        if facts is None or facts[1] is None:  # not hashed by the plan (its stat said unchanged)
             return LocalReading.digest(self, path, file_key)
         return facts[1]
 

@@ -215,6 +215,34 @@ def test_incremental_runs_with_read_tasks_match_one_process(tmp_path, monkeypatc
     assert not (s3.path / ".spool").exists()
 
 
+def test_unchanged_files_are_not_hashed_again(tmp_path, monkeypatch):
+    """The sharded index keeps the file list an unsharded one keeps (searchkit.ingest.incremental):
+    a re-run looks at files by size and times; a changed file is hashed and read; after a
+    ``remove`` (a commit the list does not describe) the shards' columns are read instead."""
+    import searchkit.readers as readers
+
+    from searchkit.ingest import incremental
+
+    monkeypatch.setattr(incremental, "RACY_SECONDS", -60.0)  # trust the times of files written just now
+    root = mixed_corpus(tmp_path)
+    one, s2 = searchkit.Index(tmp_path / "one"), ShardedIndex.create(tmp_path / "s2", 2)
+    assert summary_of(one.add(root)) == summary_of(s2.add(root))
+    hashed = []
+    real = readers.file_digest
+    monkeypatch.setattr(readers, "file_digest", lambda path: hashed.append(Path(path).name) or real(path))
+    a = summary_of(s2.add(root))
+    assert a["unchanged"] > 0 and "later.txt" not in hashed
+    (root / "later.txt").write_text("Oil prices\n\nOil prices fell on the money market.\n")
+    hashed.clear()
+    a, b = summary_of(one.add(root)), summary_of(s2.add(root))
+    assert a == b and a["updated"] == 1 and "later.txt" in hashed
+    assert contents(tmp_path / "s2") == contents(tmp_path / "one")
+    doc = next(i for i in contents(tmp_path / "one") if i.startswith("copy-"))
+    assert one.remove(doc) and s2.remove(doc)
+    assert summary_of(one.add(root)) == summary_of(s2.add(root))  # the document comes back, from the columns
+    assert contents(tmp_path / "s2") == contents(tmp_path / "one")
+
+
 # --- on Dask ----------------------------------------------------------------------------
 
 def sk(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
