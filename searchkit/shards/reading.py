@@ -110,9 +110,13 @@ def split_ranges(path: Path, range_bytes: int) -> list[tuple[int, int, int]] | N
     return _split_jsonl(path, size, range_bytes)
 
 
+#: A whole read judges a file by its first bytes (binary or text): the first range holds them all.
+HEAD_BYTES = 8192 + 3
+
+
 def _split_jsonl(path: Path, size: int, range_bytes: int) -> list[tuple[int, int, int]] | None:
     cuts = [(0, 1)]
-    target = range_bytes
+    target = max(range_bytes, HEAD_BYTES)
     offset = lines = 0
     with open(path, "rb") as handle:
         while True:
@@ -154,7 +158,7 @@ def _split_sgml(path: Path, size: int, range_bytes: int) -> list[tuple[int, int,
     start, number, count = 0, 1, 0
     for count, match in enumerate(RECORD.finditer(raw), 1):
         end = match.end()
-        if end - start >= range_bytes and end < len(raw):
+        if end - start >= (range_bytes if start else max(range_bytes, HEAD_BYTES)) and end < len(raw):
             ranges.append((start, end, number))
             start, number = end, count + 1
     if not ranges:

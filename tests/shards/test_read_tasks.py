@@ -74,6 +74,7 @@ def in_ranges(path: Path, rel: str, size: int, spool: Path) -> tuple[list, int]:
 
     ranges = split_ranges(path, size)
     assert ranges is not None and ranges[0][0] == 0 and ranges[-1][1] == path.stat().st_size
+    assert ranges[0][1] >= 8192 + 3  # the first range holds the bytes a whole read judges the file by
     assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))  # contiguous, no byte lost
     parts = []
     for n, piece in enumerate(ranges):
@@ -110,9 +111,19 @@ def test_byte_ranges_give_the_documents_and_ids_of_a_whole_read(tmp_path, kind):
     assert split_ranges(path, path.stat().st_size) is None  # small enough: read whole
 
 
+def test_binary_junk_at_the_start_is_judged_as_by_a_whole_read(tmp_path):
+    path = tmp_path / "junk.jsonl"
+    lines = [json.dumps(r) for r in wires()]
+    path.write_text("\n".join(lines[:3]) + "\n" + "\x00\x01\x02" * 400 + "\n" + "\n".join(lines[3:]) + "\n")
+    expected = whole(path, "junk")
+    assert expected == [ReadFailed("binary data, not text")]
+    got, _ = in_ranges(path, "junk", 300, tmp_path)
+    assert got == expected
+
+
 def test_range_of_a_file_that_is_all_blank_lines_is_an_empty_file(tmp_path):
     path = tmp_path / "blank.jsonl"
-    path.write_text("\n" * 5000)
+    path.write_text("\n" * 50000)
     got, _ = in_ranges(path, "blank", 1000, tmp_path)
     assert got == whole(path, "blank") == [ReadFailed("empty file")]
 
