@@ -178,15 +178,19 @@ def summary_of(summary) -> dict:
 
 
 def test_read_tasks_give_the_one_process_index(tmp_path, monkeypatch):
+    monkeypatch.setattr("searchkit.ingest.run.PROGRESS_RECORDS", 20)  # progress inside dumps too
     root = mixed_corpus(tmp_path)
     one = searchkit.Index(tmp_path / "one")
-    want = summary_of(one.add(root, source="Wire", tags=["desk"]))
+    reports: list[list] = [[], []]
+    want = summary_of(one.add(root, source="Wire", tags=["desk"], progress=lambda *a: reports[0].append(a)))
     assert want["conflicts"] >= 1 and want["skipped"] > 100 and want["bad_dates"] >= 1
     monkeypatch.setenv("SEARCHKIT_READ_TASK_BYTES", "2048")  # many tasks, dumps cut into ranges
     ShardedIndex.create(tmp_path / "s4", 4)
     timings: dict = {}
-    got = summary_of(build_sharded(tmp_path / "s4", [root], source="Wire", tags=["desk"], timings=timings))
+    got = summary_of(build_sharded(tmp_path / "s4", [root], source="Wire", tags=["desk"], timings=timings,
+                                   progress=lambda *a: reports[1].append(a)))
     assert got == want
+    assert reports[0] == reports[1] and any("records" in r[2] for r in reports[0])  # the same progress
     assert len(timings["read_tasks"]) > 10 and sum(t["documents"] for t in timings["read_tasks"]) >= want["added"]
     expected = contents(tmp_path / "one")
     assert contents(tmp_path / "s4") == expected
