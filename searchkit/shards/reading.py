@@ -193,11 +193,12 @@ class _Window(io.RawIOBase):
         return len(data)
 
 
-def _range_items(path: Path, rel: str, start: int, end: int, number: int):
-    """The items of one byte range (see :func:`split_ranges`), as :func:`read_items` gives a whole file's."""
+def _range_items(path: Path, rel: str, start: int, end: int, number: int, display: str | None = None):
+    """The items of one byte range (see :func:`split_ranges`), as :func:`read_items` gives a whole file's
+    (``display``: the path documents name, default ``path``'s)."""
     from ..readers import JSONL, SkipFile, _read_error, _read_jsonl, _read_sgml, format_of
 
-    display = path.as_posix()
+    display = path.as_posix() if display is None else display
     try:
         try:
             handle = open(path, "rb")
@@ -238,7 +239,8 @@ def read_task(task: dict[str, Any]) -> dict[str, Any]:
     """Read, parse and spool some files or byte ranges; the body of a read task (a Dask task, or a call).
 
     ``task``: ``spool`` (the file to write, in the index folder: every
-    worker must reach it), ``threshold`` (similarity of copies; None: no
+    worker must reach it), ``cwd`` (the coordinator's folder: relative paths
+    are opened from there), ``threshold`` (similarity of copies; None: no
     signatures), ``roots``, ``source``, ``tags`` (the run's, see
     :func:`searchkit.derived.run_defaults`), and ``parts``: each
     ``{"path", "rel" (the base id), "file_key", "digest"}``, with ``range``
@@ -268,9 +270,11 @@ def read_task(task: dict[str, Any]) -> dict[str, Any]:
     documents = 0
     with open(spool, "wb") as out:
         for part in task["parts"]:
-            path, rel, file_key, digest = Path(part["path"]), part["rel"], part["file_key"], part["digest"]
+            given, rel, file_key, digest = Path(part["path"]), part["rel"], part["file_key"], part["digest"]
+            # a path as the user gave it, relative to the coordinator's folder: opened from there
+            path = given if given.is_absolute() or not task.get("cwd") else Path(task["cwd"]) / given
             ranged = part.get("range")
-            items = _range_items(path, rel, *ranged) if ranged else read_items(path, rel)
+            items = _range_items(path, rel, *ranged, display=given.as_posix()) if ranged else read_items(path, rel)
             capped = bool(ranged) and part.get("kind") == "jsonl"  # bad lines: _merge lists the file's first
             kept: list = []
             listed = unlisted = 0
@@ -283,6 +287,8 @@ def read_task(task: dict[str, Any]) -> dict[str, Any]:
                 if not isinstance(item, Document):
                     kept.append(item)
                     continue
+                if path is not given and item.path == path.as_posix():
+                    item.path = given.as_posix()  # named as a one-process run names it
                 fields = derive_fields(document_fields(item, file_key, digest), roots, source, tags)
                 signature = dedup.signature(fields.get("body") or "") if dedup is not None else None
                 offset = out.tell()
@@ -353,7 +359,8 @@ class ReadPlan(LocalReading):
         from ..ingest.walk import id_anchor
 
         self.spool = Path(spool)
-        self._common = {"threshold": threshold, "roots": list(roots), "source": source, "tags": list(tags)}
+        self._common = {"threshold": threshold, "roots": list(roots), "source": source, "tags": list(tags),
+                        "cwd": os.getcwd()}
         stats = stats or {}
         anchor = id_anchor(list(paths))
         self._walks: list[list] = []

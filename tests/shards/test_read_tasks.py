@@ -208,6 +208,22 @@ def test_read_plan_cuts_files_and_dumps(tmp_path):
     assert not any(p["path"].endswith("notes.xyz") for p in parts)  # unsupported: not read
 
 
+def test_relative_paths_are_read_from_the_coordinator_s_folder(tmp_path, monkeypatch):
+    """A worker runs in a folder of its own: a path given relative to the coordinator's folder is
+    opened from there, and documents keep the path as given (as a one-process run keeps it)."""
+    mixed_corpus(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    plan = ReadPlan(tmp_path / "spool", [Path("corpus")], {}, {}, task_bytes=4096)
+    (tmp_path / "spool").mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    items = [item for task in plan.tasks() for part in read_task(task)["parts"] for item in part["items"]]
+    docs = [item for item in items if isinstance(item, SpooledDocument)]
+    assert not [item for item in items if isinstance(item, ReadFailed) and "empty" not in item.reason]
+    assert len(docs) > 200 and all(d.path.startswith("corpus/") for d in docs)
+
+
 def test_incremental_runs_with_read_tasks_match_one_process(tmp_path, monkeypatch):
     root = mixed_corpus(tmp_path)
     monkeypatch.setenv("SEARCHKIT_READ_TASK_BYTES", "4096")
