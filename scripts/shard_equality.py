@@ -2,7 +2,7 @@
 """Sharded indexes on a real corpus: equality of rankings, build time per Dask workers, Dask overhead.
 
     python scripts/shard_equality.py [--corpus DIR] [--scale 1] [--queries 200] [--shards 4]
-                                     [--workers 1,2,4] [--work DIR] [--overhead-tasks 200]
+                                     [--workers 1,2,4] [--work DIR] [--overhead-tasks 200] [--builds-only]
 
 Builds, from the corpus (Reuters-21578 in ``../shared/corpora/reuters21578``
 by default; ``--scale K`` > 1 writes K copies of its records as JSON Lines
@@ -15,9 +15,12 @@ the same ids in the same order and the same scores to 1e-6 (documents of
 equal score may come in another order: they are compared as a set, the
 last tie of the page as a subset; ``identical_order_exactly`` counts the
 pages equal id for id, the order ties by document id give).  Prints one JSON line per build (seconds,
-its phases: route = read, parse, cluster and spool on the coordinator;
-write = the shard jobs, cluster start included) and per comparison, then
-the Dask round-trip cost of ``--overhead-tasks`` empty tasks.
+its phases: route = walk and hash (plan), read tasks and the coordinator's
+replay of their results (ids, clusters, spools to the shards); write = the
+shard jobs, cluster start included; coordinator_s = the coordinator's own
+work, task_s = the tasks' (read tasks and shard jobs)) and per comparison,
+then the Dask round-trip cost of ``--overhead-tasks`` empty tasks.
+``--builds-only``: just the ``--shards`` builds and their timings.
 """
 
 from __future__ import annotations
@@ -89,13 +92,30 @@ def build(corpus: Path, path: Path, shards: int, workers: int | None = None) -> 
     summary = build_sharded(path, [corpus], workers=workers, timings=timings)
     seconds = time.perf_counter() - started
     jobs = timings.get("jobs", [])
-    return {"build": path.name, "shards": shards, "workers": workers or 0, "documents": summary.added,
-            "seconds": round(seconds, 2),
-            "route_s": round(timings["route"] - timings["start"], 2),
-            "write_s": round(timings["write"] - timings["route"], 2),
-            "commit_s": round(timings["commit"] - timings["write"], 2),
-            "job_s": [round(j["seconds"], 2) for j in jobs],
-            "worker_processes": len({j["worker"] for j in jobs})}
+    reads = timings.get("read_tasks", [])
+    start = timings["start"]
+    row = {"build": path.name, "shards": shards, "workers": workers or 0, "documents": summary.added,
+           "seconds": round(seconds, 2),
+           "route_s": round(timings["route"] - start, 2),
+           "write_s": round(timings["write"] - timings["route"], 2),
+           "commit_s": round(timings["commit"] - timings["write"], 2),
+           "job_s": [round(j["seconds"], 2) for j in jobs],
+           "worker_processes": len({j["worker"] for j in jobs})}
+    commit = timings["commit"] - timings["write"]
+    if "plan" in timings:  # read tasks: the coordinator walks and hashes, then replays their results
+        plan, submit = timings["plan"] - start, timings["submit"] - timings["plan"]
+        replay = timings["route"] - timings["submit"]
+        coordinator = plan + replay - timings["read_wait"] + commit
+        row.update({"plan_s": round(plan, 2), "cluster_start_s": round(submit, 2),
+                    "replay_s": round(replay, 2), "read_wait_s": round(timings["read_wait"], 2),
+                    "read_tasks": len(reads), "read_task_s": round(sum(r["seconds"] for r in reads), 2),
+                    "read_task_max_s": round(max((r["seconds"] for r in reads), default=0.0), 2)})
+    else:  # before read tasks: the route phase was the coordinator's
+        coordinator = timings["route"] - start + commit
+    row["coordinator_s"] = round(coordinator, 2)
+    row["coordinator_share"] = round(coordinator / seconds, 3)
+    row["task_s"] = round(sum(j["seconds"] for j in jobs) + sum(r["seconds"] for r in reads), 2)
+    return row
 
 
 def top(ix, text: str) -> list[tuple[str, float]]:
@@ -184,6 +204,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None, help="folder for the indexes (default: a temp folder)")
     parser.add_argument("--overhead-tasks", type=int, default=200)
     parser.add_argument("--reuse", action="store_true", help="keep the 1- and N-shard indexes found in --work")
+    parser.add_argument("--builds-only", action="store_true",
+                        help="only the --shards builds (in-process and per --workers) and their timings: no "
+                             "1-shard build, no queries")
     args = parser.parse_args()
     if not args.corpus.exists():
         sys.exit(f"no corpus at {args.corpus}")
@@ -192,6 +215,12 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="shard-eq-"))
     work.mkdir(parents=True, exist_ok=True)
     corpus = scaled_corpus(args.corpus, args.scale, work)
+    if args.builds_only:
+        for k in [None] + [int(w) for w in args.workers.split(",") if w.strip()]:
+            name = f"s{args.shards}-dask{k}" if k else f"s{args.shards}"
+            print(json.dumps(build(corpus, work / name, args.shards, workers=k)), flush=True)
+            shutil.rmtree(work / name, ignore_errors=True)
+        return
     for shards in (1, args.shards):
         if not (args.reuse and (work / f"s{shards}" / "shards.json").exists()):
             print(json.dumps(build(corpus, work / f"s{shards}", shards)), flush=True)

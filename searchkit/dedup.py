@@ -172,8 +172,12 @@ class ClusterAssigner:
 
     def fields(self, doc_id: str, body: str) -> dict[str, Any]:
         """``{"cluster", "minhash"}`` for a document about to be written."""
+        return self.assign(doc_id, self.dedup.signature(body or ""))
+
+    def assign(self, doc_id: str, signature) -> dict[str, Any]:
+        """:meth:`fields` from the body's signature (:meth:`Deduplicator.signature`, made
+        elsewhere: by a read task of a sharded build), None for a body without words."""
         dedup = self.dedup
-        signature = dedup.signature(body or "")
         if signature is None:  # no words: alone
             return {"cluster": _new_label(doc_id, None)}
         keys = dedup.band_keys(signature)

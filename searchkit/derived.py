@@ -12,6 +12,11 @@ document passing through gets, besides the fields its reader gave,
 * ``cluster``, ``minhash``: its near-duplicate cluster
   (:class:`searchkit.dedup.ClusterAssigner`).
 
+A sharded build's read tasks derive the fields but the cluster where they read
+(:func:`derive_fields`) and hand the writer a reference to the document with
+its MinHash signature (``_ref``, ``_signature``): the cluster is assigned here,
+in document order, from the signature alone.
+
 Deletions and replacements are passed on to the cluster assigner so that a
 document replaced in this run is not taken for a copy of its new version.
 """
@@ -25,7 +30,31 @@ from typing import Any
 
 from .facets import facet_lines, folder_of
 
-__all__ = ["DerivedFieldsWriter"]
+__all__ = ["DerivedFieldsWriter", "run_defaults", "derive_fields"]
+
+
+def run_defaults(roots: Sequence[str | os.PathLike[str]], source: str | None,
+                 tags: Sequence[str]) -> tuple[list[str], str | None, list[str]]:
+    """``(roots as absolute posix paths, the run's source or None, its tags)``, spaces tidied."""
+    return ([Path(os.path.abspath(root)).as_posix() for root in roots],
+            " ".join(source.split()) if source and source.strip() else None,
+            [" ".join(tag.split()) for tag in tags if tag and tag.strip()])
+
+
+def derive_fields(fields: dict[str, Any], roots: list[str], source: str | None, tags: list[str]) -> dict[str, Any]:
+    """Add to a document's ``fields`` (in place) what depends on it alone and the run's defaults
+    (:func:`run_defaults`): ``source`` and tags when it has none, ``facet`` lines.  The cluster,
+    which depends on the documents before it, is not among them."""
+    if source and not fields.get("source"):
+        fields["source"] = source
+    if tags and not fields.get("tag_list"):
+        fields["tag_list"] = list(tags)
+        fields["tags"] = "\n".join(tags)
+    folder = folder_of(str(fields.get("file") or ""), roots)
+    lines = facet_lines(fields.get("tag_list") or (), fields.get("source"), fields.get("author"), folder)
+    if lines:
+        fields["facet"] = lines
+    return fields
 
 
 class DerivedFieldsWriter:
@@ -39,9 +68,7 @@ class DerivedFieldsWriter:
     def __init__(self, writer, roots: Sequence[str | os.PathLike[str]], reader=None, *,
                  source: str | None = None, tags: Sequence[str] = (), threshold: float | None = None):
         self._writer = writer
-        self._roots = [Path(os.path.abspath(root)).as_posix() for root in roots]
-        self._source = " ".join(source.split()) if source and source.strip() else None
-        self._tags = [" ".join(tag.split()) for tag in tags if tag and tag.strip()]
+        self._roots, self._source, self._tags = run_defaults(roots, source, tags)
         self._reader = reader
         self._threshold = threshold
         self._assigner = None  # made for the first document: a run that writes none never imports datasketch
@@ -61,15 +88,13 @@ class DerivedFieldsWriter:
         return self._assigner
 
     def _derive(self, fields: dict[str, Any]) -> dict[str, Any]:
-        if self._source and not fields.get("source"):
-            fields["source"] = self._source
-        if self._tags and not fields.get("tag_list"):
-            fields["tag_list"] = list(self._tags)
-            fields["tags"] = "\n".join(self._tags)
-        folder = folder_of(str(fields.get("file") or ""), self._roots)
-        lines = facet_lines(fields.get("tag_list") or (), fields.get("source"), fields.get("author"), folder)
-        if lines:
-            fields["facet"] = lines
+        if "_ref" in fields:  # read by a read task: derived there but for the cluster (see below)
+            signature = fields.pop("_signature", None)
+            if self._clusters is not None:
+                fields.update(self._clusters.assign(
+                    str(fields["id"]), None if signature is None else self._clusters.dedup.from_bytes(signature)))
+            return fields
+        derive_fields(fields, self._roots, self._source, self._tags)
         if self._clusters is not None:
             fields.update(self._clusters.fields(str(fields["id"]), fields.get("body") or ""))
         return fields

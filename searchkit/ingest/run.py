@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
 # The readers and date parsing are imported when a run needs them: a query needs neither.
 
-__all__ = ["IndexSummary", "index_paths", "document_fields", "Progress", "base_id"]
+__all__ = ["IndexSummary", "index_paths", "document_fields", "Progress", "base_id", "LocalReading", "file_stat",
+           "item_chars"]
 
 #: ``progress(done, total, path)`` is called after each file (``done`` files of
 #: ``total``), and every 500 records while a dump (JSON Lines, SGML, a JSON list)
@@ -109,6 +110,55 @@ def document_fields(doc: Document, file_key: str, digest: str) -> dict[str, Any]
     return fields
 
 
+def file_stat(path: Path) -> tuple[str | None, tuple[int, int, int] | None]:
+    """``(reason to skip, None)``, or ``(None, (size, mtime_ns, ctime_ns))`` -- figures None when the
+    file cannot be looked at (its read then says why)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return ("dangling link" if path.is_symlink() else "file vanished"), None
+    except OSError:
+        return None, None
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file", None
+    return None, (info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def item_chars(item: Any) -> int:
+    """What an item counts towards a batch of :data:`BATCH_CHARS` (its text, plus 200)."""
+    chars = getattr(item, "chars", None)
+    return (chars if chars is not None else len(getattr(item, "body", "") or "")) + 200
+
+
+class LocalReading:
+    """How :func:`index_paths` walks, looks at and reads files: here, in this process, when asked.
+
+    The sharded build gives its own (:class:`searchkit.shards.reading.ReadPlan`):
+    the same answers, worked out beforehand by read tasks.
+    """
+
+    def sources(self, root: Path, anchor: Path | None) -> list:
+        return list(sources(root, anchor))
+
+    def stat(self, path: Path, file_key: str) -> tuple[str | None, tuple[int, int, int] | None]:
+        return file_stat(path)
+
+    def digest(self, path: Path, file_key: str) -> tuple[str | None, str | None]:
+        """``(reason to skip, None)`` or ``(None, content hash)``."""
+        from ..readers import SkipFile, file_digest
+
+        try:
+            return None, file_digest(path)  # streamed: a 500 MB file is not held in memory to be hashed
+        except SkipFile as exc:
+            return str(exc), None
+
+    def items(self, path: Path, rel: str, file_key: str, digest: str):
+        return read_items(path, rel)
+
+    def fields(self, doc: Any, file_key: str, digest: str) -> dict[str, Any]:
+        return document_fields(doc, file_key, digest)
+
+
 def index_paths(
     writer,
     existing: dict[str, tuple[str, set[str]]],
@@ -116,6 +166,8 @@ def index_paths(
     paths: list[Path],
     progress: Progress | None = None,
     stats: dict[str, tuple[int, int, int]] | None = None,
+    *,
+    reading: LocalReading | None = None,
 ) -> IndexSummary:
     """Add ``paths`` through ``writer`` (not committed here).
 
@@ -131,16 +183,21 @@ def index_paths(
     when last read (see :mod:`.incremental`): a file whose size and times are
     unchanged is not even hashed.  It is updated in place: files read or
     hashed this run get their new figures, files gone or failed lose theirs.
+
+    ``reading`` (default :class:`LocalReading`) walks, looks at and reads the
+    files; whatever it is, documents reach ``writer`` in the same order: file
+    by file as walked, records in file order.
     """
     from .walk import id_anchor
 
+    reading = LocalReading() if reading is None else reading
     summary = IndexSummary()
     stats = {} if stats is None else stats
     written: set[str] = set()
     anchor = id_anchor(paths)
     for root in paths:
         root_key = Path(os.path.abspath(root)).as_posix()
-        found = list(sources(Path(root), anchor))
+        found = reading.sources(Path(root), anchor)
         seen: set[str] = set()
         kept: list[str] = []  # unreadable folders: their documents are kept, not removed as gone
         for number, source in enumerate(found, 1):
@@ -163,7 +220,7 @@ def index_paths(
                     def report(records: int, _n=number, _total=len(found), _rel=source.rel) -> None:
                         progress(_n - 1, _total, f"{_rel}: {records:,} records")
                 _index_file(writer, source.path, base, file_key, existing, owners, written, summary, report,
-                            stats=stats)
+                            stats=stats, reading=reading)
             if progress:
                 progress(number, len(found), source.rel)
         for file_key, (_, ids) in list(existing.items()):
@@ -199,28 +256,22 @@ PROGRESS_RECORDS = 500
 
 
 def _index_file(writer, path: Path, rel: str, file_key: str, existing, owners, written, summary,
-                report: Callable[[int], None] | None = None, *, stats: dict | None = None) -> None:
-    from ..readers import SkipFile, file_digest
-
+                report: Callable[[int], None] | None = None, *, stats: dict | None = None,
+                reading: LocalReading | None = None) -> None:
     stats = {} if stats is None else stats
-    try:
-        try:
-            info = path.stat()
-        except FileNotFoundError:
-            raise SkipFile("dangling link" if path.is_symlink() else "file vanished") from None
-        except OSError:
-            info = None  # let the read say why
-        if info is not None and not stat.S_ISREG(info.st_mode):
-            raise SkipFile("not a regular file")
-        figures = (info.st_size, info.st_mtime_ns, info.st_ctime_ns) if info is not None else None
-        old_hash, old_ids = existing.get(file_key, (None, set()))
-        if old_hash is not None and figures is not None and stats.get(file_key) == figures:
-            summary.unchanged += len(old_ids)  # same size and time as when read: not even hashed
-            return
-        stats.pop(file_key, None)
-        digest = file_digest(path)  # streamed: a 500 MB file is not held in memory to be hashed
-    except SkipFile as exc:
-        _skip(summary, rel, str(exc))
+    reading = LocalReading() if reading is None else reading
+    reason, figures = reading.stat(path, file_key)
+    if reason is not None:
+        _skip(summary, rel, reason)
+        return
+    old_hash, old_ids = existing.get(file_key, (None, set()))
+    if old_hash is not None and figures is not None and stats.get(file_key) == figures:
+        summary.unchanged += len(old_ids)  # same size and time as when read: not even hashed
+        return
+    stats.pop(file_key, None)
+    reason, digest = reading.digest(path, file_key)
+    if reason is not None:
+        _skip(summary, rel, reason)
         return
     if old_hash == digest:
         summary.unchanged += len(old_ids)
@@ -233,7 +284,7 @@ def _index_file(writer, path: Path, rel: str, file_key: str, existing, owners, w
     flushed = False
     failure = None
     records = 0
-    for item in read_items(path, rel):
+    for item in reading.items(path, rel, file_key, digest):
         if isinstance(item, ReadFailed):
             failure = item.reason
             break
@@ -242,14 +293,14 @@ def _index_file(writer, path: Path, rel: str, file_key: str, existing, owners, w
             if records % PROGRESS_RECORDS == 0:
                 report(records)
         batch.append(item)
-        size += len(getattr(item, "body", "") or "") + 200
+        size += item_chars(item)
         if size >= BATCH_CHARS or len(batch) >= BATCH_DOCS:
-            _write_batch(writer, batch, rel, file_key, digest, existing, owners, written, new_ids, summary)
+            _write_batch(writer, batch, rel, file_key, digest, existing, owners, written, new_ids, summary, reading)
             batch, size, flushed = [], 0, True
     if failure is not None and not flushed:
         _skip(summary, rel, failure)  # nothing written: the file keeps the documents it had
         return
-    _write_batch(writer, batch, rel, file_key, digest, existing, owners, written, new_ids, summary)
+    _write_batch(writer, batch, rel, file_key, digest, existing, owners, written, new_ids, summary, reading)
     if failure is not None:
         # Part of a big file was written before reading failed: those documents
         # stay (each is whole), the file's other documents are kept as they were.
@@ -266,7 +317,8 @@ def _index_file(writer, path: Path, rel: str, file_key: str, existing, owners, w
         stats[file_key] = figures
 
 
-def _write_batch(writer, batch, rel, file_key, digest, existing, owners, written, new_ids, summary) -> None:
+def _write_batch(writer, batch, rel, file_key, digest, existing, owners, written, new_ids, summary,
+                 reading: LocalReading | None = None) -> None:
     from ..readers import BadDate, Notice, RecordError
 
     for item in batch:
@@ -291,7 +343,7 @@ def _write_batch(writer, batch, rel, file_key, digest, existing, owners, written
             summary.conflicts.append((doc.id, owner or "", doc.path or rel))
             summary.warnings.append(f"{rel}: id {doc.id!r} is already used by {owner}; record skipped")
             continue
-        fields = document_fields(doc, file_key, digest)
+        fields = document_fields(doc, file_key, digest) if reading is None else reading.fields(doc, file_key, digest)
         if owner is not None:
             writer.update_document(**fields)
             summary.updated += 1

@@ -383,17 +383,22 @@ def _bounded(line: bytes, stream: BinaryIO) -> bytes | None:
 _TOO_LONG = object()
 
 
-def _jsonl_lines(stream: BinaryIO) -> Iterator[tuple[int, object]]:
+def _jsonl_lines(stream: BinaryIO, first: int = 1, whole: bool = True) -> Iterator[tuple[int, object]]:
     """(line number, text) for each non-blank line of a JSON Lines stream, decoded
     one by one; text is None for a line that is binary junk, ``_TOO_LONG`` for one
     longer than :data:`MAX_LINE_BYTES`.  Raises SkipFile for a file that is empty
-    or binary as a whole (judged by its start, before any line is yielded)."""
+    or binary as a whole (judged by its start, before any line is yielded).
+
+    ``first``: the number of the stream's first line (a byte range of a file
+    starting at its line ``first``: the file's start is judged only when 1);
+    ``whole=False``: an empty range is not an error."""
     head = stream.read(8192 + 3)
-    body = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
-    if looks_binary(body[:8192]):
-        raise SkipFile("binary data, not text")
+    if first == 1:
+        body = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
+        if looks_binary(body[:8192]):
+            raise SkipFile("binary data, not text")
     content = False
-    for number, line in enumerate(_raw_lines(stream, head), 1):
+    for number, line in enumerate(_raw_lines(stream, head), first):
         if line is None:
             content = True
             yield number, _TOO_LONG
@@ -407,7 +412,7 @@ def _jsonl_lines(stream: BinaryIO) -> Iterator[tuple[int, object]]:
             yield number, decode_text(line)
         except ValueError:
             yield number, None
-    if not content:
+    if not content and whole:
         raise SkipFile("empty file")
 
 
@@ -528,14 +533,17 @@ def _read_json_value(data: object, base_id: str, display: str) -> Iterator[Docum
         raise SkipFile(f"JSON value is {_a(data)}, not an object or a list")
 
 
-def _read_sgml(raw: bytes, base_id: str, display: str) -> Iterator[Document | RecordError | Notice]:
-    """The records of a Reuters-21578 style SGML file (see :mod:`searchkit.readers.sgml`)."""
+def _read_sgml(raw: bytes, base_id: str, display: str, first: int = 1) -> Iterator[Document | RecordError | Notice]:
+    """The records of a Reuters-21578 style SGML file (see :mod:`searchkit.readers.sgml`).
+
+    ``first``: the number of the first record in ``raw`` (a byte range of a
+    file, cut between records: the file's start is judged only when 1)."""
     from .sgml import LIST_FIELDS, iter_records
 
-    if looks_binary(raw[:8192]):
+    if first == 1 and looks_binary(raw[:8192]):
         raise SkipFile("binary data, not text")
     count = 0
-    for number, record in enumerate(iter_records(raw), 1):
+    for number, record in enumerate(iter_records(raw), first):
         count += 1
         doc_id = record["id"] or f"{base_id}#{number}"
         if not (record["title"] or record["body"]):
@@ -566,10 +574,14 @@ def _a(value: object) -> str:
     return "null" if value is None else names.get(type(value), f"a {type(value).__name__}")
 
 
-def _read_jsonl(stream: BinaryIO, base_id: str, display: str) -> Iterator[Document | RecordError | Notice]:
-    """The records of a JSON Lines stream, one line at a time (memory bounded by the longest line)."""
+def _read_jsonl(stream: BinaryIO, base_id: str, display: str, first: int = 1,
+                whole: bool = True) -> Iterator[Document | RecordError | Notice]:
+    """The records of a JSON Lines stream, one line at a time (memory bounded by the longest line).
+
+    ``first``, ``whole=False``: a byte range of a file (see :func:`_jsonl_lines`);
+    its bad lines are then all listed (the caller lists the file's first few)."""
     bad = 0
-    for number, line in _jsonl_lines(stream):
+    for number, line in _jsonl_lines(stream, first, whole):
         where = f"{base_id}#{number}"
         if line is None:
             reason = "binary data, not text"
@@ -586,9 +598,9 @@ def _read_jsonl(stream: BinaryIO, base_id: str, display: str) -> Iterator[Docume
                     continue
                 reason = f"JSON value is {_a(item)}, not an object"
         bad += 1
-        if bad <= MAX_LISTED_BAD_LINES:
+        if bad <= MAX_LISTED_BAD_LINES or not whole:
             yield RecordError(where, reason)
-    if bad > MAX_LISTED_BAD_LINES:
+    if bad > MAX_LISTED_BAD_LINES and whole:
         yield RecordError(base_id, f"{bad - MAX_LISTED_BAD_LINES} more bad lines (not listed one by one)")
 
 

@@ -4,6 +4,8 @@
 * :mod:`.routing` -- which shard a document id lives in (a stable hash);
 * :mod:`.build` -- indexing runs: documents routed to their shards, one writer per shard,
   the manifest committed last (locally, or as Dask tasks: :mod:`.cluster`);
+* :mod:`.reading` -- the read tasks of a run: files and byte ranges of big dumps read and
+  parsed where the tasks run, replayed by the coordinator in document order;
 * :mod:`.search` -- :class:`ShardedIndex`, the :class:`searchkit.Index` of a sharded folder.
 
 Nothing here is imported by an unsharded index beyond :func:`.manifest.is_sharded`.

@@ -6,15 +6,21 @@ A run (:func:`build_sharded`), under the sharded index's write lock:
    indexed files and ids that makes runs incremental (unchanged files are
    not re-read, ids stay stable) and the MinHash signatures near-duplicate
    clustering compares with;
-2. walks and parses the paths exactly as an unsharded run does
-   (:func:`searchkit.indexing.index_paths`); each added, replaced or removed
-   document goes, by :func:`~.routing.shard_of` its id, to its shard's
-   *spool* (a file of pickled batches in ``.spool/``), so memory stays
-   bounded by a batch;
+2. walks the paths and hashes the files, and hands the new and changed ones
+   to *read tasks* (:mod:`.reading`: files, and byte ranges of big dumps,
+   read, parsed and MinHashed where the tasks run, their documents spooled
+   in ``.spool/``); then replays the run exactly as an unsharded run does
+   (:func:`searchkit.ingest.run.index_paths`, in document order: ids,
+   conflicts, near-duplicate clusters from the signatures, the summary).
+   Each added, replaced or removed document goes, by
+   :func:`~.routing.shard_of` its id, to its shard's *spool* (a file of
+   pickled batches in ``.spool/``; a document read by a read task as a
+   reference into that task's spool), so memory stays bounded by a batch;
 3. hands every shard that has work to exactly one *shard job*
    (:func:`write_shard`): clone the shard's committed folder into a new
    generation folder (hard links: Whoosh never rewrites a committed file),
-   apply the spool (analysis and postings are done here), commit.  The jobs
+   apply the spool (documents loaded from the read spools; analysis and
+   postings are done here), commit.  The jobs
    run in this process, or as Dask tasks (:mod:`.cluster`) anywhere the index
    folder is reachable;
 4. only when every job has committed, replaces the manifest (the commit
@@ -39,6 +45,7 @@ from typing import Any
 
 from .. import settings
 from ..errors import SearchkitError
+from ..ingest.incremental import write_file_list
 from ..locking import WriteLock, lock_index
 from .manifest import (MANIFEST_FILE, Manifest, is_sharded, read_manifest, shard_folder_name,
                        write_manifest)
@@ -240,9 +247,14 @@ def write_shard(job: dict[str, Any]) -> dict[str, Any]:
                     writer = ix._writer(writer_class=LeanSegmentWriter, limitmb=memory_mb)
                 except ImportError:  # pragma: no cover - the lean writer moved
                     writer = ix._writer()
+                from .reading import FieldsLoader, load_fields
+
+                loader = FieldsLoader(Path(job["spool"]).parent)
                 try:
                     _fault_point(job)
                     for kind, value in _read_spool(job["spool"]):
+                        if kind != "delete" and "_ref" in value:  # read by a read task: its fields are in its spool
+                            value = load_fields(loader, value)
                         if kind == "add":
                             writer.add_document(**value)
                         elif kind == "update":
@@ -253,6 +265,8 @@ def write_shard(job: dict[str, Any]) -> dict[str, Any]:
                 except BaseException:
                     writer.cancel()
                     raise
+                finally:
+                    loader.close()
                 writer.commit()
             meta = ix._read_meta()
             meta["duplicate_threshold"] = job.get("threshold")
@@ -314,12 +328,61 @@ def _threshold(manifest: Manifest, wanted: float | None, fresh: bool) -> float:
     return run_threshold(manifest.duplicate_threshold, wanted, fresh)
 
 
-def _run_jobs(jobs: list[dict[str, Any]], workers: int | None, client) -> list[dict[str, Any]]:
-    if workers is None and client is None:
+class _Dask:
+    """The run's Dask client: given (``--scheduler``), or of a LocalCluster of ``workers``
+    started when first needed (a run with nothing to do starts none); None for neither."""
+
+    def __init__(self, workers: int | None, client):
+        self.workers = workers
+        self._client = client
+        self._cluster = None
+
+    @property
+    def used(self) -> bool:
+        return self._client is not None or self.workers is not None
+
+    @property
+    def client(self):
+        if self._client is None:
+            from .cluster import connect
+
+            self._client, self._cluster = connect(workers=self.workers)
+        return self._client
+
+    def close(self) -> None:
+        if self._cluster is not None:
+            self._client.close()
+            self._cluster.close()
+            self._client = self._cluster = None
+
+
+def _run_jobs(jobs: list[dict[str, Any]], dask: _Dask) -> list[dict[str, Any]]:
+    if not dask.used:
         return [write_shard(job) for job in jobs]
     from .cluster import run_on_dask
 
-    return run_on_dask(write_shard, jobs, workers=workers, client=client)
+    return run_on_dask(write_shard, jobs, client=dask.client)
+
+
+def _read_submitter(dask: _Dask):
+    """``submit(tasks) -> handles`` for :meth:`.reading.ReadPlan.start`: Dask tasks, or calls made
+    in this process when their results are first asked for."""
+    from .reading import read_task
+
+    if dask.used:
+        from .cluster import submit_reads
+
+        return lambda tasks: submit_reads(dask.client, read_task, tasks)
+
+    class _Call:
+        def __init__(self, task):
+            self.task = task
+
+        def result(self):
+            task, self.task = self.task, None
+            return read_task(task)
+
+    return lambda tasks: [_Call(task) for task in tasks]
 
 
 def _commit(path: Path, manifest: Manifest, jobs: list[dict[str, Any]], results: list[dict[str, Any]],
@@ -373,8 +436,12 @@ def build_sharded(path: Path, paths: Sequence[Path], *, rebuild: bool = False, p
     :class:`SearchkitError` (nothing committed) when a job fails or the
     scheduler cannot be reached.  ``timings`` (a dict) receives ``connect`` (seconds
     to reach the scheduler), :func:`time.perf_counter` marks ``start`` (lock
-    taken), ``route`` (sources read and spooled), ``write`` (every shard job
-    returned), ``commit`` (manifest replaced), and ``jobs`` (each job's result).
+    taken), ``plan`` (paths walked, files hashed), ``submit`` (read tasks handed
+    out; a LocalCluster started), ``route`` (every read task's result replayed
+    and spooled), ``write`` (every shard job returned), ``commit`` (manifest
+    replaced); ``read_wait`` (seconds the replay waited for read tasks),
+    ``read_tasks`` (each read task's ``documents``, ``files``, ``seconds``,
+    ``worker``) and ``jobs`` (each shard job's result).
     """
     started = time.perf_counter()
     path = Path(os.path.abspath(path))  # the jobs' paths must mean the same on every worker
@@ -390,20 +457,24 @@ def build_sharded(path: Path, paths: Sequence[Path], *, rebuild: bool = False, p
 
         client, _ = connect(scheduler=scheduler)
     timings["connect"] = time.perf_counter() - started
+    dask = _Dask(None if client is not None else workers, client)
     try:
-        summary = _build(path, paths, rebuild, progress, source, tags, duplicate_threshold, workers, client,
+        summary = _build(path, paths, rebuild, progress, source, tags, duplicate_threshold, dask,
                          shards, lock_timeout, timings)
     finally:
+        dask.close()
         if client is not None:
             client.close()
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _build(path, paths, rebuild, progress, source, tags, duplicate_threshold, workers, client, shards,
+def _build(path, paths, rebuild, progress, source, tags, duplicate_threshold, dask, shards,
            lock_timeout, timings):
-    from ..derived import DerivedFieldsWriter
+    from ..derived import DerivedFieldsWriter, run_defaults
+    from ..ingest.incremental import read_file_list
     from ..ingest.run import index_paths
+    from .reading import ReadPlan
     from .search import joined_reader, open_shard_readers
 
     with _lock(path, lock_timeout):
@@ -417,15 +488,24 @@ def _build(path, paths, rebuild, progress, source, tags, duplicate_threshold, wo
         readers = [] if rebuild else open_shard_readers(path, manifest)
         try:
             reader = joined_reader(readers) if readers else None
-            existing, owners = _source_table(reader)
+            listed = None if rebuild else read_file_list(path, manifest.generation)
+            if listed is not None:  # the file list of the last run: files looked at by size and times
+                existing, owners, stats = listed
+            else:
+                (existing, owners), stats = _source_table(reader), {}
             threshold = _threshold(manifest, duplicate_threshold, rebuild or not existing)
             spool = path / SPOOL_FOLDER
             spool.mkdir(exist_ok=True)
+            plan = ReadPlan(spool, list(paths), existing, owners, stats=stats, threshold=threshold,
+                            **dict(zip(("roots", "source", "tags"), run_defaults(paths, source, tags))))
+            timings["plan"] = time.perf_counter()
+            plan.start(_read_submitter(dask))
+            timings["submit"] = time.perf_counter()  # a LocalCluster, when the run starts one, is up
             router = RoutingWriter(spool, count)
             try:
                 feed = DerivedFieldsWriter(router, paths, reader if existing else None, source=source, tags=tags,
                                            threshold=threshold)
-                summary = index_paths(feed, existing, owners, list(paths), progress)
+                summary = index_paths(feed, existing, owners, list(paths), progress, stats=stats, reading=plan)
                 router.close()
             except BaseException:
                 router.abort()
@@ -435,6 +515,8 @@ def _build(path, paths, rebuild, progress, source, tags, duplicate_threshold, wo
                 r.close()
         generation = manifest.generation + 1
         timings["route"] = time.perf_counter()
+        timings["read_wait"] = plan.wait_seconds
+        timings["read_tasks"] = plan.read_results
         jobs = []
         for shard in range(count):
             if rebuild or router.counts[shard]:
@@ -443,16 +525,27 @@ def _build(path, paths, rebuild, progress, source, tags, duplicate_threshold, wo
                              "spool": str(router.spool_file(shard)) if router.counts[shard] else None,
                              "threshold": threshold})
         if jobs or manifest.duplicate_threshold != threshold:
-            results = _run_jobs(jobs, workers, client)
+            results = _run_jobs(jobs, dask)
             timings["write"] = time.perf_counter()
             timings["jobs"] = results
             committed = _commit(path, manifest, jobs, results, threshold, count if rebuild else None)
+            _file_list(path, committed.generation, existing, stats)
             if summary.added or summary.updated or summary.removed:
                 _derived_files(path, committed)
             timings["commit"] = time.perf_counter()
         else:
             shutil.rmtree(spool, ignore_errors=True)
+            _file_list(path, manifest.generation, existing, stats)
     return summary
+
+
+def _file_list(path: Path, generation: int, existing, stats) -> None:
+    """The file list (:mod:`searchkit.ingest.incremental`) for the next run: its files looked at by
+    size and times, not hashed, as an unsharded index's are.  A courtesy: never fails a run."""
+    try:
+        write_file_list(path, generation, existing, stats)
+    except OSError:
+        pass
 
 
 def remove_sharded(path: Path, doc_ids: list[str], *, lock_timeout: float = 10.0) -> int:

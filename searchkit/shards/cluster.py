@@ -20,7 +20,7 @@ from typing import Any
 from .. import settings
 from ..errors import SearchkitError
 
-__all__ = ["run_on_dask", "connect", "CONNECT_TIMEOUT", "SCHEDULER_ENV"]
+__all__ = ["run_on_dask", "submit_reads", "connect", "CONNECT_TIMEOUT", "SCHEDULER_ENV"]
 
 #: Seconds to wait for a scheduler before giving up ($SEARCHKIT_SCHEDULER_TIMEOUT).
 CONNECT_TIMEOUT = 5.0
@@ -96,3 +96,35 @@ def run_on_dask(function: Callable[[dict[str, Any]], dict[str, Any]], jobs: list
             client.close()
             if cluster is not None:
                 cluster.close()
+
+
+class _ReadHandle:
+    """One read task's future; :meth:`result` turns a failure into one line (and cancels the rest)."""
+
+    def __init__(self, future, futures: list):
+        self.future = future
+        self.futures = futures
+
+    def result(self) -> dict[str, Any]:
+        try:
+            return self.future.result()
+        except Exception as exc:
+            for other in self.futures:
+                other.cancel()
+            name = type(exc).__name__
+            what = "its Dask workers died" if name == "KilledWorker" else f"{name}: {str(exc)[:160]}"
+            raise SearchkitError(f"reading files failed ({what}); nothing was committed, "
+                                 f"the index is as it was") from None
+        finally:
+            self.future.release()
+
+
+def submit_reads(client, function: Callable[[dict[str, Any]], dict[str, Any]],
+                 tasks: list[dict[str, Any]]) -> list[_ReadHandle]:
+    """Submit ``function(task)`` for each of ``tasks`` (the read tasks of a sharded run), all at
+    once; handles in ``tasks``' order, each waited for with ``result()`` (see :class:`_ReadHandle`).
+    A task whose worker dies is retried by the scheduler, as a shard job is."""
+    tag = os.urandom(4).hex()
+    futures = [client.submit(function, task, key=f"searchkit-read-{number}-{tag}", pure=False)
+               for number, task in enumerate(tasks)]
+    return [_ReadHandle(future, futures) for future in futures]
