@@ -26,6 +26,7 @@ def relevance_model(
     *,
     exclude: set[str] | frozenset[str] = frozenset(),
     min_length: int = 2,
+    support: Counter[str] | None = None,
 ) -> Counter[str]:
     """Relevance model RM1 over feedback documents: ``Counter(term -> P(w|R))``, summing to 1 (or empty).
 
@@ -33,7 +34,9 @@ def relevance_model(
     ``P(w|R) = sum_D P(w|D) * P(D|q)`` with ``P(w|D) = tf / |D|`` and
     ``P(D|q)`` proportional to the document's score (Lavrenko & Croft,
     "Relevance-based language models", SIGIR 2001).  Terms in ``exclude``,
-    numbers and terms shorter than ``min_length`` are left out.
+    numbers and terms shorter than ``min_length`` are left out.  ``support``,
+    when given, is filled with each term's count of feedback documents
+    holding it (how many of the top documents agree on the term).
     """
     model: Counter[str] = Counter()
     total_score = sum(max(score, 0.0) for _, score in documents)
@@ -45,7 +48,10 @@ def relevance_model(
             continue
         p_doc = score / total_score
         length = len(terms)
-        for term, count in Counter(terms).items():
+        counts = Counter(terms)
+        if support is not None:
+            support.update(counts.keys())
+        for term, count in counts.items():
             model[term] += p_doc * count / length
     norm = sum(model.values())
     if norm > 0 and abs(norm - 1.0) > 1e-9:  # documents without terms took their share with them
@@ -124,11 +130,16 @@ def _expansion_terms(searcher, ranked, compiled, config: RankingConfig,
         stored = searcher.stored_fields(docnum)
         text = " ".join(part for part in (stored.get("title"), stored.get("body")) if part)
         documents.append((text, score))
-    relevance = relevance_model(documents)
+    support: Counter[str] = Counter()
+    relevance = relevance_model(documents, support=support)
     model = _weighting(config, stats)
     collection = model.collection(searcher)
     if config.fb_min_clarity > 0 and query_clarity(relevance, searcher.reader(), stats=collection) < config.fb_min_clarity:
         return []  # the feedback documents do not agree on a subject: feedback would drift
+    if config.fb_min_support > 1:
+        # A term only one or two of the top documents use is their own vocabulary, not the query's
+        # subject: where the top documents agree on nothing, no term is left and feedback stays off.
+        relevance = Counter({t: p for t, p in relevance.items() if support[t] >= config.fb_min_support})
     candidates = rm3_expansion(documents, config.fb_terms * 4 if config.fb_max_df < 1 else config.fb_terms,
                                model=relevance)
     n_docs = max(1, collection.doc_count())
