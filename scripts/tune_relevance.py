@@ -29,6 +29,12 @@ off; ``--no-aboutness`` keeps every setting.
 fold the shipped defaults (the empty override ``{}``, when it is a candidate)
 are kept unless another setting beats them by at least POINTS percentage
 points on the other collections (differences of a few tenths are ties).
+
+``--keep-unless-significant``: the same preference, with the margin set by
+the data rather than by hand: in each fold the defaults are kept unless the
+chosen setting's per-collection gain over them on the other collections is
+significant by a one-sided paired t-test at 5% (mean gain > t(0.95, n-1) x
+its standard error), so a setting must win across collections, not by one.
 """
 
 from __future__ import annotations
@@ -55,6 +61,22 @@ def key_of(setting: dict) -> str:
 def objective(diffs: list[float]) -> float:
     """Mean relative MAP difference to the best peer, less 5 x every loss beyond 1% (the rule's bound)."""
     return statistics.mean(diffs) - 5 * sum(max(0.0, -d - 0.01) for d in diffs)
+
+
+#: One-sided 95% quantiles of Student's t by degrees of freedom (1..12).
+T95 = {1: 6.314, 2: 2.920, 3: 2.353, 4: 2.132, 5: 2.015, 6: 1.943, 7: 1.895, 8: 1.860, 9: 1.833,
+       10: 1.812, 11: 1.796, 12: 1.782}
+
+
+def significant_gain(gains: list[float]) -> bool:
+    """Is the mean of per-collection ``gains`` above zero by a one-sided paired t-test at 5%?"""
+    if len(gains) < 2:
+        return False
+    sd = statistics.stdev(gains)
+    mean = statistics.mean(gains)
+    if sd == 0:
+        return mean > 0
+    return mean / (sd / len(gains) ** 0.5) > T95.get(len(gains) - 1, 1.645)
 
 
 def passes_aboutness(setting: dict, _cache: dict = {}) -> bool:
@@ -90,10 +112,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-margin", type=float, default=0.0, metavar="POINTS",
                         help="leave-one-out keeps the shipped defaults ({}) unless another setting beats them "
                              "by at least POINTS percentage points of the objective on the other collections")
+    parser.add_argument("--keep-unless-significant", action="store_true",
+                        help="leave-one-out keeps the shipped defaults ({}) unless another setting's gain over "
+                             "them on the other collections passes a one-sided paired t-test at 5%%")
+    parser.add_argument("--merge-cache", type=Path, nargs="*", default=[], metavar="FILE",
+                        help="also read the settings cached in these files (runs made in parallel)")
     args = parser.parse_args(argv)
     folders = find_collections(args.all or default_roots())
     candidates = json.loads((args.candidates or CANDIDATES_FILE).read_text())
     cache = json.loads(args.cache.read_text()) if args.cache.is_file() else {}
+    for extra in args.merge_cache:
+        cache = {**json.loads(extra.read_text()), **cache}
     args.cache.parent.mkdir(parents=True, exist_ok=True)
     if "__peers__" not in cache:
         res = evaluate_collections(folders, forms=[], verbose=False)
@@ -132,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
         chosen = max(settings, key=lambda k: objective([table[k][j] for j in rest]))
         if args.keep_margin and "{}" in table and (objective([table[chosen][j] for j in rest])
                                                    - objective([table["{}"][j] for j in rest])) * 100 < args.keep_margin:
+            chosen = "{}"
+        if args.keep_unless_significant and "{}" in table and chosen != "{}" \
+                and not significant_gain([table[chosen][j] - table["{}"][j] for j in rest]):
             chosen = "{}"
         held.append(table[chosen][i])
         print(f"  {n:<18} held-out {table[chosen][i]*100:+6.1f}%  chosen on the others: {chosen}")

@@ -125,6 +125,9 @@ class RankingConfig:
     fb_min_support: int = field(default=1, metadata=_help(
         "Feedback documents (of fb_docs) an expansion term must occur in; where the top documents "
         "share no such term, feedback is off. 1: every term counts"))
+    fb_support_scale: bool = field(default=False, metadata=_help(
+        "With fb_min_support > 1, also scale the expansion's weight by the share of the relevance model's "
+        "leading mass the agreed terms carry (feedback in proportion to agreement). Off"))
 
     def __post_init__(self) -> None:
         for name, choices in CHOICES.items():

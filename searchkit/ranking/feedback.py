@@ -136,12 +136,19 @@ def _expansion_terms(searcher, ranked, compiled, config: RankingConfig,
     collection = model.collection(searcher)
     if config.fb_min_clarity > 0 and query_clarity(relevance, searcher.reader(), stats=collection) < config.fb_min_clarity:
         return []  # the feedback documents do not agree on a subject: feedback would drift
+    n_candidates = config.fb_terms * 4 if config.fb_max_df < 1 else config.fb_terms
     if config.fb_min_support > 1:
         # A term only one or two of the top documents use is their own vocabulary, not the query's
         # subject: where the top documents agree on nothing, no term is left and feedback stays off.
-        relevance = Counter({t: p for t, p in relevance.items() if support[t] >= config.fb_min_support})
-    candidates = rm3_expansion(documents, config.fb_terms * 4 if config.fb_max_df < 1 else config.fb_terms,
-                               model=relevance)
+        agreed = Counter({t: p for t, p in relevance.items() if support[t] >= config.fb_min_support})
+        if config.fb_support_scale:
+            # Feedback in proportion to agreement: the expansion keeps the share of the relevance
+            # model's leading mass that the agreed terms carry.
+            before = sum(p for _, p in relevance.most_common(n_candidates))
+            after = sum(p for _, p in agreed.most_common(n_candidates))
+            share *= after / before if before > 0 else 0.0
+        relevance = agreed
+    candidates = rm3_expansion(documents, n_candidates, model=relevance)
     n_docs = max(1, collection.doc_count())
     kept = []
     for term, weight in candidates:

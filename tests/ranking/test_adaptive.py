@@ -182,3 +182,17 @@ def test_a_term_of_one_feedback_document_does_not_move_the_ranking(support):
     assert _kappa_first(support, "omega", **FB2, fb_min_support=1)
     # terms of two feedback documents only: "kappa" (one) is left out
     assert not _kappa_first(support, "omega", **FB2, fb_min_support=2)
+
+
+def test_feedback_scaled_by_agreement_is_lighter_where_less_of_the_model_is_agreed(support):
+    def score(**config):
+        return {h.id: h.score for h in support.search("omega", limit=20, ranking=config)}["omega-top1"]
+
+    plain = score(feedback=False, proximity=0)
+    full = score(**FB2, fb_min_support=2)
+    scaled = score(**FB2, fb_min_support=2, fb_support_scale=True)
+    # "lambda", "kappa" and "filler" (one feedback document each) carry part of the model's mass:
+    # the agreed terms get the part they carry, so the bonus shrinks but does not vanish
+    assert plain < scaled < full, (plain, scaled, full)
+    # scaling without the support gate changes nothing
+    assert score(**FB2, fb_support_scale=True) == score(**FB2)
