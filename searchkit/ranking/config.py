@@ -123,11 +123,8 @@ class RankingConfig:
         "Feedback only when the query's clarity (bits) reaches this. 0 (off): 2.5 and 3 cut gains "
         "where feedback helps"))
     fb_min_support: int = field(default=1, metadata=_help(
-        "Feedback documents (of fb_docs) an expansion term must occur in; where the top documents "
-        "share no such term, feedback is off. 1: every term counts"))
-    fb_support_scale: bool = field(default=False, metadata=_help(
-        "With fb_min_support > 1, also scale the expansion's weight by the share of the relevance model's "
-        "leading mass the agreed terms carry (feedback in proportion to agreement). Off"))
+        "Feedback documents (of fb_docs) an expansion term must occur in, the others dropped with their "
+        "weight (feedback as strong as the top documents agree; off where they share no term). 1: every term"))
 
     def __post_init__(self) -> None:
         for name, choices in CHOICES.items():

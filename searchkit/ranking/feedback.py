@@ -136,19 +136,8 @@ def _expansion_terms(searcher, ranked, compiled, config: RankingConfig,
     collection = model.collection(searcher)
     if config.fb_min_clarity > 0 and query_clarity(relevance, searcher.reader(), stats=collection) < config.fb_min_clarity:
         return []  # the feedback documents do not agree on a subject: feedback would drift
-    n_candidates = config.fb_terms * 4 if config.fb_max_df < 1 else config.fb_terms
-    if config.fb_min_support > 1:
-        # A term only one or two of the top documents use is their own vocabulary, not the query's
-        # subject: where the top documents agree on nothing, no term is left and feedback stays off.
-        agreed = Counter({t: p for t, p in relevance.items() if support[t] >= config.fb_min_support})
-        if config.fb_support_scale:
-            # Feedback in proportion to agreement: the expansion keeps the share of the relevance
-            # model's leading mass that the agreed terms carry.
-            before = sum(p for _, p in relevance.most_common(n_candidates))
-            after = sum(p for _, p in agreed.most_common(n_candidates))
-            share *= after / before if before > 0 else 0.0
-        relevance = agreed
-    candidates = rm3_expansion(documents, n_candidates, model=relevance)
+    candidates = rm3_expansion(documents, config.fb_terms * 4 if config.fb_max_df < 1 else config.fb_terms,
+                               model=relevance)
     n_docs = max(1, collection.doc_count())
     kept = []
     for term, weight in candidates:
@@ -161,6 +150,11 @@ def _expansion_terms(searcher, ranked, compiled, config: RankingConfig,
     norm = sum(weight for _, _, weight in kept)
     if norm <= 0:
         return []
+    if config.fb_min_support > 1:
+        # A term only one or two of the top documents use is their own vocabulary, not the
+        # query's subject.  The agreed terms keep their own weights (not renormalised): the
+        # expansion weighs as much as the top documents agree, and nothing where they agree on nothing.
+        kept = [item for item in kept if support[item[0]] >= config.fb_min_support]
     return [(term, idf, share * weight / norm) for term, idf, weight in kept]
 
 
