@@ -98,6 +98,20 @@ def passes_aboutness(setting: dict, _cache: dict = {}) -> bool:
     return True
 
 
+def choose(settings: list[str], table: dict[str, list[float]], among, args) -> str:
+    """The setting the selection rule picks on the collections ``among`` (indexes into each row of ``table``)."""
+    among = list(among)
+    chosen = max(settings, key=lambda k: objective([table[k][j] for j in among]))
+    if "{}" not in table or chosen == "{}":
+        return chosen
+    if args.keep_margin and (objective([table[chosen][j] for j in among])
+                             - objective([table["{}"][j] for j in among])) * 100 < args.keep_margin:
+        return "{}"
+    if args.keep_unless_significant and not significant_gain([table[chosen][j] - table["{}"][j] for j in among]):
+        return "{}"
+    return chosen
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--all", type=Path, nargs="*", default=[])
@@ -158,16 +172,13 @@ def main(argv: list[str] | None = None) -> int:
     held = []
     for i, n in enumerate(names):
         rest = [j for j in range(len(names)) if j != i]
-        chosen = max(settings, key=lambda k: objective([table[k][j] for j in rest]))
-        if args.keep_margin and "{}" in table and (objective([table[chosen][j] for j in rest])
-                                                   - objective([table["{}"][j] for j in rest])) * 100 < args.keep_margin:
-            chosen = "{}"
-        if args.keep_unless_significant and "{}" in table and chosen != "{}" \
-                and not significant_gain([table[chosen][j] - table["{}"][j] for j in rest]):
-            chosen = "{}"
+        chosen = choose(settings, table, rest, args)
         held.append(table[chosen][i])
         print(f"  {n:<18} held-out {table[chosen][i]*100:+6.1f}%  chosen on the others: {chosen}")
     print(f"  mean held-out difference {statistics.mean(held)*100:+.2f}%, worst {min(held)*100:+.1f}%")
+    everywhere = range(len(names))
+    chosen = choose(settings, table, everywhere, args)
+    print(f"chosen the same way on all {len(names)}: {chosen}")
     return 0
 
 
