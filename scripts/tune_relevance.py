@@ -4,10 +4,12 @@
 Usage::
 
     python scripts/tune_relevance.py [--all [DIR ...]] [--candidates FILE.json] [--cache FILE.json]
-                                     [--index-root DIR] [--form lower|original]
+                                     [--index-root DIR] [--form lower|original] [--first N]
+                                     [--only-cached] [--keep-margin POINTS] [--keep-unless-significant]
 
 Every candidate (a dict of :class:`searchkit.ranking.RankingConfig` overrides;
-``scripts/tune_candidates.json`` unless ``--candidates``; about a minute each) is run on every collection
+``scripts/tune_candidates.json`` unless ``--candidates``, its first N with
+``--first N``; about a minute each on an idle machine) is run on every collection
 (``scripts/eval_relevance.py``'s collections, peers and metrics; results
 cached in ``--cache`` by setting, so a re-run only computes new ones).  The
 objective of a setting on a set of collections is the mean over those
@@ -122,7 +124,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="query form judged (default: as written, the rule's form)")
     parser.add_argument("--aboutness", action=argparse.BooleanOptionalAction, default=True,
                         help="only settings that pass the seeds' aboutness check (default)")
-    parser.add_argument("--only-cached", action="store_true", help="report on cached settings, run nothing")
+    parser.add_argument("--only-cached", action="store_true", help="report on the cached candidates, run nothing")
+    parser.add_argument("--first", type=int, metavar="N",
+                        help="only the first N candidates (the first 15 of tune_candidates.json: the round before's set)")
     parser.add_argument("--keep-margin", type=float, default=0.0, metavar="POINTS",
                         help="leave-one-out keeps the shipped defaults ({}) unless another setting beats them "
                              "by at least POINTS percentage points of the objective on the other collections")
@@ -133,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="also read the settings cached in these files (runs made in parallel)")
     args = parser.parse_args(argv)
     folders = find_collections(args.all or default_roots())
-    candidates = json.loads((args.candidates or CANDIDATES_FILE).read_text())
+    candidates = json.loads((args.candidates or CANDIDATES_FILE).read_text())[:args.first]
     cache = json.loads(args.cache.read_text()) if args.cache.is_file() else {}
     for extra in args.merge_cache:
         cache = {**json.loads(extra.read_text()), **cache}
@@ -157,7 +161,11 @@ def main(argv: list[str] | None = None) -> int:
         diffs = [relative(best[n], cache[k][n]["map"]) for n in names]
         print(f"{k:<70} mean {statistics.mean(diffs)*100:+5.1f}% worst {min(diffs)*100:+5.1f}% | "
               + " ".join(f"{n[:5]}{d*100:+.1f}" for n, d in zip(names, diffs)), flush=True)
-    settings = [k for k in cache if k != "__peers__" and all(n in cache[k] for n in names)]
+    settings = [key_of(c) for c in candidates]
+    missing = [k for k in settings if k not in cache or not all(n in cache[k] for n in names)]
+    if missing:
+        print(f"not run yet (left out): {', '.join(missing)}")
+    settings = [k for k in dict.fromkeys(settings) if k not in missing]
     if args.aboutness:
         failing = [k for k in settings if not passes_aboutness(json.loads(k))]
         print(f"\naboutness on the seeds: {len(failing)} of {len(settings)} settings rank the wire brief "
