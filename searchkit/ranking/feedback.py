@@ -119,7 +119,9 @@ def _expansion_terms(searcher, ranked, compiled, config: RankingConfig,
     Terms in more than ``fb_max_df`` of the documents ("said", "pct") are
     skipped.  With the user's words at weight 1 each, the expansion terms
     share ``n_words * (1 - w) / w`` so that the user's words hold the fraction
-    ``w`` (``fb_original``) of the query's weight.
+    ``w`` (``fb_original``) of the query's weight.  With ``fb_min_support`` >
+    1, only the terms at least that many feedback documents hold are kept,
+    at their own weights (the share of the others is dropped, not handed on).
     """
     original = min(max(config.fb_original, 0.01), 1.0)
     share = len(compiled.clauses) * (1.0 - original) / original
