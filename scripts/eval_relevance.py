@@ -6,7 +6,7 @@ Usage::
     python scripts/eval_relevance.py COLLECTION... [--all [DIR ...]] [--limit 1000]
         [--config KEY=VALUE ...] [--index-root DIR] [--forms original,lower]
         [--peers fts5-and,fts5-or,bm25s] [--queries short|nl|all] [--runs DIR]
-        [--per-query] [--timing] [--json FILE]
+        [--per-query] [--timing] [--json FILE] [--exact-boost W]
 
     python scripts/eval_relevance.py --all        # every collection found (the table of docs/relevance.md)
 
@@ -482,6 +482,15 @@ def parse_config(items: list[str]) -> dict[str, Any]:
     return config
 
 
+def set_exact_boost(weight: float) -> None:
+    """Give the exact-form evidence (``searchkit.query.EXACT_FORM_BOOST``) weight ``weight`` in this process."""
+    import searchkit.query.compiler as compiler
+
+    if weight < 0:
+        raise SystemExit(f"--exact-boost {weight}: use a weight >= 0")
+    compiler.EXACT_FORM_BOOST = weight
+
+
 def evaluate_collections(folders: list[Path], *, limit: int = 1000, config: dict[str, Any] | None = None,
                          forms: list[str] = list(FORMS), peers: list[str] = list(PEERS),
                          which: str = "all", index_root: Path | None = None, runs_dir: Path | None = None,
@@ -546,7 +555,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timing", action="store_true",
                         help="also time searchkit as `searchkit query` runs: limit 10 with snippets, warm")
     parser.add_argument("--json", type=Path, help="also write all figures as JSON here")
+    parser.add_argument("--exact-boost", type=float, metavar="W",
+                        help="weight of the exact-form evidence (a word as typed, not only its stem) instead of "
+                             "searchkit.query.EXACT_FORM_BOOST; 0 turns it off (docs/relevance.md measures it)")
     args = parser.parse_args(argv)
+    if args.exact_boost is not None:
+        set_exact_boost(args.exact_boost)
 
     folders = list(args.collections)
     if args.all is not None:

@@ -122,6 +122,9 @@ class RankingConfig:
     fb_min_clarity: float = field(default=0.0, metadata=_help(
         "Feedback only when the query's clarity (bits) reaches this. 0 (off): 2.5 and 3 cut gains "
         "where feedback helps"))
+    fb_min_support: int = field(default=1, metadata=_help(
+        "Feedback documents (of fb_docs) an expansion term must occur in, the others dropped with their "
+        "weight (feedback as strong as the top documents agree; off where they share no term). 1: every term"))
 
     def __post_init__(self) -> None:
         for name, choices in CHOICES.items():

@@ -26,6 +26,7 @@ def relevance_model(
     *,
     exclude: set[str] | frozenset[str] = frozenset(),
     min_length: int = 2,
+    support: Counter[str] | None = None,
 ) -> Counter[str]:
     """Relevance model RM1 over feedback documents: ``Counter(term -> P(w|R))``, summing to 1 (or empty).
 
@@ -33,7 +34,9 @@ def relevance_model(
     ``P(w|R) = sum_D P(w|D) * P(D|q)`` with ``P(w|D) = tf / |D|`` and
     ``P(D|q)`` proportional to the document's score (Lavrenko & Croft,
     "Relevance-based language models", SIGIR 2001).  Terms in ``exclude``,
-    numbers and terms shorter than ``min_length`` are left out.
+    numbers and terms shorter than ``min_length`` are left out.  ``support``,
+    when given, is filled with each term's count of feedback documents
+    holding it (how many of the top documents agree on the term).
     """
     model: Counter[str] = Counter()
     total_score = sum(max(score, 0.0) for _, score in documents)
@@ -45,7 +48,10 @@ def relevance_model(
             continue
         p_doc = score / total_score
         length = len(terms)
-        for term, count in Counter(terms).items():
+        counts = Counter(terms)
+        if support is not None:
+            support.update(counts.keys())
+        for term, count in counts.items():
             model[term] += p_doc * count / length
     norm = sum(model.values())
     if norm > 0 and abs(norm - 1.0) > 1e-9:  # documents without terms took their share with them
@@ -113,7 +119,9 @@ def _expansion_terms(searcher, ranked, compiled, config: RankingConfig,
     Terms in more than ``fb_max_df`` of the documents ("said", "pct") are
     skipped.  With the user's words at weight 1 each, the expansion terms
     share ``n_words * (1 - w) / w`` so that the user's words hold the fraction
-    ``w`` (``fb_original``) of the query's weight.
+    ``w`` (``fb_original``) of the query's weight.  With ``fb_min_support`` >
+    1, only the terms at least that many feedback documents hold are kept,
+    at their own weights (the share of the others is dropped, not handed on).
     """
     original = min(max(config.fb_original, 0.01), 1.0)
     share = len(compiled.clauses) * (1.0 - original) / original
@@ -124,7 +132,8 @@ def _expansion_terms(searcher, ranked, compiled, config: RankingConfig,
         stored = searcher.stored_fields(docnum)
         text = " ".join(part for part in (stored.get("title"), stored.get("body")) if part)
         documents.append((text, score))
-    relevance = relevance_model(documents)
+    support: Counter[str] = Counter()
+    relevance = relevance_model(documents, support=support)
     model = _weighting(config, stats)
     collection = model.collection(searcher)
     if config.fb_min_clarity > 0 and query_clarity(relevance, searcher.reader(), stats=collection) < config.fb_min_clarity:
@@ -143,6 +152,11 @@ def _expansion_terms(searcher, ranked, compiled, config: RankingConfig,
     norm = sum(weight for _, _, weight in kept)
     if norm <= 0:
         return []
+    if config.fb_min_support > 1:
+        # A term only one or two of the top documents use is their own vocabulary, not the
+        # query's subject.  The agreed terms keep their own weights (not renormalised): the
+        # expansion weighs as much as the top documents agree, and nothing where they agree on nothing.
+        kept = [item for item in kept if support[item[0]] >= config.fb_min_support]
     return [(term, idf, share * weight / norm) for term, idf, weight in kept]
 
 

@@ -122,3 +122,75 @@ def test_proximity_bonus_scaled_by_how_often_the_words_keep_together(pairs):
     assert math.isclose(_bonus(pairs, "gamma delta", "gd-near1", prox_cooc=1.0), kept, rel_tol=1e-9)
     # and the documents without the words near each other get none either way
     assert _bonus(pairs, "alpha beta", "ab-far0", prox_cooc=1.0) == 0
+
+
+# --- feedback terms the top documents agree on ----------------------------------
+
+PAD = " ".join(f"filler{i}" for i in range(10))
+PAD9 = " ".join(f"filler{i}" for i in range(9))
+#: Two groups of four stories.  Query "zeta": the two best stories both say "kappa" (they
+#: agree on it); "zeta-with-kappa" and "zeta-plain" are alike but for one word, "kappa" in
+#: the first (equal BM25 scores, so "zeta-plain" leads by id).  Query "omega": the same,
+#: except that the second-best story says "lambda" instead, so "kappa" is the vocabulary of
+#: one feedback document only.
+SUPPORT = [
+    {"id": "zeta-top1", "title": "One", "body": "zeta zeta zeta kappa"},
+    {"id": "zeta-top2", "title": "Two", "body": "zeta zeta zeta kappa filler"},
+    {"id": "zeta-plain", "title": "Three", "body": f"zeta {PAD}"},
+    {"id": "zeta-with-kappa", "title": "Four", "body": f"zeta {PAD9} kappa"},
+    {"id": "omega-top1", "title": "Five", "body": "omega omega omega kappa"},
+    {"id": "omega-top2", "title": "Six", "body": "omega omega omega lambda filler"},
+    {"id": "omega-plain", "title": "Seven", "body": f"omega {PAD}"},
+    {"id": "omega-with-kappa", "title": "Eight", "body": f"omega {PAD9} kappa"},
+    *({"id": f"fill{i}", "title": "Other", "body": f"story number {i} about nothing in particular"}
+      for i in range(8)),
+]
+#: Feedback from the two best stories on any query, every term allowed by df.
+FB2 = {"fb_min_words": 1, "fb_max_df": 1.0, "fb_docs": 2, "proximity": 0}
+
+
+@pytest.fixture(scope="module")
+def support(tmp_path_factory):
+    ix = index_records(tmp_path_factory.mktemp("support"), SUPPORT)
+    yield ix
+    ix.close()
+
+
+def _kappa_first(ix, word, **config):
+    """Does the story with "kappa" outrank its twin without it?"""
+    order = [h.id for h in ix.search(word, limit=20, ranking=config)]
+    return order.index(f"{word}-with-kappa") < order.index(f"{word}-plain")
+
+
+def test_relevance_model_counts_the_feedback_documents_holding_each_term():
+    support = Counter()
+    relevance_model([("sorghum rice sorghum", 2.0), ("sorghum wheat", 1.0), ("", 1.0)], support=support)
+    assert support == Counter({"sorghum": 2, "rice": 1, "wheat": 1})
+
+
+def test_feedback_keeps_only_terms_the_top_documents_agree_on(support):
+    assert not _kappa_first(support, "zeta", feedback=False, proximity=0)  # twins tie; "plain" leads by id
+    # "kappa", in both feedback documents, lifts the story that also says it, support 1 or 2
+    assert _kappa_first(support, "zeta", **FB2, fb_min_support=1)
+    assert _kappa_first(support, "zeta", **FB2, fb_min_support=2)
+    # three documents must agree, and only two were read: no expansion term, feedback stays out
+    assert not _kappa_first(support, "zeta", **FB2, fb_min_support=3)
+
+
+def test_a_term_of_one_feedback_document_does_not_move_the_ranking(support):
+    # every term counts: the one feedback story saying "kappa" lifts its twin
+    assert _kappa_first(support, "omega", **FB2, fb_min_support=1)
+    # terms of two feedback documents only: "kappa" (one) is left out
+    assert not _kappa_first(support, "omega", **FB2, fb_min_support=2)
+
+
+def test_feedback_weighs_as_much_as_the_top_documents_agree(support):
+    def score(**config):
+        return {h.id: h.score for h in support.search("omega", limit=20, ranking=config)}["omega-top1"]
+
+    plain = score(feedback=False, proximity=0)
+    every_term = score(**FB2, fb_min_support=1)
+    agreed = score(**FB2, fb_min_support=2)
+    # "lambda", "kappa" and "filler" (one feedback document each) leave with their weight: the
+    # agreed terms ("omega") keep theirs, not the whole expansion's, so the bonus shrinks, not vanishes
+    assert plain < agreed < every_term, (plain, agreed, every_term)
