@@ -45,7 +45,7 @@ _TERM_SIZE = 260
 #: Runs merged at once (each an open file).
 _MAX_RUNS = 64
 #: Terms written to a run file per pickle (a chunk is what a run being merged holds in memory).
-_RUN_CHUNK = 512
+_RUN_CHUNK = 128
 
 
 class _TermBuffer:
