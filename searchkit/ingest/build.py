@@ -61,6 +61,15 @@ def writer_options(serial_docs: int, workers: int | None = None, limitmb: int | 
 def worker_main(index_jobs: Callable[[], Any]) -> tuple[Any, dict[str, str]]:
     """The body of a worker process: ``index_jobs()`` (its segment), and the stems it computed."""
     die_with_parent()
+    # A spawned worker sets that up only once its interpreter has started: a
+    # parent killed in the meantime is not noticed by die_with_parent (the
+    # worker is already an orphan when it looks), so compare with the pid
+    # multiprocessing recorded.  An orphan would wait on its job queue forever.
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    if parent is not None and parent.pid is not None and os.getppid() != parent.pid:
+        os._exit(1)
     # A worker builds hundreds of thousands of lists (one per term) and no
     # cycles: the collector's frequent young-generation passes cost ~5% of
     # its time.  Collect rarely, and never scan the modules loaded so far.

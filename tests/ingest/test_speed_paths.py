@@ -335,3 +335,21 @@ def test_workers_do_not_rerun_an_unguarded_script(tmp_path):
     assert len(searchkit.Index(tmp_path / "ix")) == 160
     segments = list((tmp_path / "ix").glob("*.seg"))
     assert len(segments) == 2  # one per worker: the run went through the workers
+
+
+def test_a_worker_whose_parent_died_while_it_started_exits(monkeypatch):
+    """die_with_parent cannot see a parent that died before it ran: the pid multiprocessing recorded can."""
+    import multiprocessing
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(build_module, "die_with_parent", lambda: None)
+    monkeypatch.setattr(multiprocessing, "parent_process", lambda: SimpleNamespace(pid=os.getppid() + 1))
+
+    def exit_(status):
+        raise SystemExit(status)
+
+    monkeypatch.setattr(build_module.os, "_exit", exit_)
+    ran = []
+    with pytest.raises(SystemExit):
+        build_module.worker_main(lambda: ran.append(1))
+    assert not ran  # no job read by an orphan
