@@ -53,24 +53,25 @@ def text_postings(text: str, start_pos: int = 0) -> tuple[dict[str, list[int]], 
     length (``tests/analysis`` compares them).
     """
     chunks = _CHUNK_PATTERN.findall(text)
+    # A chunk is one word or a hyphenated word ("e-mail"): split the latter
+    # into its parts, each at a position of its own.
+    if "\u2010" in text or "\u2011" in text:
+        hyphenated = [i for i, chunk in enumerate(chunks) if _HYPHEN_SPLIT.search(chunk)]
+    elif "-" in text:
+        hyphenated = [i for i, chunk in enumerate(chunks) if "-" in chunk]
+    else:
+        hyphenated = []
     chains: list[tuple[int, list[str]]] = []
-    if "-" in text or "\u2010" in text or "\u2011" in text:
-        # A chunk is one word or a hyphenated word ("e-mail"): split the
-        # latter into its parts, each at a position of its own.
+    if hyphenated:
         words: list[str] = []
         last = 0
-        for i, chunk in enumerate(chunks):
-            if _HYPHEN_SPLIT.search(chunk) is None:
-                continue
+        for i in hyphenated:
             words += chunks[last:i]
-            parts = _HYPHEN_SPLIT.split(chunk)
+            parts = _HYPHEN_SPLIT.split(chunks[i])
             chains.append((start_pos + len(words), parts))
             words += parts
             last = i + 1
-        if chains:
-            words += chunks[last:]
-        else:
-            words = chunks
+        words += chunks[last:]
     else:
         words = chunks
     by_surface: dict[str, list[int]] = {}
