@@ -126,6 +126,10 @@ def _from_match(match: re.Match[str]) -> _dt.datetime | None:
     zone = _zone(match.group("zone"))
     if zone is False:
         return None  # an unknown word after the date: leave it to the fallback
+    if match.group("hh") is None:
+        # A day without a time of day: the day as written, whatever zone
+        # follows (midnight in CET is the day before in UTC), as dateutil reads it.
+        zone = None
     hour = int(match.group("hh") or 0)
     ampm = (match.group("ampm") or "").lower().replace(".", "")
     if ampm == "pm" and hour < 12:

@@ -8,6 +8,7 @@ straight into a writer's per-term buffer (the indexing hot path).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from operator import sub
 from pickle import dumps
@@ -28,7 +29,7 @@ __all__ = ["term_positions", "text_postings", "encoded_postings", "buffer_postin
 
 def term_positions(text: str, start_pos: int = 0) -> dict[str, list[int]]:
     """``{term: [positions]}`` of ``text`` -- what the index holds for it (see :func:`text_postings`)."""
-    return text_postings(text, start_pos)[0]
+    return {term: list(positions) for term, positions in text_postings(text, start_pos)[0].items()}
 
 
 #: At most this many parts of a hyphenated word are joined (``state-of-the-art``).
@@ -44,7 +45,79 @@ def text_postings(text: str, start_pos: int = 0) -> tuple[dict[str, list[int]], 
     first part's position.  ``length`` -- what BM25 normalises by -- counts
     the positions of words other than stopwords, as it did when stopwords
     were not indexed, so that ranking is unchanged by them.
+
+    The words are found by one C-level ``findall`` and grouped by surface
+    form, so each distinct word of the text is looked up once; a text with a
+    word taking several positions (a script without spaces) goes word by
+    word (:func:`_text_postings_by_word`).  Both give the same positions and
+    length (``tests/analysis`` compares them).
     """
+    chunks = _CHUNK_PATTERN.findall(text)
+    # A chunk is one word or a hyphenated word ("e-mail"): split the latter
+    # into its parts, each at a position of its own.
+    if "\u2010" in text or "\u2011" in text:
+        hyphenated = [i for i, chunk in enumerate(chunks) if _HYPHEN_SPLIT.search(chunk)]
+    elif "-" in text:
+        hyphenated = [i for i, chunk in enumerate(chunks) if "-" in chunk]
+    else:
+        hyphenated = []
+    chains: list[tuple[int, list[str]]] = []
+    if hyphenated:
+        words: list[str] = []
+        last = 0
+        for i in hyphenated:
+            words += chunks[last:i]
+            parts = _HYPHEN_SPLIT.split(chunks[i])
+            chains.append((start_pos + len(words), parts))
+            words += parts
+            last = i + 1
+        words += chunks[last:]
+    else:
+        words = chunks
+    by_surface: dict[str, list[int]] = {}
+    get = by_surface.get
+    for pos, surface in enumerate(words, start_pos):
+        found = get(surface)
+        if found is None:
+            by_surface[surface] = [pos]
+        else:
+            found.append(pos)
+    poses: dict[str, list[int]] = {}
+    setdefault = poses.setdefault
+    cache_get = _terms_cache.get
+    stops = stopwords()
+    length = 0
+    for surface, positions in by_surface.items():
+        per_position = cache_get(surface)
+        if per_position is None:
+            per_position = word_terms(surface)
+        if len(per_position) != 1:
+            return _text_postings_by_word(text, start_pos)  # a word taking several positions
+        terms = per_position[0]
+        first = terms[0]
+        if not first:
+            continue  # not indexed (word_terms gives ("",) or only non-empty terms)
+        if first not in stops:
+            length += len(positions)
+        for term in terms:
+            # Lists are never changed in place once here: one surface's terms share one.
+            found = setdefault(term, positions)
+            if found is not positions:  # another surface form of the term ("Cocoa", "cocoa")
+                poses[term] = sorted(found + positions)
+    for pos, parts in chains:
+        if 1 < len(parts) <= _MAX_JOINED_PARTS:
+            _add_joined(poses, parts, pos)
+    return poses, length
+
+
+#: A word (:data:`WORD_PATTERN`) or a hyphenated word: words joined by single hyphens.
+_CHUNK_PATTERN = re.compile(rf"{WORD_PATTERN.pattern}(?:[{''.join(sorted(_HYPHENS))}]{WORD_PATTERN.pattern})*",
+                            WORD_PATTERN.flags)
+_HYPHEN_SPLIT = re.compile(f"[{''.join(sorted(_HYPHENS))}]")
+
+
+def _text_postings_by_word(text: str, start_pos: int = 0) -> tuple[dict[str, list[int]], int]:
+    """:func:`text_postings`, word by word (the straightforward version, for any text)."""
     poses: dict[str, list[int]] = {}
     cache_get = _terms_cache.get
     stops = stopwords()
@@ -95,8 +168,7 @@ def _add_joined(poses: dict[str, list[int]], parts: list[str], pos: int) -> None
     if found is None:
         poses[term] = [pos]
     elif pos not in found:
-        found.append(pos)
-        found.sort()
+        poses[term] = sorted([*found, pos])  # a new list: text_postings shares lists between terms
 
 
 _SINGLE: list[bytes] = []  # encoded values of a term seen once, at positions 0..n

@@ -1,6 +1,7 @@
 """Stemming: NLTK's Snowball English stemmer, memoized, and an index's stem table.
 
-NLTK is imported lazily, the first time an unseen word needs stemming.  An
+NLTK's stemmer is loaded lazily, the first time an unseen word needs
+stemming, and without NLTK's package root (:func:`_load_snowball_alone`).  An
 index keeps a *stem table* (:data:`STEM_TABLE_FILE`: every ``word -> stem``
 pair NLTK computed while indexing it, written by :func:`write_stem_table`);
 :func:`use_stem_table` registers it, and a word found there is stemmed
@@ -58,17 +59,75 @@ def _stem(word: str) -> str:
 def load_stemmer() -> Any:
     """NLTK's English Snowball stemmer, imported on first use.
 
-    Importing ``nltk.stem.snowball`` pulls in NLTK's package root (~250 ms),
-    so it happens only when a word is neither memoized nor in a stem table --
+    It is loaded only when a word is neither memoized nor in a stem table --
     or here, when a parent process is about to fork indexing workers that
-    would each import it again.
+    would each load it again -- and without NLTK's package root where
+    possible (:func:`_load_snowball_alone`).
     """
     global _stemmer
     if _stemmer is None:
+        stemmer_class = _load_snowball_alone()
+        if stemmer_class is None:
+            from nltk.stem.snowball import EnglishStemmer as stemmer_class
+        _stemmer = stemmer_class(ignore_stopwords=False)
+    return _stemmer
+
+
+class _NoCorpus:
+    """What ``nltk.corpus.stopwords`` is while :func:`_load_snowball_alone` loads the stemmer's module."""
+
+    def words(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("NLTK's corpora are not loaded (searchkit stems with ignore_stopwords=False)")
+
+
+def _load_snowball_alone() -> Any:
+    """NLTK's ``EnglishStemmer`` class, loaded from ``nltk/stem/snowball.py`` without NLTK's package root.
+
+    ``import nltk`` runs the package root, which imports nearly all of NLTK
+    and SciPy: about 95 MB of memory and a second of CPU, in every indexing
+    process, for a stemmer that needs four small modules (``nltk.stem.api``,
+    ``porter``, ``util``, ``nltk.redos``).  The stemmer's own code is NLTK's,
+    unchanged; only the packages around it (``nltk``, ``nltk.stem``) are
+    empty stand-ins while it loads, and ``nltk.corpus`` (whose stopword lists
+    the stemmer reads only with ``ignore_stopwords=True``) one whose
+    ``stopwords`` refuses to be used.  Afterwards every module this loaded is
+    taken out of ``sys.modules`` again, so a later ``import nltk`` gets the
+    whole, ordinary package.  Returns None (the caller imports NLTK the usual
+    way) when NLTK is already imported, or when loading this way fails.
+    """
+    import sys
+
+    if any(name == "nltk" or name.startswith("nltk.") for name in sys.modules):
+        return None  # the real package is (being) imported: use it
+    import importlib.util
+    import types
+
+    try:
+        spec = importlib.util.find_spec("nltk")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    root = list(spec.submodule_search_locations)
+    stand_ins = {}
+    for name, path in (("nltk", root), ("nltk.stem", [os.path.join(folder, "stem") for folder in root])):
+        module = types.ModuleType(name)
+        module.__path__ = path
+        module.__package__ = name
+        stand_ins[name] = module
+    corpus = types.ModuleType("nltk.corpus")
+    corpus.stopwords = _NoCorpus()  # type: ignore[attr-defined]
+    stand_ins["nltk.corpus"] = corpus
+    sys.modules.update(stand_ins)
+    try:
         from nltk.stem.snowball import EnglishStemmer
 
-        _stemmer = EnglishStemmer(ignore_stopwords=False)
-    return _stemmer
+        return EnglishStemmer
+    except Exception:  # another NLTK layout: the ordinary import
+        return None
+    finally:
+        for name in [name for name in sys.modules if name == "nltk" or name.startswith("nltk.")]:
+            del sys.modules[name]
 
 
 def use_stem_table(folder: str | os.PathLike[str]) -> None:

@@ -7,11 +7,11 @@ one segment each, all committed at once; a smaller run, or
 :class:`~searchkit.whoosh_ext.segment.LeanSegmentWriter`.  Each process
 buffers at most ``$SEARCHKIT_MEMORY_MB`` of postings before spilling to disk.
 
-Every worker process (:func:`worker_main`) dies with its parent, ignores
-Ctrl-C (the parent handles it and stops the workers), collects garbage rarely,
-and reports the ``word -> stem`` pairs it computed for the index's stem table
-(:func:`searchkit.analysis.write_stem_table`).  NLTK's stemmer is imported
-once, in the parent, before the workers are forked.
+Every worker process (:func:`worker_main`) is a fresh interpreter (not a
+fork: see :class:`~searchkit.whoosh_ext.multiproc.ParallelWriter`), dies with
+its parent, ignores Ctrl-C (the parent handles it and stops the workers),
+collects garbage rarely, and reports the ``word -> stem`` pairs it computed
+for the index's stem table (:func:`searchkit.analysis.write_stem_table`).
 ``$SEARCHKIT_PROFILE=DIR`` (a developer's switch) writes a cProfile of each
 worker to ``DIR/worker-PID.prof``.
 """
@@ -54,22 +54,31 @@ def writer_options(serial_docs: int, workers: int | None = None, limitmb: int | 
     limitmb = memory_mb() if limitmb is None else limitmb
     if workers > 1:
         return {"writer_class": ParallelWriter, "procs": workers, "serial_docs": serial_docs, "limitmb": limitmb,
-                "worker_main": worker_main, "before_fork": analysis.load_stemmer}
+                "worker_main": worker_main}
     return {"writer_class": LeanSegmentWriter, "limitmb": limitmb}
 
 
 def worker_main(index_jobs: Callable[[], Any]) -> tuple[Any, dict[str, str]]:
     """The body of a worker process: ``index_jobs()`` (its segment), and the stems it computed."""
     die_with_parent()
+    # A spawned worker sets that up only once its interpreter has started: a
+    # parent killed in the meantime is not noticed by die_with_parent (the
+    # worker is already an orphan when it looks), so compare with the pid
+    # multiprocessing recorded.  An orphan would wait on its job queue forever.
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    if parent is not None and parent.pid is not None and os.getppid() != parent.pid:
+        os._exit(1)
     # A worker builds hundreds of thousands of lists (one per term) and no
     # cycles: the collector's frequent young-generation passes cost ~5% of
-    # its time.  Collect rarely, and never scan what was inherited at fork.
+    # its time.  Collect rarely, and never scan the modules loaded so far.
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
     # Ctrl-C reaches the whole process group: the parent handles it (and
     # stops the workers); a worker must not print a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    known = set(analysis.stems_computed())  # inherited from the parent at fork
+    known = set(analysis.stems_computed())  # none in a spawned worker; a forked one inherits the parent's
     profile_dir = settings.get("SEARCHKIT_PROFILE")
     if profile_dir:
         segment = _profiled(index_jobs, profile_dir)

@@ -44,6 +44,8 @@ _POSTING_SIZE = 100
 _TERM_SIZE = 260
 #: Runs merged at once (each an open file).
 _MAX_RUNS = 64
+#: Terms written to a run file per pickle (a chunk is what a run being merged holds in memory).
+_RUN_CHUNK = 128
 
 
 class _TermBuffer:
@@ -81,16 +83,26 @@ class _TermBuffer:
         if not self._fields:
             return
         name = f"{random_name()}.terms"
-        handle = self._storage.create_file(name)
-        try:
-            dump = pickle.dump
-            for item in self._sorted():
-                dump(item, handle, pickle.HIGHEST_PROTOCOL)
-        finally:
-            handle.close()
+        self._write_run(name, self._sorted())
         self._runs.append(name)
         self._fields = {}
         self.size = 0
+
+    def _write_run(self, name: str, items: Iterable[tuple[str, bytes, list]]) -> None:
+        """Write ``items`` to a run file, :data:`_RUN_CHUNK` to a pickle (fewer calls than one each)."""
+        handle = self._storage.create_file(name)
+        try:
+            dump = pickle.dump
+            chunk: list = []
+            for item in items:
+                chunk.append(item)
+                if len(chunk) >= _RUN_CHUNK:
+                    dump(chunk, handle, pickle.HIGHEST_PROTOCOL)
+                    chunk = []
+            if chunk:
+                dump(chunk, handle, pickle.HIGHEST_PROTOCOL)
+        finally:
+            handle.close()
 
     def _sorted(self) -> Iterator[tuple[str, bytes, list]]:
         fields = self._fields
@@ -105,10 +117,10 @@ class _TermBuffer:
         try:
             while True:
                 try:
-                    item = load(handle)
+                    chunk = load(handle)
                 except EOFError:
                     return
-                yield item
+                yield from chunk
         finally:
             handle.close()
 
@@ -120,12 +132,7 @@ class _TermBuffer:
         while len(self._runs) >= _MAX_RUNS:  # bounded open files: merge the oldest runs into one
             oldest, self._runs = self._runs[:_MAX_RUNS], self._runs[_MAX_RUNS:]
             name = f"{random_name()}.terms"
-            handle = self._storage.create_file(name)
-            try:
-                for item in self._merge([self._read_run(run) for run in oldest]):
-                    pickle.dump(item, handle, pickle.HIGHEST_PROTOCOL)
-            finally:
-                handle.close()
+            self._write_run(name, self._merge([self._read_run(run) for run in oldest]))
             self._runs.insert(0, name)
             for run in oldest:
                 self._storage.delete_file(run)
@@ -133,10 +140,12 @@ class _TermBuffer:
 
     @staticmethod
     def _merge(sources: list[Iterator[tuple[str, bytes, list]]]) -> Iterator[tuple[str, bytes, list]]:
-        # Runs are in document order and heapq.merge is stable, so a term's
-        # pieces come out in docnum order: concatenating them keeps it.
+        # Runs are in document order and hold disjoint documents, so a term's
+        # pieces come out in docnum order: concatenating them keeps it.  Items
+        # are compared as they are: field name, term, then (for one term in two
+        # runs) the postings lists, whose first docnums differ and are in run order.
         current = None
-        for item in heapq.merge(*sources, key=_term_key):
+        for item in heapq.merge(*sources):
             if current is not None and item[0] == current[0] and item[1] == current[1]:
                 current[2].extend(item[2])
                 continue
@@ -155,10 +164,6 @@ class _TermBuffer:
                 pass
         self._fields = {}
         self.size = 0
-
-
-def _term_key(item: tuple[str, bytes, list]) -> tuple[str, bytes]:
-    return item[0], item[1]
 
 
 #: Pickle protocol of the data of posting blocks that carry values (positions).

@@ -150,16 +150,28 @@ def test_a_failed_worker_commits_nothing(tmp_path, monkeypatch):
     write(base / "one.txt", "Cocoa prices\n\nCocoa prices rose.\n")
     searchkit.Index(index_dir).add(base)
 
-    def crash(self, filename, doc_count):
-        import os
+    # Workers are fresh interpreters (spawned): a patch of their code in this
+    # process would not reach them.  A job file that kills the worker reading it does.
+    enqueue = parallel_module.ParallelWriter._enqueue
 
-        os._exit(3)
+    def enqueue_a_crash(self):
+        self.docbuffer.insert(0, _Crash())
+        enqueue(self)
 
-    monkeypatch.setattr(parallel_module._Worker, "_process_file", crash)
+    monkeypatch.setattr(parallel_module.ParallelWriter, "_enqueue", enqueue_a_crash)
     with pytest.raises(parallel_module.WorkerError):
         build(corpus, index_dir, monkeypatch, workers=2)
     ix = searchkit.Index(index_dir, create=False)
     assert len(ix) == 1 and [h.id for h in ix.search("cocoa")] == ["one.txt"]
+
+
+class _Crash:
+    """Unpickled (by a worker reading its job file), it ends that process at once, exit status 3."""
+
+    def __reduce__(self):
+        import os
+
+        return os._exit, (3,)
 
 
 CRASHING_RUN = r"""
@@ -168,7 +180,16 @@ import searchkit
 from searchkit import index
 from searchkit.whoosh_ext import multiproc as parallel
 index.SERIAL_DOCS = 30
-parallel._Worker._process_file = lambda self, filename, count: os._exit(3)  # every worker dies at once
+
+class Crash:
+    def __reduce__(self):
+        return os._exit, (3,)
+
+enqueue = parallel.ParallelWriter._enqueue
+def enqueue_a_crash(self):  # every job file kills the worker reading it: every worker dies at once
+    self.docbuffer.insert(0, Crash())
+    enqueue(self)
+parallel.ParallelWriter._enqueue = enqueue_a_crash
 try:
     searchkit.Index(sys.argv[2]).add(sys.argv[1])
 except searchkit.SearchkitError as exc:
@@ -290,3 +311,45 @@ def test_snippet_shows_words_as_written():
     snippet = make_snippet("The Treaties were signed.\n\nA treaty!", terms)
     assert snippet.parts == [("The ", False), ("Treaties", True), (" were signed. A ", False), ("treaty", True),
                              ("…", False)]
+
+
+UNGUARDED_SCRIPT = """
+import sys
+import searchkit
+from searchkit import index
+index.SERIAL_DOCS = 30
+print("script ran", flush=True)
+searchkit.Index(sys.argv[2]).add(sys.argv[1])
+"""
+
+
+def test_workers_do_not_rerun_an_unguarded_script(tmp_path):
+    """Workers are spawned, yet a user's script without ``if __name__ == "__main__"`` runs once."""
+    corpus = make_corpus(tmp_path / "corpus", files=4, per_file=40)
+    script = tmp_path / "build_it.py"
+    script.write_text(UNGUARDED_SCRIPT)
+    result = subprocess.run([sys.executable, str(script), str(corpus), str(tmp_path / "ix")], capture_output=True,
+                            text=True, timeout=300, cwd=REPO, env={**os.environ, "SEARCHKIT_WORKERS": "2"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.count("script ran") == 1
+    assert len(searchkit.Index(tmp_path / "ix")) == 160
+    segments = list((tmp_path / "ix").glob("*.seg"))
+    assert len(segments) == 2  # one per worker: the run went through the workers
+
+
+def test_a_worker_whose_parent_died_while_it_started_exits(monkeypatch):
+    """die_with_parent cannot see a parent that died before it ran: the pid multiprocessing recorded can."""
+    import multiprocessing
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(build_module, "die_with_parent", lambda: None)
+    monkeypatch.setattr(multiprocessing, "parent_process", lambda: SimpleNamespace(pid=os.getppid() + 1))
+
+    def exit_(status):
+        raise SystemExit(status)
+
+    monkeypatch.setattr(build_module.os, "_exit", exit_)
+    ran = []
+    with pytest.raises(SystemExit):
+        build_module.worker_main(lambda: ran.append(1))
+    assert not ran  # no job read by an orphan
