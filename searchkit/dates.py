@@ -229,7 +229,12 @@ def _parse_loose(text: str) -> _dt.datetime | None:
     """dateutil, for the rare forms :func:`_parse_known` does not read.
 
     Kept only when the year it found is written in the text (fuzzy parsing can
-    otherwise build a date out of unrelated numbers).
+    otherwise build a date out of unrelated numbers), and only when the text
+    gives the month and the day too: dateutil fills what is missing from its
+    default (``June 2019`` -> June 1st, ``Friday, 2019`` -> the first Friday,
+    a month name it does not know, ``12 Juin 2019``, -> December), so the text
+    is read against two defaults differing in month and day, and a date that
+    moves with the default was invented, not read.
     """
     import warnings
 
@@ -237,15 +242,18 @@ def _parse_loose(text: str) -> _dt.datetime | None:
 
     years = {int(y) for y in _YEAR_IN_TEXT.findall(text)}
     tzinfos = {name: offset * 60 for name, offset in ZONES.items()}
-    default = _dt.datetime(2000, 1, 1)
+    defaults = (_dt.datetime(2000, 1, 1), _dt.datetime(2000, 12, 28))  # day 28: valid in every month
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # UnknownTimezoneWarning and friends never reach stderr
         for fuzzy in (False, True):
             try:
-                parsed = date_parser.parse(text, default=default, fuzzy=fuzzy, tzinfos=tzinfos)
+                parsed, other = (date_parser.parse(text, default=default, fuzzy=fuzzy, tzinfos=tzinfos)
+                                 for default in defaults)
             except (ValueError, OverflowError, TypeError, LookupError):
                 continue
-            return parsed if parsed.year in years else None
+            if parsed.year not in years or (parsed.month, parsed.day) != (other.month, other.day):
+                return None  # a year not written, or a month or day taken from the default
+            return parsed
     return None
 
 

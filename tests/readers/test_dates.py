@@ -103,3 +103,18 @@ def test_a_normalised_date_reads_back_as_naive_utc(value):
     assert back.tzinfo is None
     assert back.isoformat().startswith(iso)  # a date is midnight, a date-time is itself
     assert normalise_date(back) == iso
+
+
+@pytest.mark.parametrize("value", ["June 2019", "2019-06", "2019", "12 Juin 2019", "Juin 12, 2019",
+                                   "Friday, 2019", "spring 2019", "12 2019"])
+def test_a_month_or_day_not_written_is_never_filled_in(value):
+    # dateutil's fallback fills what the text lacks from its default (June 2019 -> June 1st,
+    # an unknown month name -> the number beside it read as the month): no date rather than an invented one
+    assert normalise_date(value) is None
+
+
+@pytest.mark.parametrize("value, expected", [("The 28th of June, 2019", "2019-06-28"), ("2019 June 28", "2019-06-28"),
+                                             ("28.06.2019", "2019-06-28"), ("Friday the 28th of June 2019 at 10am",
+                                                                            "2019-06-28T10:00:00")])
+def test_the_fallback_still_reads_whole_dates(value, expected):
+    assert normalise_date(value) == expected
