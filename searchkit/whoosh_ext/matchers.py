@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 
 from whoosh.matching.binary import AndNotMatcher, IntersectionMatcher, UnionMatcher
+from whoosh.matching.combo import ArrayUnionMatcher
 from whoosh.matching.mcore import NullMatcher, ReadTooFar
 from whoosh.query.compound import And, AndNot, BinaryQuery, CompoundQuery, DisjunctionMax, Or
 from whoosh.query.wrappers import WrappingQuery
@@ -179,15 +180,64 @@ class DisMaxMatcher(UnionMatcher):
 
 
 class OrderedOr(Or):
-    """``Or`` matched by one binary tree of unions in the sub-queries' order in every segment."""
+    """``Or`` matched the same way in every segment of a collection, its scores added in one order.
+
+    Whoosh picks, per segment, a pre-loaded score array (small segments) or
+    a weighted tree of unions (large ones, or when the parent needs the
+    current document).  Here the choice is made on the whole collection's
+    document count (:func:`_collection_size`), the same for every segment
+    and layout: an array (each document's scores added in the sub-queries'
+    order) or one binary tree of unions in the sub-queries' order.
+    """
 
     def _matcher(self, subs, searcher, context):
         from whoosh.matching import CoordMatcher
 
+        needs_current = context.needs_current if context else True
+        if (not needs_current and not self.scale and len(subs) > 2
+                and (len(subs) >= self.TOO_MANY_CLAUSES or _collection_size(searcher, context) <= ARRAY_UNION_DOCS)):
+            scored = context.weighting is not None
+            return _ArrayUnion([q.matcher(searcher, context) for q in subs], searcher.doc_count_all(),
+                               boost=self.boost, scored=scored)
         m = _ordered_tree(self, UnionMatcher, searcher, context)
         if self.scale and any(m.term_matchers()):
             m = CoordMatcher(m, scale=self.scale)
         return m
+
+
+class _ArrayUnion(ArrayUnionMatcher):
+    """Whoosh's ``ArrayUnionMatcher`` with a true upper bound of the scores left.
+
+    Whoosh's ``max_quality()`` is the *largest* of its sub-matchers' bounds,
+    not their sum, so a parent (a union turned into an intersection by
+    ``replace()``) could drop documents that several clauses lift above the
+    collector's minimum -- which ones depends on the segment.  Here it is
+    the larger of the current part's best score left and the sum of the
+    active sub-matchers' bounds (what later parts can add up to).
+    """
+
+    def max_quality(self):
+        here = self._docnum - self._offset
+        part = max(self._a[here:], default=0.0) if 0 <= here < len(self._a) else 0.0
+        later = sum(m.max_quality() for m in self._submatchers if m.is_active()) * self._boost
+        return max(part, later)
+
+    def block_quality(self):
+        return self.max_quality()
+
+
+#: An ``Or`` of more than two clauses over a collection of at most this many documents is matched by
+#: Whoosh's pre-loaded score array (faster there; Whoosh's own limit, which it applies per segment).
+ARRAY_UNION_DOCS = 5000
+
+
+def _collection_size(searcher, context) -> int:
+    """The whole collection's document count: the ranking's statistics' N, else the top searcher's."""
+    stats = getattr(getattr(context, "weighting", None), "stats", None)
+    if stats is not None:
+        return stats.doc_count()
+    parent = searcher.get_parent() if hasattr(searcher, "get_parent") else searcher
+    return parent.doc_count_all()
 
 
 class OrderedAnd(And):
