@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from whoosh.query.compound import And, AndMaybe, DisjunctionMax, Or
+from whoosh.query.compound import AndMaybe
 from whoosh.query.positional import Phrase as WPhrase
 from whoosh.query.qcore import Every, NullQuery, Query
 from whoosh.query.terms import Term
@@ -12,7 +12,7 @@ from whoosh.query.terms import Term
 from ..analysis import EXACT_MARK, fold, normalise_word, word_terms
 from ..ranking import FieldsTerm
 from .filters import date_range_query, is_filter, split_filters
-from ..whoosh_ext.matchers import Exclude
+from ..whoosh_ext.matchers import DisMax, Exclude, OrderedAnd, OrderedOr
 from ..whoosh_ext.phrases import BlockPhrase
 from .parser import _is_empty
 from .syntax import (
@@ -164,7 +164,7 @@ class _Compiler:
         if len(joined) == 1 and joined[0] not in parts and self.indexed(fields, joined[0]):
             if self.spend(len(fields)):
                 # "x-ray" in a document is indexed as "xray" too: the better of the two forms counts, not both
-                alternatives = [DisjunctionMax([phrase, self.term_query(fields, joined[0])])]
+                alternatives = [DisMax([phrase, self.term_query(fields, joined[0])])]
                 covered |= {(f, joined[0]) for f in fields}
                 if collect:
                     self.terms.add(joined[0])
@@ -302,7 +302,7 @@ class _Compiler:
         elif must and should and required_words:  # "treaty AND japan korea": korea is optional
             base = AndMaybe(_and(must), _or(should))
         elif must and should:  # filters narrow; one of the words must still match
-            base = And([*must, _or(should)])
+            base = OrderedAnd([*must, _or(should)])
         elif must:
             base = _and(must)
         else:
@@ -313,11 +313,12 @@ class _Compiler:
 
 
 def _or(queries: list[Query]) -> Query:
-    return queries[0] if len(queries) == 1 else Or(queries)
+    # Ordered*/DisMax: a document scores the same whatever segment it sits in (whoosh_ext.matchers)
+    return queries[0] if len(queries) == 1 else OrderedOr(queries)
 
 
 def _and(queries: list[Query]) -> Query:
-    return queries[0] if len(queries) == 1 else And(queries)
+    return queries[0] if len(queries) == 1 else OrderedAnd(queries)
 
 
 def _plain_words(node: Node) -> list[Words]:

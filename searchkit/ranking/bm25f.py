@@ -30,6 +30,7 @@ from whoosh.util.numeric import byte_to_length
 from .filtering import segment_filter
 from .stats import CollectionStats, stats_of
 from .config import DEFAULT_RANKING, RankingConfig
+from ..whoosh_ext.matchers import layout_stable
 from ..whoosh_ext.postings import field_lengths, has_blocks, iter_blocks, positioned_at, posting_ids, raw_postings
 
 #: Fields searched by words that name no field (scored together as one BM25F term).
@@ -512,6 +513,7 @@ def _weighting(config: RankingConfig, stats: CollectionStats | None = None) -> N
 
 
 def _run(searcher, query, context, **kwargs):
+    """Whoosh's search of ``query`` (its compound nodes made layout-stable: :func:`layout_stable`)."""
     collector = searcher.collector(**kwargs)
-    searcher.search_with_collector(query, collector, context=context)
+    searcher.search_with_collector(layout_stable(query), collector, context=context)
     return collector.results()
