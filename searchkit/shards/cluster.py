@@ -49,6 +49,7 @@ def connect(*, workers: int | None = None, scheduler: str | None = None, process
         timeout = settings.get("SEARCHKIT_SCHEDULER_TIMEOUT")
         for name in ("distributed.client", "distributed.core", "distributed.comm"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
+        _probe(distributed, scheduler, timeout)
         try:
             return distributed.Client(scheduler, timeout=timeout, set_as_default=False), None
         except (OSError, TimeoutError, ValueError) as exc:
@@ -60,6 +61,47 @@ def connect(*, workers: int | None = None, scheduler: str | None = None, process
     cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
                                        dashboard_address=None, silence_logs=logging.ERROR)
     return distributed.Client(cluster, set_as_default=False), cluster
+
+
+def _probe(distributed, scheduler: str, timeout: float) -> None:
+    """Check that ``scheduler`` is a Dask scheduler's address before a Client is made of it.
+
+    A Client given an address without a port, or of a port where something
+    else listens (a web server), or that answers with other bytes, may wait
+    for ever, read the bytes as a huge frame length ("out of memory"), or
+    leave a traceback from its destructor.  Here the address is parsed, then
+    Dask's own comm connects and exchanges its handshake under one overall
+    deadline of ``timeout`` seconds; anything else is one line
+    (:class:`SearchkitError`).
+    """
+    import asyncio
+
+    from distributed.comm import connect as comm_connect
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(scheduler if "://" in scheduler else f"tcp://{scheduler}")
+        if scheme in ("tcp", "tls"):
+            parse_host_port(location)  # raises for a missing port
+    except (ValueError, TypeError) as exc:
+        raise SearchkitError(f"{scheduler!r} is not a Dask scheduler address ({exc}); "
+                             "give one like tcp://HOST:8786") from None
+
+    async def handshake() -> None:
+        comm = await comm_connect(scheduler, timeout=timeout)
+        await comm.close()
+
+    try:
+        asyncio.run(asyncio.wait_for(handshake(), timeout))
+    except (asyncio.TimeoutError, TimeoutError):
+        raise SearchkitError(f"cannot reach the Dask scheduler at {scheduler} (no Dask handshake "
+                             f"within {timeout:g} s)") from None
+    except Exception as exc:  # refused, reset, garbage read as a frame (MemoryError is not an Exception)
+        reason = " ".join(str(exc).split())[:160] or type(exc).__name__
+        raise SearchkitError(f"cannot reach the Dask scheduler at {scheduler}: {reason}") from None
+    except MemoryError:
+        raise SearchkitError(f"{scheduler} did not answer as a Dask scheduler (its reply read as a "
+                             "frame too large to hold)") from None
 
 
 def run_on_dask(function: Callable[[dict[str, Any]], dict[str, Any]], jobs: list[dict[str, Any]], *,

@@ -213,6 +213,30 @@ def test_query_with_an_unreachable_scheduler_is_one_line(indexes):
     assert run.returncode == 1 and run.stderr.startswith("searchkit: cannot reach the Dask scheduler"), run.stderr
 
 
+def test_a_scheduler_address_that_is_not_dask_is_one_line_within_the_timeout(indexes):
+    """A live port where something else listens (a web server), and an address without a port: one line,
+    exit 1, no traceback, no hang (a Dask Client used to wait for ever on the former)."""
+    import http.server
+    import threading
+    import time
+
+    _, sharded = indexes
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        for address, expected in ((f"tcp://127.0.0.1:{server.server_address[1]}", "cannot reach the Dask scheduler"),
+                                  ("nonsense-address", "is not a Dask scheduler address")):
+            for args in (("query", "oil"), ("index", str(FIXTURES / "newsroom"))):
+                started = time.monotonic()
+                run = sk(*args, "--index", str(sharded.path), "--scheduler", address,
+                         env={"SEARCHKIT_SCHEDULER_TIMEOUT": "1"})
+                assert run.returncode == 1 and run.stderr.count("\n") == 1, run.stderr
+                assert expected in run.stderr and "Traceback" not in run.stderr, run.stderr
+                assert time.monotonic() - started < 30, "waited far past the scheduler timeout"
+    finally:
+        server.shutdown()
+
+
 def test_searching_never_imports_dask(indexes):
     _, sharded = indexes
     script = ("import sys, searchkit; ix = searchkit.Index(sys.argv[1]); ix.search('oil prices', facets=['tags']); "
