@@ -19,7 +19,7 @@ from typing import Any
 from .whoosh_ext.columns import column_values
 from .errors import QueryError
 
-__all__ = ["FACETS", "TEXT_FACETS", "DATE_FACETS", "DEFAULT_FACET_SIZE", "facet_lines", "facet_term",
+__all__ = ["FACETS", "TEXT_FACETS", "DATE_FACETS", "DEFAULT_FACET_SIZE", "facet_lines", "facet_listing", "facet_term",
            "where_query", "merge_where", "matching_docnums", "count_facets", "folder_of"]
 
 #: Facets stored in the ``facet`` field.
@@ -242,8 +242,18 @@ def count_facets(searcher, docnums: list[int], names: Sequence[str], size: int =
                     labels[(name, label)].update(day_groups[day])
         for (name, label), members in labels.items():
             counts[name][label] = len(members)
+    return facet_listing(counts, spellings, wanted, size)
+
+
+def facet_listing(counts, spellings, names, size: int) -> dict[str, list[dict[str, Any]]]:
+    """``{name: [{"value", "count"}, ...]}``: each facet's ``size`` largest counts (ties by value), a value
+    shown in its most frequent spelling (``spellings[name][key]``: ``{spelling: uses}``; ties by spelling).
+
+    ``counts[name]``: ``{key: count}`` with keys as folded for counting.  Shared by one index's facets
+    and the shards' summed ones, so both list the same page.
+    """
     result: dict[str, list[dict[str, Any]]] = {}
-    for name in wanted:
+    for name in names:
         shown = []
         for key, count in counts[name].items():
             forms = spellings[name].get(key)

@@ -203,11 +203,12 @@ def _clone(old: Path, new: Path) -> None:
         shutil.copy2(entry.path, target)
 
 
-def _fault_point(job: dict[str, Any]) -> None:
-    """Fault injection for the tests of killed workers: with ``$SEARCHKIT_TEST_KILL_SHARD_JOB`` set to
-    a file path, the first shard job to find that file absent creates it and kills its own
-    process (once; with ``...=always:PATH`` every job dies).  Unset in normal use."""
-    spec = settings.get("SEARCHKIT_TEST_KILL_SHARD_JOB")
+def fault_point(setting: str = "SEARCHKIT_TEST_KILL_SHARD_JOB") -> None:
+    """Fault injection for the tests of killed workers: with ``setting`` (``$SEARCHKIT_TEST_KILL_SHARD_JOB``
+    for shard jobs, ``$SEARCHKIT_TEST_KILL_READ_TASK`` for read tasks) set to a file path, the first
+    job to find that file absent creates it and kills its own process (once; with ``...=always:PATH``
+    every job dies).  Unset in normal use."""
+    spec = settings.get(setting)
     if not spec:
         return
     always = spec.startswith("always:")
@@ -251,7 +252,7 @@ def write_shard(job: dict[str, Any]) -> dict[str, Any]:
 
                 loader = FieldsLoader(Path(job["spool"]).parent)
                 try:
-                    _fault_point(job)
+                    fault_point()
                     for kind, value in _read_spool(job["spool"]):
                         if kind != "delete" and "_ref" in value:  # read by a read task: its fields are in its spool
                             value = load_fields(loader, value)

@@ -312,16 +312,9 @@ def _merge_facets(parts: list[dict[str, Any]], names: tuple[str, ...], size: int
                     count(name, label, entry)
     for (name, key), (loose, labels) in groups.items():
         counts[name][key] = loose + len(labels)
-    result: dict[str, list[dict[str, Any]]] = {}
-    for name in names:
-        shown = []
-        for key, number in counts[name].items():
-            forms = spellings[name].get(key)
-            value = min(forms.items(), key=lambda item: (-item[1], item[0]))[0] if forms else key
-            shown.append((value, number))
-        shown.sort(key=lambda item: (-item[1], item[0]))
-        result[name] = [{"value": value, "count": number} for value, number in shown[:max(0, size)]]
-    return result
+    from ..facets import facet_listing
+
+    return facet_listing(counts, spellings, names, size)
 
 
 def _fetch(shards, page, meta, labels, terms, offset: int):

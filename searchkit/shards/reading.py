@@ -222,19 +222,6 @@ def _range_items(path: Path, rel: str, start: int, end: int, number: int, displa
 
 # --- the read task ------------------------------------------------------------------
 
-def _fault_point() -> None:
-    """Fault injection for the tests of killed workers (``$SEARCHKIT_TEST_KILL_READ_TASK``, as
-    :func:`searchkit.shards.build._fault_point` for shard jobs).  Unset in normal use."""
-    spec = settings.get("SEARCHKIT_TEST_KILL_READ_TASK")
-    if not spec:
-        return
-    always = spec.startswith("always:")
-    marker = Path(spec.removeprefix("always:"))
-    if always or not marker.exists():
-        marker.touch()
-        os._exit(9)
-
-
 def read_task(task: dict[str, Any]) -> dict[str, Any]:
     """Read, parse and spool some files or byte ranges; the body of a read task (a Dask task, or a call).
 
@@ -255,9 +242,10 @@ def read_task(task: dict[str, Any]) -> dict[str, Any]:
     from ..derived import derive_fields
     from ..document import Document
     from ..readers import MAX_LISTED_BAD_LINES, RecordError
+    from .build import fault_point
 
     started = time.perf_counter()
-    _fault_point()
+    fault_point("SEARCHKIT_TEST_KILL_READ_TASK")  # tests of killed workers only
     dedup = None
     if task.get("threshold") is not None:
         from ..dedup import Deduplicator

@@ -334,7 +334,8 @@ def test_workers_do_not_rerun_an_unguarded_script(tmp_path):
     assert result.stdout.count("script ran") == 1
     assert len(searchkit.Index(tmp_path / "ix")) == 160
     segments = list((tmp_path / "ix").glob("*.seg"))
-    assert len(segments) == 2  # one per worker: the run went through the workers
+    # one segment per worker that got work: 2, or 1 when a loaded machine let one worker take every batch
+    assert 1 <= len(segments) <= 2
 
 
 def test_a_worker_whose_parent_died_while_it_started_exits(monkeypatch):

@@ -250,17 +250,6 @@ def test_searching_never_imports_dask(indexes):
 distributed = pytest.importorskip("distributed")
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    """A LocalCluster of two single-threaded worker processes (requests and replies are pickled)."""
-    import logging
-
-    local = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                     dashboard_address=None, silence_logs=logging.ERROR)
-    yield local
-    local.close()
-
-
 def test_dask_tasks_equal_one_index(indexes, cluster):
     one, sharded = indexes
     remote = searchkit.Index(sharded.path, scheduler=cluster.scheduler_address)

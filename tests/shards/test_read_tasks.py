@@ -297,16 +297,6 @@ def test_in_process_killed_read_task_leaves_the_index_whole(tmp_path):
 distributed = pytest.importorskip("distributed")
 
 
-@pytest.fixture(scope="module")
-def threads_cluster():
-    import logging
-
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                       dashboard_address=None, silence_logs=logging.ERROR)
-    yield cluster
-    cluster.close()
-
-
 def test_read_tasks_on_dask_give_the_one_process_index(tmp_path, monkeypatch, threads_cluster):
     root = mixed_corpus(tmp_path)
     one = searchkit.Index(tmp_path / "one")

@@ -357,16 +357,6 @@ def test_unreachable_scheduler_is_one_line(tmp_path):
 distributed = pytest.importorskip("distributed")
 
 
-@pytest.fixture(scope="module")
-def threads_cluster():
-    import logging
-
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                       dashboard_address=None, silence_logs=logging.ERROR)
-    yield cluster
-    cluster.close()
-
-
 def test_dask_build_equals_one_index(built, threads_cluster, tmp_path):
     tmp, one, _, _ = built
     ix = ShardedIndex.create(tmp_path / "dask4", 4)
