@@ -13,7 +13,7 @@ import click
 from . import __version__
 from .cli_options import (INDEX_OPTION_HELP, color_option, date_range_options, doc_id_argument, facet_options, index_option,
                           json_option, limit_option, lock_timeout_option, parse_filters)
-from .cli_output import Progress, _display_width, echo_facets, echo_hits, oneline
+from .cli_output import Progress, _display_width, echo_facets, echo_hits, oneline, plural
 
 _Progress = Progress  # its name here before cli_output (tests import it; the index command uses it)
 __all__ = ["INDEX_OPTION_HELP", "cli", "main", "oneline", "open_index", "fail", "_display_width", "_Progress"]
@@ -155,12 +155,12 @@ def index_command(paths: tuple[str, ...], index_dir: str, rebuild: bool, as_json
         click.echo(f"note: {oneline(note)}", err=True)
     if summary.bad_dates:
         examples = "; ".join(f"{oneline(w)}: {oneline(d)!r}" for w, d in summary.bad_date_examples)
-        click.echo(f"warning: {summary.bad_dates} documents have a date that could not be read and are "
-                   f"indexed without one (e.g. {examples})", err=True)
+        click.echo(f"warning: {plural(summary.bad_dates, 'document has', 'documents have')} a date that could not be read, "
+                   f"indexed without a date (e.g. {examples})", err=True)
     if as_json:
         click.echo(json.dumps(summary.to_dict()))
     else:
-        click.echo(f"{summary} ({summary.files} files, {len(ix)} documents in {index_dir}, "
+        click.echo(f"{summary} ({plural(summary.files, 'file')}, {plural(len(ix), 'document')} in {index_dir}, "
                    f"{summary.seconds:.1f} s)")
 
 
@@ -275,9 +275,9 @@ def query_command(text: str, index_dir: str, limit: int, offset: int, sort: str,
     if shown <= 0:
         if results.total > 0:  # matches exist, the page holds none of them
             asked = "--limit 0" if not every and limit == 0 else f"--offset {offset}"
-            click.echo(f"{results.total} matches for {text!r}; none shown ({asked}).")
+            click.echo(f"{plural(results.total, 'match', 'matches')} for {text!r}; none shown ({asked}).")
         else:
-            click.echo(f"No results for {text!r} ({results.total} matches).")
+            click.echo(f"No results for {text!r} (0 matches).")
         if results.suggestion:
             click.echo(f"Did you mean: {results.suggestion}")
         echo_facets(results.facets, use_color)
@@ -286,7 +286,7 @@ def query_command(text: str, index_dir: str, limit: int, offset: int, sort: str,
     copies = ""
     if collapse and results.total_uncollapsed != results.total:
         copies = f" ({results.total_uncollapsed} with copies)"
-    click.echo(f"{results.total} results{copies} for {text!r}, showing {first}-{last} ({results.took_ms:.0f} ms)\n")
+    click.echo(f"{plural(results.total, 'result')}{copies} for {text!r}, showing {first}-{last} ({results.took_ms:.0f} ms)\n")
     if results.suggestion:
         click.echo(f"Did you mean: {results.suggestion}\n")
     echo_hits(results, use_color, always_id=False, blank_line=True)

@@ -20,6 +20,11 @@ def oneline(text: object) -> str:
                             str(text))
 
 
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``count`` and ``word`` in agreement: ``plural(1, "result")`` is "1 result", 2 gives "2 results"."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
 def _display_width(text: str) -> int:
     import unicodedata
 

@@ -38,3 +38,21 @@ def test_workers_without_shards_says_what_to_do(tmp_path):
     assert fresh.exit_code == 1
     assert "add --shards N" in fresh.output and "not sharded" not in fresh.output
     assert not (tmp_path / "new" / "shards.json").exists()
+
+
+def test_counts_agree_with_their_nouns(tmp_path):
+    from searchkit.cli_output import plural
+
+    assert [plural(n, "result") for n in (0, 1, 2)] == ["0 results", "1 result", "2 results"]
+    assert plural(1, "match", "matches") == "1 match" and plural(3, "match", "matches") == "3 matches"
+    folder = tmp_path / "one"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Treaty signed\n\nThe two countries signed a security treaty today.\n")
+    index = str(tmp_path / "ix")
+    built = _run("index", str(folder), "--index", index)
+    assert built.exit_code == 0
+    assert "(1 file, 1 document in " in built.output, built.output
+    one = _run("query", "treaty", "--index", index)
+    assert one.output.startswith("1 result for 'treaty'"), one.output
+    listed = _run("query", "treaty", "--index", index, "--offset", "5")
+    assert listed.output.startswith("1 match for 'treaty'; none shown"), listed.output
