@@ -5,19 +5,17 @@ marks ``treaties``), but the snippet shows them as written in the article.
 
 Cost: one C-level ``split`` of the text into words and the gaps between them
 (an ASCII-only, possessive form of :data:`~searchkit.analysis.WORD_PATTERN`
-when the text is ASCII: the same words, found faster), a C-level pass picking
-the words that may match (memo-table lookups,
-:func:`~searchkit.analysis.normalise_word` being memoized per surface form),
-Python work only for those, a linear sweep for the best window, and the
-window's character offsets summed from the pieces it spans (no second pass
-over the text).
+when the text is ASCII: the same words, found faster), one memo-table
+lookup per word (:func:`~searchkit.analysis.normalise_word` is memoized
+per surface form, so nothing is re-stemmed), a linear sweep for the best
+window, and the window's character offsets summed from the pieces it
+spans (no second pass over the text).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import chain, compress, count, repeat
 
 from . import analysis
 from .analysis import WORD_PATTERN, normalise_word
@@ -34,7 +32,6 @@ _PIECES = re.compile(f"({WORD_PATTERN.pattern})", WORD_PATTERN.flags)
 #: word can give back characters (the word is the longest run), so possessive repeats find
 #: the same words with less backtracking bookkeeping.
 _ASCII_PIECES = re.compile(r"(\w++(?:['’.]\w++)*+)", re.ASCII)
-_APOSTROPHES = ("'", "’")
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -153,10 +150,9 @@ def _hits(words: list[str], terms: set[str], scanned: str) -> tuple[list[int], l
 
     A word's term is its first in :func:`~searchkit.analysis.word_terms`,
     or, for a word with an apostrophe whose term is not wanted, a later one
-    that is (``l'Élysée``: ``elyse``, ``Ankara'da``: ``ankara``).  Only the
-    words that may match are looked at in Python: those whose memoized term
-    is wanted, those not memoized yet, and those with an apostrophe; the
-    rest are passed over by C-level ``map``/``compress``.
+    that is (``l'Élysée``: ``elyse``, ``Ankara'da``: ``ankara``).  ``scanned``:
+    the text ``words`` come from (apostrophes are looked for in a word only
+    when it has one).
     """
     memo = analysis._cache.get
     # A word's term starts with the word's first letter, lower-cased (the
@@ -164,23 +160,23 @@ def _hits(words: list[str], terms: set[str], scanned: str) -> tuple[list[int], l
     # letter starts no query term need not be analysed (a cold process
     # would look every word of ten articles up in the stem table).
     initials = {term[:1] for term in terms}
-    maybe = {*terms, None}  # None: not memoized yet
-    candidates = compress(count(), map(maybe.__contains__, map(memo, words)))
-    marks = [mark for mark in _APOSTROPHES if mark in scanned]
-    if marks:
-        with_marks = [compress(count(), map(str.__contains__, words, repeat(mark))) for mark in marks]
-        candidates = sorted(set(chain(candidates, *with_marks)))
+    marks = "'" in scanned or "’" in scanned  # no apostrophe in the text: no word has one
     hits: list[int] = []
     hit_terms: list[str] = []
-    for i in candidates:
-        word = words[i]
+    for i, word in enumerate(words):
         term = memo(word)
-        clitic = "'" in word or "’" in word  # "l'Élysée" is also "elysee", "Ankara'da" "ankara"
+        if term in terms:
+            hits.append(i)
+            hit_terms.append(term)
+            continue
+        clitic = marks and ("'" in word or "’" in word)  # "l'Élysée" is also "elysee", "Ankara'da" "ankara"
         if term is None:
             first = word[0]
             if first.isascii() and first.lower() not in initials and not clitic:
                 continue
             term = normalise_word(word)
+        elif not clitic:
+            continue  # memoized, not wanted, no other term
         if clitic and term not in terms:
             term = next((t for t in analysis.word_terms(word)[0][1:] if t in terms), term)
         if term in terms:

@@ -17,8 +17,6 @@ import heapq
 import math
 from dataclasses import field
 from functools import lru_cache
-from itertools import compress, repeat
-from operator import add, mul, truediv
 from typing import Any, Iterator
 
 from whoosh.matching.binary import UnionMatcher
@@ -384,10 +382,13 @@ def all_bm25f_scores(
                 return None
             if keep is not None:
                 tfs = {docnum: tfs[docnum] for docnum in keep.select(tfs)}
-            contributions[i] = mine = _saturated(tfs, idf * boost * (k1 + 1.0), k1, deleted)
+            scale = idf * boost * (k1 + 1.0)
+            contributions[i] = mine = {docnum: scale * tf / (tf + k1) for docnum, tf in tfs.items()
+                                       if docnum not in deleted}
             if not prunable:
                 continue
-            _accumulate(partial, list(mine), mine.values())
+            for docnum, value in mine.items():
+                partial[docnum] = partial.get(docnum, 0.0) + value
             left -= bounds[i]
             if len(partial) >= top and left < heapq.nlargest(top, partial.values())[-1] * (1.0 - 1e-9):
                 pruned = any(mine is None for mine in contributions)  # some words left to look up only
@@ -399,11 +400,15 @@ def all_bm25f_scores(
                     tfs = _term_tfs(reader, term, params, wanted, lookup=True)
                     if tfs is None:
                         return None
-                    contributions[i] = _saturated(tfs, idf * boost * (k1 + 1.0), k1)
+                    scale = idf * boost * (k1 + 1.0)
+                    contributions[i] = {docnum: scale * tf / (tf + k1) for docnum, tf in tfs.items()}
             uncounted.append((sub, reader, keep, deleted))
         before = len(scores)
         for mine in contributions:  # in the words' order: the same sums as one full pass
-            _accumulate(scores, list(map(offset.__add__, mine)) if offset else list(mine), mine.values())
+            add = scores.get
+            for docnum, value in mine.items():
+                key = docnum + offset
+                scores[key] = add(key, 0.0) + value
         if not pruned:
             fully_scored += len(scores) - before  # every match of the segment scored
     if not uncounted:
@@ -442,9 +447,9 @@ def _term_tfs(reader: Any, term: str, params: list, only: list[int] | None,
     ``only`` (sorted docnums or None): with ``lookup``, or when it is narrow
     beside the word's postings, only these documents are looked up; else the
     postings are read whole.  ``docs`` (a set of docnums or None): when the
-    postings are read whole, only the documents in it are summed (the others
-    skipped by a C-level membership test; the sums of those kept are the
-    same).  None when a segment is not laid out as read here.
+    postings are read whole, only the documents in it are summed (a filter's
+    set; the sums of those kept are the same).  None when a segment is not
+    laid out as read here.
     """
     tfs: dict[int, float] = {}
     get = tfs.get
@@ -461,31 +466,16 @@ def _term_tfs(reader: Any, term: str, params: list, only: list[int] | None,
             for docnum in positioned_at(postings, only):
                 tfs[docnum] = get(docnum, 0.0) + factors[lengths[docnum]] * postings.weight()
             continue
+        if docs is not None:  # a filter wider than narrow: only its documents summed
+            for ids, weights in iter_blocks(postings):
+                for docnum, freq in zip(ids, weights):
+                    if docnum in docs:
+                        tfs[docnum] = get(docnum, 0.0) + factors[lengths[docnum]] * freq
+            continue
         for ids, weights in iter_blocks(postings):
-            if docs is not None:  # a filter wider than narrow: its documents only
-                kept = list(map(docs.__contains__, ids))
-                ids, weights = list(compress(ids, kept)), compress(weights, kept)
-            # tfs[docnum] += factors[lengths[docnum]] * freq, C-level
-            _accumulate(tfs, ids, map(mul, map(factors.__getitem__, map(lengths.__getitem__, ids)), weights))
+            for docnum, freq in zip(ids, weights):
+                tfs[docnum] = get(docnum, 0.0) + factors[lengths[docnum]] * freq
     return tfs
-
-
-def _accumulate(into: dict, keys: list, values: Any) -> None:
-    """``into[key] = into.get(key, 0.0) + value`` for each ``(key, value)`` in order, C-level.
-
-    ``keys``: a sequence of distinct keys (a posting block's docnums, a
-    dict's keys); ``values`` their addends (an iterable as long).  The sums
-    and the insertion order are those of the Python loop.
-    """
-    into.update(zip(keys, map(add, map(into.get, keys, repeat(0.0)), values)))
-
-
-def _saturated(tfs: dict[int, float], scale: float, k1: float, deleted: Any = ()) -> dict[int, float]:
-    """``{docnum: scale * tf / (tf + k1)}`` of ``tfs`` (in its order) without the ``deleted`` docnums, C-level."""
-    if deleted:
-        tfs = {docnum: tf for docnum, tf in tfs.items() if docnum not in deleted}
-    values = tfs.values()
-    return dict(zip(tfs, map(truediv, map(mul, repeat(scale), values), map(add, values, repeat(k1)))))
 
 
 def _bm25f_fields(searcher: Any, model: NewsBM25, fieldnames: tuple[str, ...]) -> list[tuple]:
