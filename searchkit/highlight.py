@@ -3,17 +3,19 @@
 Words are matched through the same analysis as the index (so ``treaty``
 marks ``treaties``), but the snippet shows them as written in the article.
 
-Cost: one C-level ``findall`` over the text, one memo-table lookup per word
-(:func:`~searchkit.analysis.normalise_word` is memoized per surface form, so
-nothing is re-stemmed), a linear sweep for the best window, and character
-offsets computed only up to the end of that window.
+Cost: one C-level ``split`` of the text into words and the gaps between them
+(an ASCII-only, possessive form of :data:`~searchkit.analysis.WORD_PATTERN`
+when the text is ASCII: the same words, found faster), one memo-table
+lookup per word (:func:`~searchkit.analysis.normalise_word` is memoized
+per surface form, so nothing is re-stemmed), a linear sweep for the best
+window, and the window's character offsets summed from the pieces it
+spans (no second pass over the text).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import islice
 
 from . import analysis
 from .analysis import WORD_PATTERN, normalise_word
@@ -24,6 +26,12 @@ MARK_OPEN, MARK_CLOSE = "**", "**"
 _WINDOW_WORDS = 32
 _SCAN_CHARS = 200_000  # bound the work on huge bodies
 _SPACES = re.compile(r"\s+")
+#: WORD_PATTERN as one capturing group: ``split`` gives gaps at even indices, words at odd ones.
+_PIECES = re.compile(f"({WORD_PATTERN.pattern})", WORD_PATTERN.flags)
+#: The same on ASCII text: ``\w`` is then ``[A-Za-z0-9_]`` either way, and nothing after a
+#: word can give back characters (the word is the longest run), so possessive repeats find
+#: the same words with less backtracking bookkeeping.
+_ASCII_PIECES = re.compile(r"(\w++(?:['’.]\w++)*+)", re.ASCII)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -72,48 +80,17 @@ def make_snippet(text: str, terms: set[str], window: int = _WINDOW_WORDS) -> Sni
     """The ``window``-word stretch of ``text`` holding the most distinct ``terms``.
 
     ``terms`` are index terms (already analysed).  When none occurs the
-    snippet is the start of the text.
+    snippet is the start of the text.  Only the first ``_SCAN_CHARS``
+    characters are searched.
     """
     if not text:
         return Snippet([])
     scanned = text[:_SCAN_CHARS]
-    words = WORD_PATTERN.findall(scanned)
+    pieces = (_ASCII_PIECES if scanned.isascii() else _PIECES).split(scanned)
+    words = pieces[1::2]
     if not words:
         return Snippet([(_clip(text, 240), False)])
-    hits: list[int] = []
-    hit_terms: list[str] = []
-    if terms:
-        memo = analysis._cache.get
-        # A word's term starts with the word's first letter, lower-cased (the
-        # stemmer only cuts and rewrites endings): an ASCII word whose first
-        # letter starts no query term need not be analysed (a cold process
-        # would look every word of ten articles up in the stem table).
-        initials = {term[:1] for term in terms}
-        for i, word in enumerate(words):
-            term = memo(word)
-            clitic = "'" in word or "’" in word  # "l'Élysée" is also "elysee", "Ankara'da" "ankara"
-            if term is None:
-                first = word[0]
-                if first.isascii() and first.lower() not in initials and not clitic:
-                    continue
-                term = normalise_word(word)
-            if clitic and term not in terms:
-                term = next((t for t in analysis.word_terms(word)[0][1:] if t in terms), term)
-            if term in terms:
-                hits.append(i)
-                hit_terms.append(term)
-        if len(set(hit_terms)) < len(terms) and ("'" in scanned or "’" in scanned):
-            # a term not seen may be inside an elided or suffixed word ("l'Élysée": elysee)
-            found = set(hits)
-            for i, word in enumerate(words):
-                if i not in found and ("'" in word or "’" in word):
-                    term = next((t for t in analysis.word_terms(word)[0][1:] if t in terms), None)
-                    if term is not None:
-                        hits.append(i)
-                        hit_terms.append(term)
-            if len(hits) > len(found):
-                pairs = sorted(zip(hits, hit_terms))
-                hits, hit_terms = [i for i, _ in pairs], [t for _, t in pairs]
+    hits, hit_terms = _hits(words, terms, scanned) if terms else ([], [])
     best_start = 0
     if hits:
         # For each match as anchor, the window [anchor - 3, anchor - 3 + window):
@@ -138,26 +115,74 @@ def make_snippet(text: str, terms: set[str], window: int = _WINDOW_WORDS) -> Sni
             if key > best_key:
                 best_key, best_start = key, first
     end_word = min(len(words), best_start + window)
-    spans = [m.span() for m in islice(WORD_PATTERN.finditer(scanned), end_word)]
-    char_start = spans[best_start][0] if best_start > 0 else 0
-    char_end = spans[end_word - 1][1]
-    marked = set(hits)
+    # word i is pieces[2 * i + 1]: the window's offsets from the lengths of the pieces before it
+    offset = sum(map(len, pieces[:2 * best_start + 1]))
+    char_start = offset if best_start > 0 else 0
+    spans = []
+    for k in range(2 * best_start + 1, 2 * end_word, 2):
+        size = len(pieces[k])
+        spans.append((offset, offset + size))
+        offset += size + len(pieces[k + 1])
+    char_end = spans[-1][1]
     parts: list[tuple[str, bool]] = []
     if char_start > 0:
         parts.append(("…", False))
     cursor = char_start
-    for i in range(best_start, end_word):
-        start, end = spans[i]
-        if i in marked:
-            if start > cursor:
-                parts.append((_flatten(scanned[cursor:start]), False))
-            parts.append((_CONTROL.sub("", scanned[start:end]), True))
-            cursor = end
+    for i in hits:
+        if i < best_start:
+            continue
+        if i >= end_word:
+            break
+        start, end = spans[i - best_start]
+        if start > cursor:
+            parts.append((_flatten(scanned[cursor:start]), False))
+        parts.append((_CONTROL.sub("", scanned[start:end]), True))
+        cursor = end
     if char_end > cursor:
         parts.append((_flatten(scanned[cursor:char_end]), False))
     if char_end < len(text.rstrip()):
         parts.append(("…", False))
     return Snippet(_merge(parts))
+
+
+def _hits(words: list[str], terms: set[str], scanned: str) -> tuple[list[int], list[str]]:
+    """The positions in ``words`` (ascending) of the words whose index term is in ``terms``, and those terms.
+
+    A word's term is its first in :func:`~searchkit.analysis.word_terms`,
+    or, for a word with an apostrophe whose term is not wanted, a later one
+    that is (``l'Élysée``: ``elyse``, ``Ankara'da``: ``ankara``).  ``scanned``:
+    the text ``words`` come from (apostrophes are looked for in a word only
+    when it has one).
+    """
+    memo = analysis._cache.get
+    # A word's term starts with the word's first letter, lower-cased (the
+    # stemmer only cuts and rewrites endings): an ASCII word whose first
+    # letter starts no query term need not be analysed (a cold process
+    # would look every word of ten articles up in the stem table).
+    initials = {term[:1] for term in terms}
+    marks = "'" in scanned or "’" in scanned  # no apostrophe in the text: no word has one
+    hits: list[int] = []
+    hit_terms: list[str] = []
+    for i, word in enumerate(words):
+        term = memo(word)
+        if term in terms:
+            hits.append(i)
+            hit_terms.append(term)
+            continue
+        clitic = marks and ("'" in word or "’" in word)  # "l'Élysée" is also "elysee", "Ankara'da" "ankara"
+        if term is None:
+            first = word[0]
+            if first.isascii() and first.lower() not in initials and not clitic:
+                continue
+            term = normalise_word(word)
+        elif not clitic:
+            continue  # memoized, not wanted, no other term
+        if clitic and term not in terms:
+            term = next((t for t in analysis.word_terms(word)[0][1:] if t in terms), term)
+        if term in terms:
+            hits.append(i)
+            hit_terms.append(term)
+    return hits, hit_terms
 
 
 def _flatten(text: str) -> str:

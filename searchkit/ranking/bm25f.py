@@ -377,7 +377,7 @@ def all_bm25f_scores(
         pruned = False
         for i in order:
             term, idf, boost = terms[i]
-            tfs = _term_tfs(reader, term, params, only)
+            tfs = _term_tfs(reader, term, params, only, docs=keep.docs if keep is not None else None)
             if tfs is None:
                 return None
             if keep is not None:
@@ -441,12 +441,15 @@ class PrunedScores(dict):
 
 
 def _term_tfs(reader: Any, term: str, params: list, only: list[int] | None,
-              lookup: bool = False) -> dict[int, float] | None:
+              lookup: bool = False, docs: frozenset[int] | None = None) -> dict[int, float] | None:
     """A word's weighted, length-normalised frequencies summed over the fields, per segment docnum.
 
     ``only`` (sorted docnums or None): with ``lookup``, or when it is narrow
     beside the word's postings, only these documents are looked up; else the
-    postings are read whole.  None when a segment is not laid out as read here.
+    postings are read whole.  ``docs`` (a set of docnums or None): when the
+    postings are read whole, only the documents in it are summed (a filter's
+    set; the sums of those kept are the same).  None when a segment is not
+    laid out as read here.
     """
     tfs: dict[int, float] = {}
     get = tfs.get
@@ -462,6 +465,12 @@ def _term_tfs(reader: Any, term: str, params: list, only: list[int] | None,
             # a narrow filter: only its documents are looked up, a block skipped when it holds none
             for docnum in positioned_at(postings, only):
                 tfs[docnum] = get(docnum, 0.0) + factors[lengths[docnum]] * postings.weight()
+            continue
+        if docs is not None:  # a filter wider than narrow: only its documents summed
+            for ids, weights in iter_blocks(postings):
+                for docnum, freq in zip(ids, weights):
+                    if docnum in docs:
+                        tfs[docnum] = get(docnum, 0.0) + factors[lengths[docnum]] * freq
             continue
         for ids, weights in iter_blocks(postings):
             for docnum, freq in zip(ids, weights):

@@ -1,0 +1,182 @@
+"""Snippets: :func:`searchkit.highlight.make_snippet` gives exactly what the straightforward version gave.
+
+The reference below is the implementation before the snippet speed-ups
+(a ``findall`` over the text, every word looked up in Python, a second
+``finditer`` pass for the window's offsets), kept verbatim as the
+definition of the result: the same parts, text and highlight flags, for
+the fixture corpora's texts under many queries, and for generated texts
+with punctuation, apostrophes (elisions, suffixes, curly quotes), control
+characters, accents and scripts without spaces.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from itertools import islice
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from searchkit import analysis
+from searchkit.analysis import WORD_PATTERN, normalise_word, word_terms
+from searchkit.highlight import _CONTROL, _SCAN_CHARS, _WINDOW_WORDS, Snippet, _clip, _flatten, _merge, make_snippet
+
+from ..conftest import FIXTURES
+
+
+def reference_snippet(text: str, terms: set[str], window: int = _WINDOW_WORDS) -> Snippet:
+    """make_snippet as it was (commit 38996eb), verbatim but for the names of its helpers."""
+    if not text:
+        return Snippet([])
+    scanned = text[:_SCAN_CHARS]
+    words = WORD_PATTERN.findall(scanned)
+    if not words:
+        return Snippet([(_clip(text, 240), False)])
+    hits: list[int] = []
+    hit_terms: list[str] = []
+    if terms:
+        memo = analysis._cache.get
+        initials = {term[:1] for term in terms}
+        for i, word in enumerate(words):
+            term = memo(word)
+            clitic = "'" in word or "’" in word
+            if term is None:
+                first = word[0]
+                if first.isascii() and first.lower() not in initials and not clitic:
+                    continue
+                term = normalise_word(word)
+            if clitic and term not in terms:
+                term = next((t for t in analysis.word_terms(word)[0][1:] if t in terms), term)
+            if term in terms:
+                hits.append(i)
+                hit_terms.append(term)
+        if len(set(hit_terms)) < len(terms) and ("'" in scanned or "’" in scanned):
+            found = set(hits)
+            for i, word in enumerate(words):
+                if i not in found and ("'" in word or "’" in word):
+                    term = next((t for t in analysis.word_terms(word)[0][1:] if t in terms), None)
+                    if term is not None:
+                        hits.append(i)
+                        hit_terms.append(term)
+            if len(hits) > len(found):
+                pairs = sorted(zip(hits, hit_terms))
+                hits, hit_terms = [i for i, _ in pairs], [t for _, t in pairs]
+    best_start = 0
+    if hits:
+        best_key = (-1, -1)
+        counts: dict[str, int] = {}
+        lo = hi = 0
+        for anchor in hits:
+            first = max(0, anchor - 3)
+            last = first + window
+            while hi < len(hits) and hits[hi] < last:
+                counts[hit_terms[hi]] = counts.get(hit_terms[hi], 0) + 1
+                hi += 1
+            while hits[lo] < first:
+                term = hit_terms[lo]
+                counts[term] -= 1
+                if not counts[term]:
+                    del counts[term]
+                lo += 1
+            key = (len(counts), hi - lo)
+            if key > best_key:
+                best_key, best_start = key, first
+    end_word = min(len(words), best_start + window)
+    spans = [m.span() for m in islice(WORD_PATTERN.finditer(scanned), end_word)]
+    char_start = spans[best_start][0] if best_start > 0 else 0
+    char_end = spans[end_word - 1][1]
+    marked = set(hits)
+    parts: list[tuple[str, bool]] = []
+    if char_start > 0:
+        parts.append(("…", False))
+    cursor = char_start
+    for i in range(best_start, end_word):
+        start, end = spans[i]
+        if i in marked:
+            if start > cursor:
+                parts.append((_flatten(scanned[cursor:start]), False))
+            parts.append((_CONTROL.sub("", scanned[start:end]), True))
+            cursor = end
+    if char_end > cursor:
+        parts.append((_flatten(scanned[cursor:char_end]), False))
+    if char_end < len(text.rstrip()):
+        parts.append(("…", False))
+    return Snippet(_merge(parts))
+
+
+def _fixture_texts() -> list[str]:
+    """The fixture corpora's files as texts: Reuters SGML cut into stories, JSON, HTML, JSON Lines, plain text."""
+    texts = []
+    for path in sorted(FIXTURES.rglob("*")):
+        if not path.is_file() or path.suffix not in (".sgm", ".json", ".jsonl", ".html", ".txt", ".htm"):
+            continue
+        raw = path.read_text(encoding="utf-8", errors="replace")
+        if path.suffix == ".sgm":
+            texts.extend(re.findall(r"<BODY>(.*?)</BODY>", raw, re.S)[:400])
+        elif path.suffix == ".jsonl":
+            texts.extend(raw.splitlines()[:200])
+        else:
+            texts.append(raw)
+    return texts
+
+
+def _queries(text: str, rng: random.Random, count: int) -> list[set[str]]:
+    """Term sets drawn from ``text``'s words (their first term or another of theirs), with absent terms mixed in."""
+    words = WORD_PATTERN.findall(text[:_SCAN_CHARS]) or ["nothing"]
+    queries = []
+    for _ in range(count):
+        terms = set()
+        for word in rng.sample(words, min(len(words), rng.randint(1, 4))):
+            options = [t for t in word_terms(word)[0] if t] or [""]
+            terms.add(rng.choice(options) if rng.random() < 0.3 else normalise_word(word))
+        if rng.random() < 0.3:
+            terms.add(rng.choice(["zzqx", "oil", "the", "said", "elyse", "ankara", "us"]))
+        queries.append({t for t in terms if t})
+    return queries
+
+
+def test_fixture_corpora_snippets_are_the_reference_ones():
+    rng = random.Random(13)
+    texts = _fixture_texts()
+    assert len(texts) > 100
+    compared = 0
+    for text in texts:
+        for terms in _queries(text, rng, 6) + [set()]:
+            for window in (_WINDOW_WORDS, 8, 1):
+                analysis._cache.clear()  # cold and warm memo tables alike
+                assert make_snippet(text, terms, window).parts == reference_snippet(text, terms, window).parts
+                compared += 1
+    assert compared > 2000
+
+
+_PIECES = ["treaty", "Treaties", "oil", "OIL", "prices", "price's", "Japan's", "l'Élysée", "d’Orsay", "Ankara'da",
+           "don't", "U.S.", "U.S", "15.8m", "1960", "café", "naïve", "Straße", "金利上昇", "東京3.5", "e-mail",
+           "co-operation", "_under_score", "x\x07y", "a\u200bb", "…", "**", "\\", "  ", "\n\n", "\t", ". ", ", ",
+           "(", ")", "'", "’", "<", ">", "the", "of", "said", "élysée", "ELYSEE", "déjà"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(pieces=st.lists(st.sampled_from(_PIECES), max_size=120), seps=st.lists(st.sampled_from([" ", "", "\n", " - "]),
+       max_size=120), picks=st.lists(st.sampled_from(_PIECES), max_size=4), window=st.sampled_from([32, 8, 3, 1]),
+       cold=st.booleans())
+def test_generated_texts_give_the_reference_snippets(pieces, seps, picks, window, cold):
+    text = "".join(piece + (seps[i] if i < len(seps) else " ") for i, piece in enumerate(pieces))
+    terms = {t for pick in picks for t in (word_terms(w)[0][-1] for w in WORD_PATTERN.findall(pick)) if t}
+    terms |= {normalise_word(w) for pick in picks[:2] for w in WORD_PATTERN.findall(pick)} - {""}
+    if cold:
+        analysis._cache.clear()
+    assert make_snippet(text, terms, window).parts == reference_snippet(text, terms, window).parts
+
+
+@pytest.mark.parametrize("text", ["", "   ", "…!?", "word", "<Samsung> Semiconductors", "x" * 10 + " oil" * 5])
+def test_edge_texts(text):
+    for terms in (set(), {"oil"}, {"samsung", "calendar"}, {"zzqx"}):
+        assert make_snippet(text, terms).parts == reference_snippet(text, terms).parts
+
+
+def test_long_text_is_cut_where_the_reference_cut_it():
+    text = ("filler words here " * 20_000) + " treaty " + ("more words " * 10)
+    assert len(text) > _SCAN_CHARS
+    for terms in ({"treati"}, {"filler", "treati"}):
+        assert make_snippet(text, terms).parts == reference_snippet(text, terms).parts
