@@ -279,7 +279,12 @@ def test_dask_workers_cache_open_shards(indexes, cluster):
             remote.search(text)
         opened = client.run(lambda: sorted(key[0] for key in tasks._open))  # {worker: open shard folders}
         folders = [folder for names in opened.values() for folder in names]
-        assert sorted(folders) == sorted(str(p.resolve()) for p in sharded.shard_paths())  # each opened once
+        shards = {str(p.resolve()) for p in sharded.shard_paths()}
+        assert set(folders) == shards
+        # 4 searches ran 3 task rounds over every shard; each worker kept what it opened (a task placed
+        # on its shard's worker usually, on another when the scheduler moved it: allow_other_workers)
+        assert all(len(names) == len(set(names)) for names in opened.values())
+        assert len(folders) <= len(shards) * len(opened) < 3 * 4 * len(shards)
     finally:
         remote.close()
 
