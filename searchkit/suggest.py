@@ -13,9 +13,16 @@ each indexing run.  Measured on typos of Reuters words
 (``scripts/eval_suggest.py``): symspellpy 0.961 right, against 0.651 for
 Whoosh's own corrector (a Levenshtein automaton over the index terms, which
 are stems, so a typo's stem is often three edits away; it needs the first
-letter kept to answer in ~35 ms a word).  The dictionary is built when a
-query first has a rare word (a few tenths of a second for Reuters), then
-kept for the process.  An index without a vocabulary file falls back on the
+letter kept to answer in ~35 ms a word).  SymSpell's dictionary of the
+whole vocabulary takes a few tenths of a second to build for Reuters (more
+for a bigger archive), which a fresh ``searchkit query`` process would pay
+on every query with a rare word; so each run also writes the symmetric
+deletes of the vocabulary (:data:`DELETES_FILE`, SQLite), and a lookup
+reads only the words that share a delete with the typed word and hands
+them, in vocabulary order, to a SymSpell dictionary of their own -- the
+only words SymSpell's lookup would reach, so the answer is the one of the
+whole dictionary.  An index without that file builds the whole dictionary
+(kept for the process); one without a vocabulary file falls back on the
 Whoosh automaton (:func:`correct_term`).
 """
 
@@ -24,10 +31,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-__all__ = ["suggest_query", "correct_term", "write_vocabulary", "VOCABULARY_FILE", "RARE_DF", "MIN_RATIO", "MIN_DF",
-           "MIN_LETTERS"]
+__all__ = ["suggest_query", "correct_term", "write_vocabulary", "prefix_deletes", "VOCABULARY_FILE", "DELETES_FILE",
+           "RARE_DF", "MIN_RATIO", "MIN_DF", "MIN_LETTERS"]
 
 VOCABULARY_FILE = "vocabulary.tsv"
+#: The vocabulary's symmetric deletes (SQLite: ``words(idx, word, count)``, ``deletes(key, ids)``).
+DELETES_FILE = "vocabulary.deletes.sqlite"
 
 #: A query word in at most this many documents may be a misspelling.
 RARE_DF = 1
@@ -38,6 +47,8 @@ MIN_DF = 3
 #: Shorter words are left alone (too many neighbours within two edits).
 MIN_LETTERS = 4
 MAX_DISTANCE = 2
+#: SymSpell's prefix length: deletes are made of a word's first letters only.
+PREFIX_LENGTH = 7
 #: Candidates share the word's first letter (few typos change it; without
 #: this Whoosh's automaton walks the whole lexicon: 0.6-1.5 s instead of ~25 ms on Reuters).
 PREFIX = 1
@@ -134,10 +145,108 @@ def write_vocabulary(folder: Path, reader) -> None:
         if df is None:
             df = counts[stem] = document_frequency(reader, stem)
         if df >= MIN_DF:
-            out.append(f"{word}\t{df}\n")
+            out.append((word, df))
+    _write_deletes(folder, out)
     tmp = folder / (VOCABULARY_FILE + ".tmp")
-    tmp.write_text("".join(out), "utf-8")
+    tmp.write_text("".join(f"{word}\t{df}\n" for word, df in out), "utf-8")
     os.replace(tmp, folder / VOCABULARY_FILE)
+
+
+def prefix_deletes(word: str, max_distance: int = MAX_DISTANCE, prefix_length: int = PREFIX_LENGTH) -> set[str]:
+    """Every string made by deleting at most ``max_distance`` letters from ``word``'s first ``prefix_length``
+    (the prefix itself included; ``""`` too for a word of at most ``max_distance`` letters).
+
+    A superset of the deletes SymSpell files a dictionary word under (Garbe, "1000x faster spelling
+    correction algorithm", 2012) and exactly the candidates its lookup tries for a typed word.
+    """
+    found = {""} if len(word) <= max_distance else set()
+    layer = {word[:prefix_length]}
+    found |= layer
+    for _ in range(max_distance):
+        layer = {text[:i] + text[i + 1:] for text in layer for i in range(len(text))} - found
+        found |= layer
+    return found
+
+
+def _scratch_db(path: Path):
+    """A SQLite connection to ``path`` without a journal: a copy, renamed into place only when complete."""
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode = OFF")
+    db.execute("PRAGMA synchronous = OFF")
+    return db
+
+
+def _write_deletes(folder: Path, entries: list[tuple[str, int]]) -> None:
+    """Write :data:`DELETES_FILE` for the vocabulary ``entries`` (``[(word, document frequency)]``),
+    replaced atomically.  Raises ``OSError`` when it cannot be written.
+
+    A word keeps its number from one run to the next, so a run adds the deletes of its new words
+    only; a word gone from the vocabulary leaves its number in the deletes' lists, where a lookup
+    finds no word for it.
+    """
+    import os
+    import shutil
+    import sqlite3
+    from array import array
+
+    path, tmp = folder / DELETES_FILE, folder / (DELETES_FILE + ".tmp")
+    try:
+        tmp.unlink(missing_ok=True)
+        numbers: dict[str, int] = {}
+        next_number = 0
+        db = None
+        if path.exists():
+            try:
+                shutil.copyfile(path, tmp)
+                db = _scratch_db(tmp)
+                numbers = dict(db.execute("SELECT word, idx FROM words"))
+                next_number = db.execute("SELECT next FROM meta").fetchone()[0]
+            except (sqlite3.Error, TypeError):  # unreadable: written anew
+                if db is not None:
+                    db.close()
+                db, numbers, next_number = None, {}, 0
+                tmp.unlink(missing_ok=True)
+        if db is None:
+            db = _scratch_db(tmp)
+            db.execute("CREATE TABLE words (idx INTEGER PRIMARY KEY, word TEXT NOT NULL, count INTEGER NOT NULL)")
+            db.execute("CREATE TABLE deletes (key TEXT PRIMARY KEY, ids BLOB NOT NULL) WITHOUT ROWID")
+            db.execute("CREATE TABLE meta (next INTEGER NOT NULL)")
+            db.execute("INSERT INTO meta VALUES (0)")
+        try:
+            updating = bool(numbers)
+            counts: dict[str, int] = {}
+            added: dict[str, array] = {}
+            for word, count in entries:
+                if word not in counts and word not in numbers:
+                    numbers[word] = next_number
+                    for key in prefix_deletes(word):
+                        ids = added.get(key)
+                        if ids is None:
+                            ids = added[key] = array("I")
+                        ids.append(next_number)
+                    next_number += 1
+                counts[word] = counts.get(word, 0) + count  # SymSpell adds up a word given twice
+            keys = sorted(added)
+            if updating:  # the lists some of these keys have already
+                for begin in range(0, len(keys), 500):
+                    chunk = keys[begin:begin + 500]
+                    for key, blob in db.execute(f"SELECT key, ids FROM deletes WHERE key IN "
+                                                f"({','.join('?' * len(chunk))})", chunk):
+                        old = array("I")
+                        old.frombytes(blob)
+                        added[key] = old + added[key]
+            db.executemany("INSERT OR REPLACE INTO deletes VALUES (?, ?)", ((k, added[k].tobytes()) for k in keys))
+            db.execute("DELETE FROM words")
+            db.executemany("INSERT INTO words VALUES (?, ?, ?)", ((numbers[w], w, c) for w, c in counts.items()))
+            db.execute("UPDATE meta SET next = ?", (next_number,))
+            db.commit()
+        finally:
+            db.close()
+        os.replace(tmp, path)
+    except sqlite3.Error as exc:
+        raise OSError(f"cannot write {DELETES_FILE}: {exc}") from None
 
 
 _SPELLERS: dict[tuple[str, float], object] = {}
@@ -156,7 +265,7 @@ def _speller(folder: Path | None):
     if speller is None:
         from symspellpy import SymSpell
 
-        speller = SymSpell(max_dictionary_edit_distance=MAX_DISTANCE, prefix_length=7)
+        speller = SymSpell(max_dictionary_edit_distance=MAX_DISTANCE, prefix_length=PREFIX_LENGTH)
         try:
             with open(path, encoding="utf-8") as handle:
                 for line in handle:
@@ -167,6 +276,47 @@ def _speller(folder: Path | None):
             return None
         _SPELLERS.clear()
         _SPELLERS[key] = speller
+    return speller
+
+
+def _word_speller(folder: Path | None, word: str):
+    """A SymSpell dictionary holding the vocabulary words that share a delete with ``word`` (from
+    :data:`DELETES_FILE`, in vocabulary order), or None when the index has no such file."""
+    if folder is None:
+        return None
+    import sqlite3
+    from array import array
+
+    path = Path(folder) / DELETES_FILE
+    if not path.exists():
+        return None
+    from symspellpy import SymSpell
+
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            keys = sorted(prefix_deletes(word))
+            ids: set[int] = set()
+            for start in range(0, len(keys), 500):
+                chunk = keys[start:start + 500]
+                for (blob,) in db.execute(f"SELECT ids FROM deletes WHERE key IN ({','.join('?' * len(chunk))})",
+                                          chunk):
+                    found = array("I")
+                    found.frombytes(blob)
+                    ids.update(found)
+            wanted = sorted(ids)
+            rows = []
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                rows.extend(db.execute(f"SELECT idx, word, count FROM words WHERE idx IN "
+                                       f"({','.join('?' * len(chunk))})", chunk))
+        finally:
+            db.close()
+    except (sqlite3.Error, ValueError):
+        return None
+    speller = SymSpell(max_dictionary_edit_distance=MAX_DISTANCE, prefix_length=PREFIX_LENGTH)
+    for _, entry, count in sorted(rows):
+        speller.create_dictionary_entry(entry, count)
     return speller
 
 
@@ -201,9 +351,12 @@ def suggest_query(searcher, text: str, index_path: Path | None = None) -> str | 
         own = document_frequency(reader, term)
         if own > RARE_DF:
             continue
-        speller = _speller(index_path)
+        typed = fold(word)
+        speller = _word_speller(index_path, typed)
+        if speller is None:
+            speller = _speller(index_path)
         if speller is not None:
-            better = _correct_word(speller, fold(word), own)
+            better = _correct_word(speller, typed, own)
             if better is not None:
                 replacements.append((match.start(1), match.end(1), better))
             continue

@@ -62,3 +62,87 @@ def test_suggestion_in_json_and_text(ix):
     text = runner.invoke(cli, ["query", "Mourhino", "--index", str(ix.path)]).output
     assert "Did you mean: mourinho" in text
     assert ix.search("Mourhino", suggest=False).suggestion is None
+
+
+def test_prefix_deletes_are_every_deletion_of_up_to_two_letters_of_the_prefix():
+    from itertools import combinations
+
+    from searchkit.suggest import PREFIX_LENGTH, prefix_deletes
+
+    for word in ("treaty", "guantanamo", "aab", "ab"):
+        prefix = word[:PREFIX_LENGTH]
+        expected = {"".join(c for i, c in enumerate(prefix) if i not in gone)
+                    for k in range(3) for gone in combinations(range(len(prefix)), k)}
+        if len(word) <= 2:
+            expected.add("")
+        assert prefix_deletes(word) == expected
+
+
+def _typos(words, rng, count):
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    out = []
+    for word in rng.sample(words, min(count, len(words))):
+        chars = list(word)
+        for _ in range(rng.choice((1, 1, 2, 3))):
+            op, i = rng.randrange(4), rng.randrange(len(chars))
+            if op == 0 and len(chars) > 1:
+                del chars[i]
+            elif op == 1:
+                chars.insert(i, rng.choice(letters))
+            elif op == 2:
+                chars[i] = rng.choice(letters)
+            elif i + 1 < len(chars):
+                chars[i], chars[i + 1] = chars[i + 1], chars[i]
+        out.append("".join(chars))
+    return out
+
+
+def test_lookup_through_the_deletes_file_equals_the_whole_dictionary(tmp_path):
+    """The words sharing a delete with the typed word give SymSpell's answer over the whole vocabulary,
+    also after a run that added and removed words (the file updated, not rewritten)."""
+    import random
+
+    from symspellpy import Verbosity
+
+    from searchkit.suggest import DELETES_FILE, _speller, _word_speller, _write_deletes
+
+    rng = random.Random(4)
+    stems = ["treat", "guant", "mouri", "detain", "council", "market", "prices", "bank", "trade", "oil"]
+    words = sorted({stem + "".join(rng.choice("aeiourstn") for _ in range(rng.randrange(0, 5))) for stem in stems
+                    for _ in range(40)})
+    first = [(w, rng.randrange(3, 500)) for w in words if rng.random() > 0.2] + [("zzyzzx", 9)]
+    final = [(w, rng.randrange(3, 500)) for w in words]
+    _write_deletes(tmp_path, first)
+    _write_deletes(tmp_path, final)  # adds the 20% left out, drops "zzyzzx", changes every count
+    (tmp_path / "vocabulary.tsv").write_text("".join(f"{w}\t{c}\n" for w, c in final))
+    whole = _speller(tmp_path)
+    typed = _typos(words, rng, 300) + ["zzyzzx", "zzyzzy"]
+    checked = 0
+    for text in typed:
+        want = sorted((s.term, s.distance, s.count) for s in whole.lookup(text, Verbosity.CLOSEST, 2))
+        got = sorted((s.term, s.distance, s.count) for s in _word_speller(tmp_path, text).lookup(
+            text, Verbosity.CLOSEST, 2))
+        assert got == want, text
+        checked += bool(want)
+    assert checked > 100  # most typos have a correction to compare
+    assert not _word_speller(tmp_path, "zzyzzx").lookup("zzyzzx", Verbosity.CLOSEST, 2)
+    assert (tmp_path / DELETES_FILE).exists() and not (tmp_path / (DELETES_FILE + ".tmp")).exists()
+
+
+def test_a_query_never_builds_the_whole_dictionary_when_the_index_has_the_deletes(ix, monkeypatch):
+    from searchkit import suggest
+
+    assert (ix.path / suggest.DELETES_FILE).exists()
+    monkeypatch.setattr(suggest, "_speller", lambda folder: pytest.fail("built the whole dictionary"))
+    assert ix.search("Mourhino").suggestion == "mourinho"
+    assert ix.search("Guantanomo bay").suggestion == "guantanamo bay"
+
+
+def test_a_damaged_deletes_file_falls_back_and_is_written_anew(tmp_path):
+    from searchkit.suggest import DELETES_FILE, _word_speller, _write_deletes
+
+    (tmp_path / DELETES_FILE).write_bytes(b"not a database at all" * 50)
+    assert _word_speller(tmp_path, "treaty") is None  # the caller then builds the whole dictionary
+    _write_deletes(tmp_path, [("treaty", 5), ("treaties", 4)])
+    found = _word_speller(tmp_path, "traety").lookup("traety", 0, 2)
+    assert [s.term for s in found] == ["treaty"]
