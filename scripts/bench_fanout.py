@@ -89,7 +89,7 @@ def main() -> None:
     queries = make_queries([t for t in titles if t], args.queries)
 
     cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=logging.ERROR)
+                           dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
     remote = searchkit.Index(args.index, scheduler=cluster.scheduler_address)
     ways = {"joined": lambda q: ix.search(q, fanout="joined", suggest=False),
             "threads": lambda q: ix.search(q, fanout="threads", suggest=False),

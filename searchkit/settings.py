@@ -72,11 +72,12 @@ _SETTINGS = (
             "Seconds to wait for the Dask scheduler before the run stops with a one-line error.", _seconds),
     Setting("SEARCHKIT_TEST_KILL_SHARD_JOB", None,
             "A test hook of the sharded build: a file path (or always:PATH); a shard job that finds it "
-            "absent creates it and kills its own process. Never set outside tests.", _text),
+            "absent creates it and kills its own process (stall:PATH: every job creates it and waits "
+            "two minutes). Never set outside tests.", _text),
     Setting("SEARCHKIT_TEST_KILL_READ_TASK", None,
             "A test hook of the sharded build: a file path (or always:PATH); a read task (files read and "
-            "parsed for the shards) that finds it absent creates it and kills its own process. "
-            "Never set outside tests.", _text),
+            "parsed for the shards) that finds it absent creates it and kills its own process "
+            "(stall:PATH: every task creates it and waits two minutes). Never set outside tests.", _text),
     Setting("SEARCHKIT_READ_TASK_BYTES", None,
             "Bytes of files one read task of a sharded build reads and parses (default: the run's bytes "
             "/ 16, between 1 MB and 16 MB); a bigger JSON Lines or SGML file is cut, between records, "

@@ -207,9 +207,14 @@ def fault_point(setting: str = "SEARCHKIT_TEST_KILL_SHARD_JOB") -> None:
     """Fault injection for the tests of killed workers: with ``setting`` (``$SEARCHKIT_TEST_KILL_SHARD_JOB``
     for shard jobs, ``$SEARCHKIT_TEST_KILL_READ_TASK`` for read tasks) set to a file path, the first
     job to find that file absent creates it and kills its own process (once; with ``...=always:PATH``
-    every job dies).  Unset in normal use."""
+    every job dies; with ``...=stall:PATH`` every job creates it and waits two minutes, for the tests
+    of an interrupted run).  Unset in normal use."""
     spec = settings.get(setting)
     if not spec:
+        return
+    if spec.startswith("stall:"):
+        Path(spec.removeprefix("stall:")).touch()
+        time.sleep(120)
         return
     always = spec.startswith("always:")
     marker = Path(spec.removeprefix("always:"))

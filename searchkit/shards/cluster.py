@@ -14,6 +14,8 @@ a shared filesystem) and run the same searchkit version; see
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -58,8 +60,19 @@ def connect(*, workers: int | None = None, scheduler: str | None = None, process
                                  f"(within {timeout:g} s): {reason}") from None
     if workers is None or workers < 1:
         raise SearchkitError(f"--workers must be 1 or more, not {workers}")
-    cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
-                                       dashboard_address=None, silence_logs=logging.ERROR)
+    # Ctrl-C is the coordinator's to handle (it closes the cluster, nothing is committed): worker
+    # processes started while SIGINT is ignored inherit that, instead of each printing a traceback.
+    # The scheduler's web page listens on a free loopback port (its default, 8787, may be taken).
+    previous = signal.getsignal(signal.SIGINT)
+    quiet = threading.current_thread() is threading.main_thread() and previous is not None
+    if quiet:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
+                                           dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
+    finally:
+        if quiet:
+            signal.signal(signal.SIGINT, previous)
     return distributed.Client(cluster, set_as_default=False), cluster
 
 

@@ -10,7 +10,7 @@ import pytest
 def _local_cluster(processes: bool):
     distributed = pytest.importorskip("distributed")
     return distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=processes,
-                                    dashboard_address=None, silence_logs=logging.ERROR)
+                                    dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
 
 
 @pytest.fixture(scope="module")

@@ -396,3 +396,35 @@ def test_killed_dask_worker_is_retried_or_fails_in_one_line(tmp_path):
     assert "Traceback" not in run.stderr
     after = searchkit.Index(ix)
     assert _state(after) == before and "late" not in after
+
+
+def test_ctrl_c_during_a_dask_build_is_one_line_and_keeps_the_index(tmp_path):
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) while Dask workers read
+    the files: the coordinator says so in one line, exit 130; the workers print nothing; the index
+    is as it was."""
+    import signal
+    import time
+
+    root = corpus(tmp_path)
+    ix = str(tmp_path / "ix")
+    assert sk("index", str(root / "newsroom"), "--index", ix, "--shards", "2").returncode == 0
+    before = _state(searchkit.Index(ix))
+    marker = tmp_path / "stalled"
+    proc = subprocess.Popen([sys.executable, "-m", "searchkit", "index", str(root), "--index", ix, "--workers", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env={**os.environ, "SEARCHKIT_TEST_KILL_READ_TASK": f"stall:{marker}"})
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert marker.exists(), proc.communicate()  # a read task is running on a worker
+        time.sleep(0.5)
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=90)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, (out, err)
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert err.strip().splitlines()[-1].startswith("searchkit: interrupted"), err
+    assert _state(searchkit.Index(ix)) == before
