@@ -122,12 +122,15 @@ def _surface_words(index_path: Path | None, stems: set[str]) -> dict[str, str]:
 
 def write_vocabulary(folder: Path, reader) -> None:
     """Write ``vocabulary.tsv`` in the index ``folder``: ``word<TAB>document frequency`` of the words of
-    ``stems.tsv`` whose index term is in :data:`MIN_DF` documents or more (replaced atomically).
+    ``stems.tsv`` in :data:`MIN_DF` documents or more, counted as written (the word's exact-form term;
+    its stem's count for a word that is its own stem), so that a misspelling sharing a frequent
+    word's stem is not as frequent as the word (replaced atomically).
 
     Raises ``OSError`` when the file cannot be written.
     """
     import os
 
+    from .analysis import EXACT_MARK
     from .ranking import document_frequency
 
     folder = Path(folder)
@@ -144,6 +147,10 @@ def write_vocabulary(folder: Path, reader) -> None:
         df = counts.get(stem)
         if df is None:
             df = counts[stem] = document_frequency(reader, stem)
+        if df < MIN_DF:
+            continue
+        if word != stem:  # the word's own count (its exact form), not its stem's: "governent" is not "government"
+            df = document_frequency(reader, EXACT_MARK + word) or df  # no exact form indexed: the stem's
         if df >= MIN_DF:
             out.append((word, df))
     _write_deletes(folder, out)

@@ -146,3 +146,21 @@ def test_a_damaged_deletes_file_falls_back_and_is_written_anew(tmp_path):
     _write_deletes(tmp_path, [("treaty", 5), ("treaties", 4)])
     found = _word_speller(tmp_path, "traety").lookup("traety", 0, 2)
     assert [s.term for s in found] == ["treaty"]
+
+
+def test_a_misspelling_sharing_a_frequent_word_s_stem_is_not_as_frequent_as_the_word(tmp_path):
+    """The vocabulary counts words as written: "governent" (in 3 stories) shares the stem of
+    "government" (in 9), and used to get the stem's count, tie with it, and win on spelling."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    records = [{"id": f"g{i}", "title": f"Budget {i}", "body": f"The government spoke about bonds {i}."}
+               for i in range(9)]
+    records += [{"id": f"t{i}", "title": f"Typo {i}", "body": f"The governent spoke about bonds {i}."}
+                for i in range(3)]
+    (folder / "all.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    index = searchkit.Index(tmp_path / "index")
+    index.add(folder)
+    counts = dict(line.split("\t") for line in (index.path / "vocabulary.tsv").read_text().splitlines())
+    assert int(counts["government"]) == 9 and int(counts["governent"]) == 3
+    assert index.search("goverment bonds").suggestion == "government bonds"
+    index.close()
