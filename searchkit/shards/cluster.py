@@ -109,12 +109,12 @@ def _probe(distributed, scheduler: str, timeout: float) -> None:
     except (asyncio.TimeoutError, TimeoutError):
         raise SearchkitError(f"cannot reach the Dask scheduler at {scheduler} (no Dask handshake "
                              f"within {timeout:g} s)") from None
-    except Exception as exc:  # refused, reset, garbage read as a frame (MemoryError is not an Exception)
-        reason = " ".join(str(exc).split())[:160] or type(exc).__name__
-        raise SearchkitError(f"cannot reach the Dask scheduler at {scheduler}: {reason}") from None
-    except MemoryError:
+    except MemoryError:  # other bytes (an HTTP reply...) read as a frame length: before Exception, its base
         raise SearchkitError(f"{scheduler} did not answer as a Dask scheduler (its reply read as a "
                              "frame too large to hold)") from None
+    except Exception as exc:  # refused, reset, other garbage
+        reason = " ".join(str(exc).split())[:160] or type(exc).__name__
+        raise SearchkitError(f"cannot reach the Dask scheduler at {scheduler}: {reason}") from None
 
 
 def run_on_dask(function: Callable[[dict[str, Any]], dict[str, Any]], jobs: list[dict[str, Any]], *,

@@ -220,11 +220,20 @@ def test_a_scheduler_address_that_is_not_dask_is_one_line_within_the_timeout(ind
     import threading
     import time
 
+    import socketserver
+
+    class Answers400(socketserver.BaseRequestHandler):  # a proxy that answers anything at once
+        def handle(self):
+            self.request.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
     _, sharded = indexes
     server = http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    proxy = socketserver.TCPServer(("127.0.0.1", 0), Answers400)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
     try:
         for address, expected in ((f"tcp://127.0.0.1:{server.server_address[1]}", "cannot reach the Dask scheduler"),
+                                  (f"tcp://127.0.0.1:{proxy.server_address[1]}", "did not answer as a Dask scheduler"),
                                   ("nonsense-address", "is not a Dask scheduler address")):
             for args in (("query", "oil"), ("index", str(FIXTURES / "newsroom"))):
                 started = time.monotonic()
@@ -235,6 +244,7 @@ def test_a_scheduler_address_that_is_not_dask_is_one_line_within_the_timeout(ind
                 assert time.monotonic() - started < 30, "waited far past the scheduler timeout"
     finally:
         server.shutdown()
+        proxy.shutdown()
 
 
 def test_searching_never_imports_dask(indexes):
