@@ -8,7 +8,11 @@ Rajaraman and Ullman, *Mining of Massive Datasets*, ch. 3) cuts the signature
 into ``b`` bands of ``r`` rows; documents sharing a band are candidates, and
 a candidate whose estimated similarity reaches the threshold is a copy.  The
 MinHash and the choice of ``b`` and ``r`` for a threshold come from
-``datasketch`` (imported only when indexing: it brings numpy and scipy).
+``datasketch``: its ``MinHash`` module is loaded without the package root
+(which imports SciPy: ~60 MB and half a second), and ``b`` and ``r`` for the
+usual thresholds are datasketch's own choice written down here
+(:data:`LSH_BANDS`, checked against datasketch by a test); another threshold
+asks datasketch's ``MinHashLSH`` (and so imports SciPy).
 
 Every document gets a ``cluster`` label: a new one of its own, or the label
 of its most similar earlier copy.  The signature is kept as a column
@@ -28,7 +32,7 @@ import zlib
 from typing import Any
 
 __all__ = ["SHINGLE_WORDS", "NUM_PERM", "DEFAULT_THRESHOLD", "run_threshold", "shingles", "Deduplicator", "ClusterAssigner",
-           "jaccard"]
+           "jaccard", "lsh_bands", "LSH_BANDS", "minhash_class"]
 
 #: Words per shingle.
 SHINGLE_WORDS = 5
@@ -43,6 +47,61 @@ SEED = 1
 SCHEME = "affine32"
 
 _WORD = re.compile(r"\w+")
+
+#: ``(threshold, num_perm) -> (bands, rows)``: what datasketch's ``MinHashLSH``
+#: chooses (the least sum of false positive and false negative probabilities,
+#: weights 0.5/0.5), for the thresholds a user is likely to give.  Written down
+#: so that the build does not import SciPy (datasketch integrates with
+#: ``scipy.integrate.quad``); ``tests/test_dedup_memory.py`` checks every entry
+#: against datasketch itself.
+LSH_BANDS: dict[tuple[float, int], tuple[int, int]] = {
+    (0.5, 128): (25, 5),
+    (0.7, 128): (14, 9),
+    (0.8, 128): (9, 13),
+    (0.85, 128): (8, 16),
+    (0.9, 128): (5, 25),
+}
+
+
+def lsh_bands(threshold: float, num_perm: int = NUM_PERM) -> tuple[int, int]:
+    """``(bands, rows)`` of LSH banding for a similarity ``threshold`` (0 < t <= 1) and ``num_perm`` values.
+
+    datasketch's ``MinHashLSH`` choice: from :data:`LSH_BANDS` when listed,
+    else from datasketch (importing SciPy).  A threshold datasketch answers with
+    a single band (it refuses those: near 1) gets 2 bands of ``num_perm // 2`` rows.
+    """
+    known = LSH_BANDS.get((float(threshold), int(num_perm)))
+    if known is not None:
+        return known
+    from datasketch import MinHashLSH
+
+    try:
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)  # optimal bands for the threshold
+        return lsh.b, lsh.r
+    except ValueError:  # a threshold near 1 is best served by one band, which datasketch refuses
+        return 2, num_perm // 2
+
+
+_MINHASH: list = []
+
+
+def minhash_class() -> type:
+    """datasketch's ``MinHash`` class, loaded once, from ``datasketch/minhash.py`` without the package root.
+
+    ``import datasketch`` imports every sketch it has, among them
+    ``datasketch.lsh``, which imports SciPy.  ``MinHash`` needs numpy and
+    ``datasketch.hashfunc`` only; its code is datasketch's, unchanged
+    (:func:`searchkit.loading.load_alone`).  When datasketch is already
+    imported, or cannot be loaded this way, it is the ordinary import.
+    """
+    if not _MINHASH:
+        from .loading import load_alone
+
+        found = load_alone("datasketch.minhash", "MinHash")
+        if found is None:
+            from datasketch import MinHash as found
+        _MINHASH.append(found)
+    return _MINHASH[0]
 
 
 
@@ -98,17 +157,12 @@ class Deduplicator:
     def __init__(self, threshold: float = DEFAULT_THRESHOLD, num_perm: int = NUM_PERM):
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"the similarity threshold must be above 0 and at most 1, not {threshold}")
-        from datasketch import MinHash, MinHashLSH
-
         import numpy
 
+        MinHash = minhash_class()
         self.threshold = threshold
         self.num_perm = num_perm
-        try:
-            lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)  # optimal bands for the threshold
-            self.bands, self.rows = lsh.b, lsh.r
-        except ValueError:  # a threshold near 1 is best served by one band, which datasketch refuses
-            self.bands, self.rows = 2, num_perm // 2
+        self.bands, self.rows = lsh_bands(threshold, num_perm)
         self._minhash = MinHash
         self._permutations = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME).permutations
         self._np = numpy
