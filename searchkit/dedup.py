@@ -208,8 +208,8 @@ class ClusterAssigner:
     when the run writes its first document, into sorted band-key arrays
     (about 110 bytes per committed document).  Call :meth:`forget` for every
     id the run deletes or replaces, before the replacement is assigned.  The
-    run's own documents are kept in :class:`_RunDocuments` (about 450 bytes
-    each: a build of 215,780 documents holds ~100 MB, where a dict per band
+    run's own documents are kept in :class:`_RunDocuments` (about 400 bytes
+    each: a build of 215,780 documents holds ~85 MB, where a dict per band
     key held several times that).
     """
 
@@ -304,15 +304,20 @@ def _text(value: Any) -> str:
 class _RunDocuments:
     """The documents an indexing run has assigned so far: id, signature, label, LSH band keys.
 
-    Signatures are kept in fixed blocks of bytes, band keys per band as sorted
-    numpy runs (merged as they grow, like a log-structured merge tree) plus a
-    small dict of the latest keys.  :meth:`sharing` gives the live documents
-    sharing a band key, band by band, each band's in the order they were
-    added -- the order a dict of lists per band key gave.
+    Per document, about 400 bytes: its signature (256 bytes, in fixed blocks
+    of bytes), its label (6 bytes when it is one of :func:`_new_label`'s
+    12-hex-digit labels, as every label is unless an older index gave others),
+    its band keys per band as sorted numpy runs (an 8-byte key and a 4-byte
+    document number each; merged as they grow, like a log-structured merge
+    tree) plus a small dict of the latest keys, and its id in a list and a
+    dict.  :meth:`sharing` gives the live documents sharing a band key, band
+    by band, each band's in the order they were added -- the order a dict of
+    lists per band key gave.
     """
 
     BLOCK = 4096  # documents per signature block
     RECENT = 4096  # documents whose keys stay in the dict before being frozen into a sorted run
+    LABEL_BYTES = 6  # a label of _new_label's is 6 bytes as hex digits
 
     def __init__(self, dedup: Deduplicator):
         self._np = dedup._np
@@ -320,11 +325,12 @@ class _RunDocuments:
         self._width = dedup.num_perm * 2
         self._index: dict[str, int] = {}  # live document id -> number
         self._ids: list[str] = []
-        self._labels: list[str] = []
+        self._labels = bytearray()  # LABEL_BYTES per document
+        self._other_labels: dict[int, str] = {}  # number -> a label not made of 12 lowercase hex digits
         self._blocks: list[bytearray] = []
         self._recent: list[dict[int, list[int]]] = [{} for _ in range(self._bands)]
         self._recent_count = 0
-        self._frozen: list[tuple[list, list]] = []  # per run: per band sorted keys, and their numbers
+        self._frozen: list[tuple[list, list]] = []  # per run: per band sorted keys (uint64), their numbers (int32)
 
     def __contains__(self, doc_id: str) -> bool:
         return doc_id in self._index
@@ -335,7 +341,7 @@ class _RunDocuments:
     def add(self, doc_id: str, signature, label: str, keys: list[int]) -> None:
         number = len(self._ids)
         self._ids.append(doc_id)
-        self._labels.append(label)
+        self._add_label(number, label)
         self._index[doc_id] = number
         block, offset = divmod(number, self.BLOCK)
         if block == len(self._blocks):
@@ -347,6 +353,27 @@ class _RunDocuments:
         if self._recent_count >= self.RECENT:
             self._freeze()
 
+    def _add_label(self, number: int, label: str) -> None:
+        packed = None
+        if len(label) == 2 * self.LABEL_BYTES:
+            try:
+                packed = bytes.fromhex(label)
+            except ValueError:
+                packed = None
+            if packed is not None and packed.hex() != label:  # upper case, or spaces: kept as written
+                packed = None
+        if packed is None:
+            self._other_labels[number] = label
+            packed = bytes(self.LABEL_BYTES)
+        self._labels += packed
+
+    def _label(self, number: int) -> str:
+        other = self._other_labels.get(number)
+        if other is not None:
+            return other
+        start = number * self.LABEL_BYTES
+        return self._labels[start:start + self.LABEL_BYTES].hex()
+
     def _signature(self, number: int):
         block, offset = divmod(number, self.BLOCK)
         return self._np.frombuffer(self._blocks[block], dtype=self._np.uint16, count=self._width // 2,
@@ -356,26 +383,30 @@ class _RunDocuments:
         np = self._np
         keys, numbers = [], []
         for band in range(self._bands):
-            pairs = [(key, number) for key, found in self._recent[band].items() for number in found]
-            band_keys = np.array([key for key, _ in pairs], dtype=np.uint64)
-            band_numbers = np.array([number for _, number in pairs], dtype=np.int64)
-            order = np.lexsort((band_numbers, band_keys))
+            # keys in first-seen order, each key's numbers ascending: a stable sort on the key
+            # gives (key, number) order
+            recent = self._recent[band]
+            band_keys = np.fromiter((key for key, found in recent.items() for _ in found), dtype=np.uint64)
+            band_numbers = np.fromiter((number for found in recent.values() for number in found), dtype=np.int32)
+            order = np.argsort(band_keys, kind="stable")
             keys.append(band_keys[order])
             numbers.append(band_numbers[order])
+            recent.clear()
         self._frozen.append((keys, numbers))
-        self._recent = [{} for _ in range(self._bands)]
         self._recent_count = 0
-        # merge runs of similar sizes (older first, so equal keys stay in the order added)
+        # merge runs of similar sizes: the older run's numbers are all below the newer's, so a
+        # stable sort on the key keeps (key, number) order; band by band, so that only one band's
+        # arrays are held twice at a time
         while len(self._frozen) > 1 and len(self._frozen[-1][0][0]) >= len(self._frozen[-2][0][0]) // 2:
             (old_keys, old_numbers), (new_keys, new_numbers) = self._frozen[-2], self._frozen[-1]
-            merged_keys, merged_numbers = [], []
             for band in range(self._bands):
                 both_keys = np.concatenate((old_keys[band], new_keys[band]))
-                both_numbers = np.concatenate((old_numbers[band], new_numbers[band]))
-                order = np.lexsort((both_numbers, both_keys))
-                merged_keys.append(both_keys[order])
-                merged_numbers.append(both_numbers[order])
-            self._frozen[-2:] = [(merged_keys, merged_numbers)]
+                order = np.argsort(both_keys, kind="stable")
+                old_keys[band] = both_keys[order]
+                del both_keys
+                old_numbers[band] = np.concatenate((old_numbers[band], new_numbers[band]))[order]
+                new_keys[band] = new_numbers[band] = None
+            del self._frozen[-1]
 
     def sharing(self, keys: list[int]):
         """``(id, signature, label)`` of each live document sharing one of ``keys`` (band by band)."""
@@ -385,15 +416,14 @@ class _RunDocuments:
             found: list[int] = []
             if self._frozen:
                 value = np.uint64(key)
-                for run_keys, run_numbers in self._frozen:
+                for run_keys, run_numbers in self._frozen:  # runs in the order added: numbers ascending
                     sorted_keys = run_keys[band]
                     low = int(np.searchsorted(sorted_keys, value, side="left"))
                     high = int(np.searchsorted(sorted_keys, value, side="right"))
                     if high > low:
-                        found.extend(int(n) for n in run_numbers[band][low:high])
-                found.sort()
+                        found.extend(run_numbers[band][low:high].tolist())
             found.extend(self._recent[band].get(key, ()))
             for number in found:
                 doc_id = self._ids[number]
                 if index.get(doc_id) == number:  # live, and this is its current version
-                    yield doc_id, self._signature(number), self._labels[number]
+                    yield doc_id, self._signature(number), self._label(number)
