@@ -27,6 +27,7 @@ cluster it linked.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import zlib
 from typing import Any
@@ -304,8 +305,10 @@ def _text(value: Any) -> str:
 class _RunDocuments:
     """The documents an indexing run has assigned so far: id, signature, label, LSH band keys.
 
-    Per document, about 400 bytes: its signature (256 bytes, in fixed blocks
-    of bytes), its label (6 bytes when it is one of :func:`_new_label`'s
+    Per document, about 150 bytes of memory and 256 on disk: its signature
+    (in fixed blocks of bytes; a full block is written to an anonymous
+    temporary file and read back a signature at a time, ``os.pread``, when a
+    document shares a band key with it -- a few per document), its label (6 bytes when it is one of :func:`_new_label`'s
     12-hex-digit labels, as every label is unless an older index gave others),
     its band keys per band as sorted numpy runs (an 8-byte key and a 4-byte
     document number each; merged as they grow, like a log-structured merge
@@ -327,7 +330,8 @@ class _RunDocuments:
         self._ids: list[str] = []
         self._labels = bytearray()  # LABEL_BYTES per document
         self._other_labels: dict[int, str] = {}  # number -> a label not made of 12 lowercase hex digits
-        self._blocks: list[bytearray] = []
+        self._block: bytearray | None = None  # the signatures of the latest block (the others are in _file)
+        self._file: Any = None  # tempfile.TemporaryFile of the full blocks, made when the first one is full
         self._recent: list[dict[int, list[int]]] = [{} for _ in range(self._bands)]
         self._recent_count = 0
         self._frozen: list[tuple[list, list]] = []  # per run: per band sorted keys (uint64), their numbers (int32)
@@ -343,10 +347,19 @@ class _RunDocuments:
         self._ids.append(doc_id)
         self._add_label(number, label)
         self._index[doc_id] = number
-        block, offset = divmod(number, self.BLOCK)
-        if block == len(self._blocks):
-            self._blocks.append(bytearray(self.BLOCK * self._width))
-        self._blocks[block][offset * self._width:(offset + 1) * self._width] = signature.tobytes()
+        offset = number % self.BLOCK
+        if offset == 0:
+            self._block = bytearray(self.BLOCK * self._width)
+        self._block[offset * self._width:(offset + 1) * self._width] = signature.tobytes()
+        if offset == self.BLOCK - 1:  # full: to the file
+            if self._file is None:
+                import tempfile
+
+                self._file = tempfile.TemporaryFile(prefix="searchkit-signatures-", buffering=0)
+            view = memoryview(self._block)
+            while view:  # unbuffered: at once where os.pread finds it
+                view = view[self._file.write(view):]
+            self._block = None
         for band, key in enumerate(keys):
             self._recent[band].setdefault(key, []).append(number)
         self._recent_count += 1
@@ -375,9 +388,14 @@ class _RunDocuments:
         return self._labels[start:start + self.LABEL_BYTES].hex()
 
     def _signature(self, number: int):
-        block, offset = divmod(number, self.BLOCK)
-        return self._np.frombuffer(self._blocks[block], dtype=self._np.uint16, count=self._width // 2,
-                                   offset=offset * self._width)
+        offset = number % self.BLOCK
+        if self._block is not None and number - offset == len(self._ids) - 1 - (len(self._ids) - 1) % self.BLOCK:
+            data = self._block  # the latest block, in memory
+            start = offset * self._width
+        else:
+            data = os.pread(self._file.fileno(), self._width, number * self._width)
+            start = 0
+        return self._np.frombuffer(data, dtype=self._np.uint16, count=self._width // 2, offset=start)
 
     def _freeze(self) -> None:
         np = self._np
