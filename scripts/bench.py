@@ -190,6 +190,8 @@ def _role(psutil, pid: int, root: int) -> str:
     except psutil.Error:
         return "?"
     text = " ".join(words)
+    if not text:
+        return "?"  # exiting
     return "resource tracker" if "resource_tracker" in text else ("worker" if "spawn" in text else text[-40:])
 
 

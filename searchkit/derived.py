@@ -92,6 +92,9 @@ class DerivedFieldsWriter:
         self._ended = True
         self._assigner = None
         self._forgotten = []
+        from .loading import release_free_memory
+
+        release_free_memory()
 
     @property
     def _clusters(self):

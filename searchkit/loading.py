@@ -1,4 +1,5 @@
-"""Loading one module of a third-party package without running the package's root ``__init__``.
+"""Keeping a process small: one module of a third-party package loaded without running the
+package's root ``__init__`` (:func:`load_alone`), and freed memory given back (:func:`release_free_memory`).
 
 Some packages' roots import far more than the one module searchkit needs
 (``import nltk`` imports nearly all of NLTK and SciPy; ``import datasketch``
@@ -12,7 +13,7 @@ import sys
 from types import ModuleType
 from typing import Any
 
-__all__ = ["load_alone"]
+__all__ = ["load_alone", "release_free_memory"]
 
 
 def load_alone(module: str, attribute: str, extra: dict[str, ModuleType] | None = None) -> Any:
@@ -64,3 +65,20 @@ def load_alone(module: str, attribute: str, extra: dict[str, ModuleType] | None 
         for name, stand_in in stand_ins.items():
             if sys.modules.get(name) is stand_in:  # an ``extra`` outside the package
                 del sys.modules[name]
+
+
+def release_free_memory() -> None:
+    """Give the C library's free heap memory back to the system (glibc's ``malloc_trim(0)``).
+
+    CPython hands big blocks (a large dict's table, a list's items) back to
+    ``free``, which keeps them for later instead of returning them: after a
+    large structure is dropped the process's RSS stays where it was.  Called
+    where a process has just dropped one (the near-duplicate store, a
+    worker's posting buffer).  Does nothing where there is no glibc; never raises.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError, TypeError):
+        pass

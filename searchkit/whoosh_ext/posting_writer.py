@@ -129,6 +129,12 @@ class _TermBuffer:
         if not self._runs:
             yield from self._sorted()
             return
+        # Spilled before: the rest goes to a run too, and its memory back to the system, so that
+        # the merge (and the term table) do not come on top of a full buffer.
+        self.spill()
+        from ..loading import release_free_memory
+
+        release_free_memory()
         while len(self._runs) >= _MAX_RUNS:  # bounded open files: merge the oldest runs into one
             oldest, self._runs = self._runs[:_MAX_RUNS], self._runs[_MAX_RUNS:]
             name = f"{random_name()}.terms"
@@ -136,7 +142,7 @@ class _TermBuffer:
             self._runs.insert(0, name)
             for run in oldest:
                 self._storage.delete_file(run)
-        yield from self._merge([self._read_run(name) for name in self._runs] + [self._sorted()])
+        yield from self._merge([self._read_run(name) for name in self._runs])
 
     @staticmethod
     def _merge(sources: list[Iterator[tuple[str, bytes, list]]]) -> Iterator[tuple[str, bytes, list]]:
