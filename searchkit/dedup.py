@@ -209,9 +209,9 @@ class ClusterAssigner:
     when the run writes its first document, into sorted band-key arrays
     (about 110 bytes per committed document).  Call :meth:`forget` for every
     id the run deletes or replaces, before the replacement is assigned.  The
-    run's own documents are kept in :class:`_RunDocuments` (about 400 bytes
-    each: a build of 215,780 documents holds ~85 MB, where a dict per band
-    key held several times that).
+    run's own documents are kept in :class:`_RunDocuments` (about 200 bytes
+    of memory each, and 256 on disk: ~50 MB for a build of 215,780 documents,
+    where a dict per band key held several times that).
     """
 
     def __init__(self, reader, threshold: float = DEFAULT_THRESHOLD):
@@ -305,7 +305,7 @@ def _text(value: Any) -> str:
 class _RunDocuments:
     """The documents an indexing run has assigned so far: id, signature, label, LSH band keys.
 
-    Per document, about 150 bytes of memory and 256 on disk: its signature
+    Per document, about 200 bytes of memory and 256 on disk: its signature
     (in fixed blocks of bytes; a full block is written to an anonymous
     temporary file and read back a signature at a time, ``os.pread``, when a
     document shares a band key with it -- a few per document), its label (6 bytes when it is one of :func:`_new_label`'s

@@ -20,7 +20,7 @@ in document order, from the signature alone.
 Deletions and replacements are passed on to the cluster assigner so that a
 document replaced in this run is not taken for a copy of its new version.
 Once the run has handed over its last document, :meth:`DerivedFieldsWriter.end_of_documents`
-drops the assigner's store (~85 MB at 215,780 documents) before the commit,
+drops the assigner's store (~50 MB at 215,780 documents) before the commit,
 which waits for the worker processes at their largest.
 """
 
