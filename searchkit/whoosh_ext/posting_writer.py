@@ -195,9 +195,8 @@ class _TermTable:
     ``OrderedHashWriter.add`` does (the same bytes), without its two ``tell()``
     calls and three writes per row.  The buckets hold each row's (hash,
     position) in two arrays (16 bytes a term) instead of a list of tuples
-    (~120 bytes a term: ~40 MB for a worker's segment at 10x Reuters), handed
-    to Whoosh as lists one bucket at a time when the table is written
-    (:class:`_Buckets`).  Any other table type gets its own ``add``.
+    (~120 bytes a term), which Whoosh reads through a view when the table
+    is written (:class:`_Buckets`).  Any other table type gets its own ``add``.
     """
 
     def __init__(self, table):
@@ -234,9 +233,10 @@ class _TermTable:
 class _Buckets:
     """Whoosh's ``HashWriter.buckets`` (256 lists of ``(hash, position)``) kept as arrays.
 
-    ``HashWriter._write_hashes`` iterates over the buckets and takes each
-    one's ``len`` and tuples: each list is made when its turn comes and
-    dropped after, so only one bucket's tuples exist at a time.
+    ``HashWriter`` appends to a bucket (``buckets[i].append((h, pos))``) and,
+    when the table is written, iterates over the buckets taking each one's
+    ``len`` and pairs: each bucket is a :class:`_Bucket` view that does both
+    on the arrays, so no tuple is kept.
     """
 
     def __init__(self, hashes: list, positions: list):
@@ -245,12 +245,31 @@ class _Buckets:
     def __len__(self) -> int:
         return len(self._hashes)
 
-    def __getitem__(self, bucket: int) -> list[tuple[int, int]]:
-        return list(zip(self._hashes[bucket], self._positions[bucket]))
+    def __getitem__(self, bucket: int) -> _Bucket:
+        return _Bucket(self._hashes[bucket], self._positions[bucket])
 
-    def __iter__(self) -> Iterator[list[tuple[int, int]]]:
+    def __iter__(self) -> Iterator[_Bucket]:
         for bucket in range(len(self._hashes)):
             yield self[bucket]
+
+
+class _Bucket:
+    """One bucket of :class:`_Buckets`: ``append((hash, position))``, ``len``, iteration over the pairs."""
+
+    __slots__ = ("_hashes", "_positions")
+
+    def __init__(self, hashes: array, positions: array):
+        self._hashes, self._positions = hashes, positions
+
+    def append(self, pair: tuple[int, int]) -> None:
+        self._hashes.append(pair[0])
+        self._positions.append(pair[1])
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return zip(self._hashes, self._positions)
 
 
 def write_postings(fieldwriter, schema, lengths, items: Iterable[tuple[str, bytes, list]],
