@@ -118,7 +118,10 @@ def run_process(argv: list[str], **kwargs) -> tuple[float, int, int, float]:
     descendant it waited for: on a shared machine, the figure other jobs
     disturb least.  The peak of the tree's summed PSS (proportional set size:
     a page shared by forked workers counts once over all of them, where RSS
-    counts it in each) is kept in :data:`LAST_PSS_PEAK` (0 without psutil).
+    counts it in each) is kept in :data:`LAST_PSS_PEAK` (0 without psutil),
+    and who held the tree's RSS peak in :data:`LAST_TREE_AT_PEAK`: one
+    ``(role, RSS at the tree's peak, the process's own peak RSS)`` per process,
+    bytes (the role is ``main`` or the last words of its command line).
     """
     import threading
 
@@ -130,6 +133,8 @@ def run_process(argv: list[str], **kwargs) -> tuple[float, int, int, float]:
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, **kwargs)
     tree_peak = [0]
     pss_peak = [0]
+    at_peak: list = []
+    own_peaks: dict = {}
     done = threading.Event()
 
     def sample() -> None:
@@ -139,15 +144,21 @@ def run_process(argv: list[str], **kwargs) -> tuple[float, int, int, float]:
             return
         while not done.wait(0.02):
             total = pss = 0
+            members = []
             try:
                 for member in [root, *root.children(recursive=True)]:
                     try:
-                        total += member.memory_info().rss
+                        rss = member.memory_info().rss
+                        total += rss
                         pss += getattr(member.memory_full_info(), "pss", 0)
+                        members.append((member.pid, rss))
+                        own_peaks[member.pid] = max(own_peaks.get(member.pid, 0), rss)
                     except psutil.Error:
                         pass
             except psutil.Error:
                 return
+            if total > tree_peak[0]:
+                at_peak[:] = [(pid, rss, _role(psutil, pid, root.pid)) for pid, rss in members]
             tree_peak[0] = max(tree_peak[0], total)
             pss_peak[0] = max(pss_peak[0], pss)
 
@@ -162,10 +173,26 @@ def run_process(argv: list[str], **kwargs) -> tuple[float, int, int, float]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     peak = max(tree_peak[0], usage.ru_maxrss * 1024)
     LAST_PSS_PEAK[0] = pss_peak[0]
+    LAST_TREE_AT_PEAK[:] = [(role, rss, own_peaks.get(pid, rss)) for pid, rss, role in at_peak]
     return elapsed, peak, proc.returncode, usage.ru_utime + usage.ru_stime
 
 
 LAST_PSS_PEAK = [0]  # bytes, the last run_process's
+LAST_TREE_AT_PEAK: list = []  # (role, RSS at the tree's peak, own peak RSS), the last run_process's
+
+
+def _role(psutil, pid: int, root: int) -> str:
+    """``main`` for the measured process, else the tail of a child's command line (the worker's entry)."""
+    if pid == root:
+        return "main"
+    try:
+        words = psutil.Process(pid).cmdline()
+    except psutil.Error:
+        return "?"
+    text = " ".join(words)
+    if not text:
+        return "?"  # exiting
+    return "resource tracker" if "resource_tracker" in text else ("worker" if "spawn" in text else text[-40:])
 
 
 def folder_size(path: Path) -> int:
@@ -202,6 +229,10 @@ def build(corpus: Path, work: Path, runs: int, title_weight: float) -> dict:
                 wall, rss, code, cpu = run_process([*searchkit_cmd(), "index", str(corpus), "--index", str(ix)])
                 assert code == 0, "searchkit index failed"
                 sk.append((wall, rss, folder_size(ix), cpu, LAST_PSS_PEAK[0]))
+                mb = 1024 * 1024
+                print("  searchkit at the tree's peak: " + ", ".join(
+                    f"{role} {now / mb:.0f} MB (own peak {own / mb:.0f})" for role, now, own in LAST_TREE_AT_PEAK),
+                    flush=True)
         print(f"  build run {run + 1}: searchkit {sk[-1][0]:.2f} s ({sk[-1][3]:.2f} s CPU), "
               f"FTS5 {fts[-1][0]:.2f} s ({fts[-1][3]:.2f} s CPU)", flush=True)
     med = lambda rows, i: statistics.median(r[i] for r in rows)  # noqa: E731

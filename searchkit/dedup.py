@@ -8,7 +8,11 @@ Rajaraman and Ullman, *Mining of Massive Datasets*, ch. 3) cuts the signature
 into ``b`` bands of ``r`` rows; documents sharing a band are candidates, and
 a candidate whose estimated similarity reaches the threshold is a copy.  The
 MinHash and the choice of ``b`` and ``r`` for a threshold come from
-``datasketch`` (imported only when indexing: it brings numpy and scipy).
+``datasketch``: its ``MinHash`` module is loaded without the package root
+(which imports SciPy: ~60 MB and half a second), and ``b`` and ``r`` for the
+usual thresholds are datasketch's own choice written down here
+(:data:`LSH_BANDS`, checked against datasketch by a test); another threshold
+asks datasketch's ``MinHashLSH`` (and so imports SciPy).
 
 Every document gets a ``cluster`` label: a new one of its own, or the label
 of its most similar earlier copy.  The signature is kept as a column
@@ -23,12 +27,13 @@ cluster it linked.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import zlib
 from typing import Any
 
 __all__ = ["SHINGLE_WORDS", "NUM_PERM", "DEFAULT_THRESHOLD", "run_threshold", "shingles", "Deduplicator", "ClusterAssigner",
-           "jaccard"]
+           "jaccard", "lsh_bands", "LSH_BANDS", "minhash_class"]
 
 #: Words per shingle.
 SHINGLE_WORDS = 5
@@ -43,6 +48,61 @@ SEED = 1
 SCHEME = "affine32"
 
 _WORD = re.compile(r"\w+")
+
+#: ``(threshold, num_perm) -> (bands, rows)``: what datasketch's ``MinHashLSH``
+#: chooses (the least sum of false positive and false negative probabilities,
+#: weights 0.5/0.5), for the thresholds a user is likely to give.  Written down
+#: so that the build does not import SciPy (datasketch integrates with
+#: ``scipy.integrate.quad``); ``tests/test_dedup_memory.py`` checks every entry
+#: against datasketch itself.
+LSH_BANDS: dict[tuple[float, int], tuple[int, int]] = {
+    (0.5, 128): (25, 5),
+    (0.7, 128): (14, 9),
+    (0.8, 128): (9, 13),
+    (0.85, 128): (8, 16),
+    (0.9, 128): (5, 25),
+}
+
+
+def lsh_bands(threshold: float, num_perm: int = NUM_PERM) -> tuple[int, int]:
+    """``(bands, rows)`` of LSH banding for a similarity ``threshold`` (0 < t <= 1) and ``num_perm`` values.
+
+    datasketch's ``MinHashLSH`` choice: from :data:`LSH_BANDS` when listed,
+    else from datasketch (importing SciPy).  A threshold datasketch answers with
+    a single band (it refuses those: near 1) gets 2 bands of ``num_perm // 2`` rows.
+    """
+    known = LSH_BANDS.get((float(threshold), int(num_perm)))
+    if known is not None:
+        return known
+    from datasketch import MinHashLSH
+
+    try:
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)  # optimal bands for the threshold
+        return lsh.b, lsh.r
+    except ValueError:  # a threshold near 1 is best served by one band, which datasketch refuses
+        return 2, num_perm // 2
+
+
+_MINHASH: list = []
+
+
+def minhash_class() -> type:
+    """datasketch's ``MinHash`` class, loaded once, from ``datasketch/minhash.py`` without the package root.
+
+    ``import datasketch`` imports every sketch it has, among them
+    ``datasketch.lsh``, which imports SciPy.  ``MinHash`` needs numpy and
+    ``datasketch.hashfunc`` only; its code is datasketch's, unchanged
+    (:func:`searchkit.loading.load_alone`).  When datasketch is already
+    imported, or cannot be loaded this way, it is the ordinary import.
+    """
+    if not _MINHASH:
+        from .loading import load_alone
+
+        found = load_alone("datasketch.minhash", "MinHash")
+        if found is None:
+            from datasketch import MinHash as found
+        _MINHASH.append(found)
+    return _MINHASH[0]
 
 
 
@@ -98,17 +158,12 @@ class Deduplicator:
     def __init__(self, threshold: float = DEFAULT_THRESHOLD, num_perm: int = NUM_PERM):
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"the similarity threshold must be above 0 and at most 1, not {threshold}")
-        from datasketch import MinHash, MinHashLSH
-
         import numpy
 
+        MinHash = minhash_class()
         self.threshold = threshold
         self.num_perm = num_perm
-        try:
-            lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)  # optimal bands for the threshold
-            self.bands, self.rows = lsh.b, lsh.r
-        except ValueError:  # a threshold near 1 is best served by one band, which datasketch refuses
-            self.bands, self.rows = 2, num_perm // 2
+        self.bands, self.rows = lsh_bands(threshold, num_perm)
         self._minhash = MinHash
         self._permutations = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME).permutations
         self._np = numpy
@@ -154,9 +209,9 @@ class ClusterAssigner:
     when the run writes its first document, into sorted band-key arrays
     (about 110 bytes per committed document).  Call :meth:`forget` for every
     id the run deletes or replaces, before the replacement is assigned.  The
-    run's own documents are kept in :class:`_RunDocuments` (about 450 bytes
-    each: a build of 215,780 documents holds ~100 MB, where a dict per band
-    key held several times that).
+    run's own documents are kept in :class:`_RunDocuments` (about 200 bytes
+    of memory each, and 256 on disk: ~50 MB for a build of 215,780 documents,
+    where a dict per band key held several times that).
     """
 
     def __init__(self, reader, threshold: float = DEFAULT_THRESHOLD):
@@ -250,15 +305,22 @@ def _text(value: Any) -> str:
 class _RunDocuments:
     """The documents an indexing run has assigned so far: id, signature, label, LSH band keys.
 
-    Signatures are kept in fixed blocks of bytes, band keys per band as sorted
-    numpy runs (merged as they grow, like a log-structured merge tree) plus a
-    small dict of the latest keys.  :meth:`sharing` gives the live documents
-    sharing a band key, band by band, each band's in the order they were
-    added -- the order a dict of lists per band key gave.
+    Per document, about 200 bytes of memory and 256 on disk: its signature
+    (in fixed blocks of bytes; a full block is written to an anonymous
+    temporary file and read back a signature at a time, ``os.pread``, when a
+    document shares a band key with it -- a few per document), its label (6 bytes when it is one of :func:`_new_label`'s
+    12-hex-digit labels, as every label is unless an older index gave others),
+    its band keys per band as sorted numpy runs (an 8-byte key and a 4-byte
+    document number each; merged as they grow, like a log-structured merge
+    tree) plus a small dict of the latest keys, and its id in a list and a
+    dict.  :meth:`sharing` gives the live documents sharing a band key, band
+    by band, each band's in the order they were added -- the order a dict of
+    lists per band key gave.
     """
 
     BLOCK = 4096  # documents per signature block
     RECENT = 4096  # documents whose keys stay in the dict before being frozen into a sorted run
+    LABEL_BYTES = 6  # a label of _new_label's is 6 bytes as hex digits
 
     def __init__(self, dedup: Deduplicator):
         self._np = dedup._np
@@ -266,11 +328,13 @@ class _RunDocuments:
         self._width = dedup.num_perm * 2
         self._index: dict[str, int] = {}  # live document id -> number
         self._ids: list[str] = []
-        self._labels: list[str] = []
-        self._blocks: list[bytearray] = []
+        self._labels = bytearray()  # LABEL_BYTES per document
+        self._other_labels: dict[int, str] = {}  # number -> a label not made of 12 lowercase hex digits
+        self._block: bytearray | None = None  # the signatures of the latest block (the others are in _file)
+        self._file: Any = None  # tempfile.TemporaryFile of the full blocks, made when the first one is full
         self._recent: list[dict[int, list[int]]] = [{} for _ in range(self._bands)]
         self._recent_count = 0
-        self._frozen: list[tuple[list, list]] = []  # per run: per band sorted keys, and their numbers
+        self._frozen: list[tuple[list, list]] = []  # per run: per band sorted keys (uint64), their numbers (int32)
 
     def __contains__(self, doc_id: str) -> bool:
         return doc_id in self._index
@@ -281,47 +345,86 @@ class _RunDocuments:
     def add(self, doc_id: str, signature, label: str, keys: list[int]) -> None:
         number = len(self._ids)
         self._ids.append(doc_id)
-        self._labels.append(label)
+        self._add_label(number, label)
         self._index[doc_id] = number
-        block, offset = divmod(number, self.BLOCK)
-        if block == len(self._blocks):
-            self._blocks.append(bytearray(self.BLOCK * self._width))
-        self._blocks[block][offset * self._width:(offset + 1) * self._width] = signature.tobytes()
+        offset = number % self.BLOCK
+        if offset == 0:
+            self._block = bytearray(self.BLOCK * self._width)
+        self._block[offset * self._width:(offset + 1) * self._width] = signature.tobytes()
+        if offset == self.BLOCK - 1:  # full: to the file
+            if self._file is None:
+                import tempfile
+
+                self._file = tempfile.TemporaryFile(prefix="searchkit-signatures-", buffering=0)
+            view = memoryview(self._block)
+            while view:  # unbuffered: at once where os.pread finds it
+                view = view[self._file.write(view):]
+            self._block = None
         for band, key in enumerate(keys):
             self._recent[band].setdefault(key, []).append(number)
         self._recent_count += 1
         if self._recent_count >= self.RECENT:
             self._freeze()
 
+    def _add_label(self, number: int, label: str) -> None:
+        packed = None
+        if len(label) == 2 * self.LABEL_BYTES:
+            try:
+                packed = bytes.fromhex(label)
+            except ValueError:
+                packed = None
+            if packed is not None and packed.hex() != label:  # upper case, or spaces: kept as written
+                packed = None
+        if packed is None:
+            self._other_labels[number] = label
+            packed = bytes(self.LABEL_BYTES)
+        self._labels += packed
+
+    def _label(self, number: int) -> str:
+        other = self._other_labels.get(number)
+        if other is not None:
+            return other
+        start = number * self.LABEL_BYTES
+        return self._labels[start:start + self.LABEL_BYTES].hex()
+
     def _signature(self, number: int):
-        block, offset = divmod(number, self.BLOCK)
-        return self._np.frombuffer(self._blocks[block], dtype=self._np.uint16, count=self._width // 2,
-                                   offset=offset * self._width)
+        offset = number % self.BLOCK
+        if self._block is not None and number - offset == len(self._ids) - 1 - (len(self._ids) - 1) % self.BLOCK:
+            data = self._block  # the latest block, in memory
+            start = offset * self._width
+        else:
+            data = os.pread(self._file.fileno(), self._width, number * self._width)
+            start = 0
+        return self._np.frombuffer(data, dtype=self._np.uint16, count=self._width // 2, offset=start)
 
     def _freeze(self) -> None:
         np = self._np
         keys, numbers = [], []
         for band in range(self._bands):
-            pairs = [(key, number) for key, found in self._recent[band].items() for number in found]
-            band_keys = np.array([key for key, _ in pairs], dtype=np.uint64)
-            band_numbers = np.array([number for _, number in pairs], dtype=np.int64)
-            order = np.lexsort((band_numbers, band_keys))
+            # keys in first-seen order, each key's numbers ascending: a stable sort on the key
+            # gives (key, number) order
+            recent = self._recent[band]
+            band_keys = np.fromiter((key for key, found in recent.items() for _ in found), dtype=np.uint64)
+            band_numbers = np.fromiter((number for found in recent.values() for number in found), dtype=np.int32)
+            order = np.argsort(band_keys, kind="stable")
             keys.append(band_keys[order])
             numbers.append(band_numbers[order])
+            recent.clear()
         self._frozen.append((keys, numbers))
-        self._recent = [{} for _ in range(self._bands)]
         self._recent_count = 0
-        # merge runs of similar sizes (older first, so equal keys stay in the order added)
+        # merge runs of similar sizes: the older run's numbers are all below the newer's, so a
+        # stable sort on the key keeps (key, number) order; band by band, so that only one band's
+        # arrays are held twice at a time
         while len(self._frozen) > 1 and len(self._frozen[-1][0][0]) >= len(self._frozen[-2][0][0]) // 2:
             (old_keys, old_numbers), (new_keys, new_numbers) = self._frozen[-2], self._frozen[-1]
-            merged_keys, merged_numbers = [], []
             for band in range(self._bands):
                 both_keys = np.concatenate((old_keys[band], new_keys[band]))
-                both_numbers = np.concatenate((old_numbers[band], new_numbers[band]))
-                order = np.lexsort((both_numbers, both_keys))
-                merged_keys.append(both_keys[order])
-                merged_numbers.append(both_numbers[order])
-            self._frozen[-2:] = [(merged_keys, merged_numbers)]
+                order = np.argsort(both_keys, kind="stable")
+                old_keys[band] = both_keys[order]
+                del both_keys
+                old_numbers[band] = np.concatenate((old_numbers[band], new_numbers[band]))[order]
+                new_keys[band] = new_numbers[band] = None
+            del self._frozen[-1]
 
     def sharing(self, keys: list[int]):
         """``(id, signature, label)`` of each live document sharing one of ``keys`` (band by band)."""
@@ -331,15 +434,14 @@ class _RunDocuments:
             found: list[int] = []
             if self._frozen:
                 value = np.uint64(key)
-                for run_keys, run_numbers in self._frozen:
+                for run_keys, run_numbers in self._frozen:  # runs in the order added: numbers ascending
                     sorted_keys = run_keys[band]
                     low = int(np.searchsorted(sorted_keys, value, side="left"))
                     high = int(np.searchsorted(sorted_keys, value, side="right"))
                     if high > low:
-                        found.extend(int(n) for n in run_numbers[band][low:high])
-                found.sort()
+                        found.extend(run_numbers[band][low:high].tolist())
             found.extend(self._recent[band].get(key, ()))
             for number in found:
                 doc_id = self._ids[number]
                 if index.get(doc_id) == number:  # live, and this is its current version
-                    yield doc_id, self._signature(number), self._labels[number]
+                    yield doc_id, self._signature(number), self._label(number)

@@ -93,41 +93,16 @@ def _load_snowball_alone() -> Any:
     ``stopwords`` refuses to be used.  Afterwards every module this loaded is
     taken out of ``sys.modules`` again, so a later ``import nltk`` gets the
     whole, ordinary package.  Returns None (the caller imports NLTK the usual
-    way) when NLTK is already imported, or when loading this way fails.
+    way) when NLTK is already imported, or when loading this way fails
+    (:func:`searchkit.loading.load_alone`).
     """
-    import sys
-
-    if any(name == "nltk" or name.startswith("nltk.") for name in sys.modules):
-        return None  # the real package is (being) imported: use it
-    import importlib.util
     import types
 
-    try:
-        spec = importlib.util.find_spec("nltk")
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    root = list(spec.submodule_search_locations)
-    stand_ins = {}
-    for name, path in (("nltk", root), ("nltk.stem", [os.path.join(folder, "stem") for folder in root])):
-        module = types.ModuleType(name)
-        module.__path__ = path
-        module.__package__ = name
-        stand_ins[name] = module
+    from ..loading import load_alone
+
     corpus = types.ModuleType("nltk.corpus")
     corpus.stopwords = _NoCorpus()  # type: ignore[attr-defined]
-    stand_ins["nltk.corpus"] = corpus
-    sys.modules.update(stand_ins)
-    try:
-        from nltk.stem.snowball import EnglishStemmer
-
-        return EnglishStemmer
-    except Exception:  # another NLTK layout: the ordinary import
-        return None
-    finally:
-        for name in [name for name in sys.modules if name == "nltk" or name.startswith("nltk.")]:
-            del sys.modules[name]
+    return load_alone("nltk.stem.snowball", "EnglishStemmer", {"nltk.corpus": corpus})
 
 
 def use_stem_table(folder: str | os.PathLike[str]) -> None:

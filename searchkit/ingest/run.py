@@ -186,7 +186,10 @@ def index_paths(
 
     ``reading`` (default :class:`LocalReading`) walks, looks at and reads the
     files; whatever it is, documents reach ``writer`` in the same order: file
-    by file as walked, records in file order.
+    by file as walked, records in file order.  When done, the writer's
+    ``end_of_documents()`` is called if it has one
+    (:meth:`searchkit.derived.DerivedFieldsWriter.end_of_documents`: its
+    near-duplicate store is freed before the caller commits).
     """
     from .walk import id_anchor
 
@@ -232,6 +235,9 @@ def index_paths(
                         del owners[doc_id]
                 del existing[file_key]
                 stats.pop(file_key, None)
+    end = getattr(writer, "end_of_documents", None)
+    if end is not None:
+        end()
     return summary
 
 

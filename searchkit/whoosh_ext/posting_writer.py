@@ -129,6 +129,12 @@ class _TermBuffer:
         if not self._runs:
             yield from self._sorted()
             return
+        # Spilled before: the rest goes to a run too, and its memory back to the system, so that
+        # the merge (and the term table) do not come on top of a full buffer.
+        self.spill()
+        from ..loading import release_free_memory
+
+        release_free_memory()
         while len(self._runs) >= _MAX_RUNS:  # bounded open files: merge the oldest runs into one
             oldest, self._runs = self._runs[:_MAX_RUNS], self._runs[_MAX_RUNS:]
             name = f"{random_name()}.terms"
@@ -136,7 +142,7 @@ class _TermBuffer:
             self._runs.insert(0, name)
             for run in oldest:
                 self._storage.delete_file(run)
-        yield from self._merge([self._read_run(name) for name in self._runs] + [self._sorted()])
+        yield from self._merge([self._read_run(name) for name in self._runs])
 
     @staticmethod
     def _merge(sources: list[Iterator[tuple[str, bytes, list]]]) -> Iterator[tuple[str, bytes, list]]:
@@ -187,18 +193,23 @@ class _TermTable:
     Whoosh's term table (``.trm``): each row is written as it comes, its
     position kept in the ordered index and in one of 256 hash buckets -- as
     ``OrderedHashWriter.add`` does (the same bytes), without its two ``tell()``
-    calls and three writes per row.  Any other table type gets its own ``add``.
+    calls and three writes per row.  The buckets hold each row's (hash,
+    position) in two arrays (16 bytes a term) instead of a list of tuples
+    (~120 bytes a term), which Whoosh reads through a view when the table
+    is written (:class:`_Buckets`).  Any other table type gets its own ``add``.
     """
 
     def __init__(self, table):
         self._table = table
         self._lastkey = None
-        if type(table) is OrderedHashWriter and type(table.dbfile) is StructFile:
+        if type(table) is OrderedHashWriter and type(table.dbfile) is StructFile and not any(table.buckets):
             self._write = table.dbfile.file.write
             self._pos = table.dbfile.tell()
             self._index = table.index.append
             self._hash = table.hashfn
-            self._buckets = table.buckets
+            self._hashes = [array("Q") for _ in range(256)]
+            self._positions = [array("q") for _ in range(256)]
+            table.buckets = _Buckets(self._hashes, self._positions)
         else:
             self.add = table.add
 
@@ -209,13 +220,56 @@ class _TermTable:
         self._index(pos)
         self._write(_ROW_LENGTHS(len(key), len(value)) + key + value)
         h = self._hash(key)
-        self._buckets[h & 255].append((h, pos))
+        self._hashes[h & 255].append(h)
+        self._positions[h & 255].append(pos)
         self._pos = pos + 8 + len(key) + len(value)
         self._lastkey = key
 
     def close(self) -> None:
         if self._lastkey is not None:
             self._table.lastkey = self._lastkey
+
+
+class _Buckets:
+    """Whoosh's ``HashWriter.buckets`` (256 lists of ``(hash, position)``) kept as arrays.
+
+    ``HashWriter`` appends to a bucket (``buckets[i].append((h, pos))``) and,
+    when the table is written, iterates over the buckets taking each one's
+    ``len`` and pairs: each bucket is a :class:`_Bucket` view that does both
+    on the arrays, so no tuple is kept.
+    """
+
+    def __init__(self, hashes: list, positions: list):
+        self._hashes, self._positions = hashes, positions
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+    def __getitem__(self, bucket: int) -> _Bucket:
+        return _Bucket(self._hashes[bucket], self._positions[bucket])
+
+    def __iter__(self) -> Iterator[_Bucket]:
+        for bucket in range(len(self._hashes)):
+            yield self[bucket]
+
+
+class _Bucket:
+    """One bucket of :class:`_Buckets`: ``append((hash, position))``, ``len``, iteration over the pairs."""
+
+    __slots__ = ("_hashes", "_positions")
+
+    def __init__(self, hashes: array, positions: array):
+        self._hashes, self._positions = hashes, positions
+
+    def append(self, pair: tuple[int, int]) -> None:
+        self._hashes.append(pair[0])
+        self._positions.append(pair[1])
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return zip(self._hashes, self._positions)
 
 
 def write_postings(fieldwriter, schema, lengths, items: Iterable[tuple[str, bytes, list]],

@@ -193,3 +193,19 @@ def test_buffered_postings_are_the_news_positions_postings():
             for tbytes, n, value in expected:
                 posting = [docnum, float(n) * format_boost * boost, value]
                 assert terms[tbytes] == ([0, 1.0, b"x"] + posting if tbytes == b"cocoa" else posting)
+
+
+def test_term_table_buckets_behave_as_whooshs_lists():
+    """The arrays behind a term table's buckets take Whoosh's own appends too, and give back the same pairs."""
+    from array import array
+
+    from searchkit.whoosh_ext.posting_writer import _Buckets
+
+    hashes, positions = [array("Q") for _ in range(256)], [array("q") for _ in range(256)]
+    buckets, lists = _Buckets(hashes, positions), [[] for _ in range(256)]
+    for i in range(2000):
+        pair = ((i * 2654435761) & 0xFFFFFFFF, 16 + 9 * i)
+        buckets[pair[0] & 255].append(pair)  # what HashWriter.add does
+        lists[pair[0] & 255].append(pair)
+    assert len(buckets) == 256
+    assert [(len(b), list(b)) for b in buckets] == [(len(b), b) for b in lists]

@@ -1,0 +1,84 @@
+"""Keeping a process small: one module of a third-party package loaded without running the
+package's root ``__init__`` (:func:`load_alone`), and freed memory given back (:func:`release_free_memory`).
+
+Some packages' roots import far more than the one module searchkit needs
+(``import nltk`` imports nearly all of NLTK and SciPy; ``import datasketch``
+imports SciPy through ``datasketch.lsh``).  :func:`load_alone` runs the
+module's own code, unchanged, with empty stand-ins for its parent packages.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import ModuleType
+from typing import Any
+
+__all__ = ["load_alone", "release_free_memory"]
+
+
+def load_alone(module: str, attribute: str, extra: dict[str, ModuleType] | None = None) -> Any:
+    """``getattr(module, attribute)``, with ``module`` (``"pkg.sub.mod"``) loaded without ``pkg``'s root.
+
+    Its parent packages (``pkg``, ``pkg.sub``) are empty stand-ins while it
+    loads -- modules with the real packages' ``__path__``, so the module's own
+    imports of sibling modules (``from pkg.util import x``) load those modules
+    alone too -- and ``extra`` (name -> module) stand in for modules it
+    imports that must not be loaded (a corpus, a GPU backend).  Afterwards
+    every ``pkg`` module is taken out of ``sys.modules`` again, so a later
+    ``import pkg`` gets the whole, ordinary package; the object returned keeps
+    working (its module's globals hold what it uses).
+
+    Returns None -- the caller then imports the ordinary way -- when ``pkg``
+    is already (being) imported, is not installed, or loading this way fails
+    (another layout of the package).  Never raises.
+    """
+    import importlib.util
+    import os
+
+    top = module.partition(".")[0]
+    if any(name == top or name.startswith(top + ".") for name in sys.modules):
+        return None  # the real package is (being) imported: use it
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    root = list(spec.submodule_search_locations)
+    stand_ins: dict[str, ModuleType] = {}
+    parts = module.split(".")
+    for depth in range(1, len(parts)):
+        name = ".".join(parts[:depth])
+        stand_in = ModuleType(name)
+        stand_in.__path__ = [os.path.join(folder, *parts[1:depth]) for folder in root]
+        stand_in.__package__ = name
+        stand_ins[name] = stand_in
+    stand_ins.update(extra or {})
+    sys.modules.update(stand_ins)
+    try:
+        return getattr(importlib.import_module(module), attribute)
+    except Exception:  # another layout of the package: the ordinary import
+        return None
+    finally:
+        for name in [name for name in sys.modules if name == top or name.startswith(top + ".")]:
+            del sys.modules[name]
+        for name, stand_in in stand_ins.items():
+            if sys.modules.get(name) is stand_in:  # an ``extra`` outside the package
+                del sys.modules[name]
+
+
+def release_free_memory() -> None:
+    """Give the C library's free heap memory back to the system (glibc's ``malloc_trim(0)``).
+
+    CPython hands big blocks (a large dict's table, a list's items) back to
+    ``free``, which keeps them for later instead of returning them: after a
+    large structure is dropped the process's RSS stays where it was.  Called
+    where a process has just dropped one (the near-duplicate store, a
+    worker's posting buffer).  Does nothing where there is no glibc; never raises.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError, TypeError):
+        pass
