@@ -357,8 +357,9 @@ class _Dask:
 
     def close(self) -> None:
         if self._cluster is not None:
-            self._client.close()
-            self._cluster.close()
+            from .cluster import close_cluster
+
+            close_cluster(self._client, self._cluster)
             self._client = self._cluster = None
 
 

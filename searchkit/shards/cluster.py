@@ -117,6 +117,43 @@ def _probe(distributed, scheduler: str, timeout: float) -> None:
         raise SearchkitError(f"cannot reach the Dask scheduler at {scheduler}: {reason}") from None
 
 
+#: Seconds a run's LocalCluster gets to close before its worker processes are killed.
+CLOSE_TIMEOUT = 10.0
+
+
+def close_cluster(client, cluster, timeout: float = CLOSE_TIMEOUT) -> None:
+    """Close ``client`` and the LocalCluster ``cluster`` it was made for (None: the client only).
+
+    Each gets ``timeout`` seconds; a worker process still alive after that (a
+    task that does not return, a cluster closing while the run was
+    interrupted) is killed, so a finished, failed or interrupted run never
+    waits on its workers.
+    """
+    pids = []
+    for nanny in (getattr(cluster, "workers", None) or {}).values():
+        pid = getattr(getattr(getattr(nanny, "process", None), "process", None), "pid", None)
+        if isinstance(pid, int):
+            pids.append(pid)
+    for closing in (client, cluster):
+        if closing is None:
+            continue
+        try:
+            closing.close(timeout=timeout)
+        except Exception:  # timed out, or the loop is gone: the processes are dealt with below
+            pass
+    for pid in pids:
+        try:
+            os.waitpid(pid, os.WNOHANG)  # reap it if it has exited (a child of this process)
+        except ChildProcessError:
+            continue  # gone and reaped
+        except OSError:
+            pass
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
 def run_on_dask(function: Callable[[dict[str, Any]], dict[str, Any]], jobs: list[dict[str, Any]], *,
                 workers: int | None = None, scheduler: str | None = None,
                 client=None) -> list[dict[str, Any]]:
@@ -148,9 +185,7 @@ def run_on_dask(function: Callable[[dict[str, Any]], dict[str, Any]], jobs: list
         return results
     finally:
         if own:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+            close_cluster(client, cluster)
 
 
 class _ReadHandle:

@@ -412,7 +412,8 @@ def test_ctrl_c_during_a_dask_build_is_one_line_and_keeps_the_index(tmp_path):
     marker = tmp_path / "stalled"
     proc = subprocess.Popen([sys.executable, "-m", "searchkit", "index", str(root), "--index", ix, "--workers", "2"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            env={**os.environ, "SEARCHKIT_TEST_KILL_READ_TASK": f"stall:{marker}"})
+                            env={**os.environ, "SEARCHKIT_TEST_KILL_READ_TASK": f"stall:{marker}",
+                                 "PYTHONFAULTHANDLER": "1"})
     try:
         deadline = time.monotonic() + 120
         while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
@@ -420,7 +421,11 @@ def test_ctrl_c_during_a_dask_build_is_one_line_and_keeps_the_index(tmp_path):
         assert marker.exists(), proc.communicate()  # a read task is running on a worker
         time.sleep(0.5)
         os.killpg(proc.pid, signal.SIGINT)
-        out, err = proc.communicate(timeout=90)
+        try:
+            out, err = proc.communicate(timeout=90)
+        except subprocess.TimeoutExpired:  # where it waits: every thread's stack, from faulthandler
+            proc.send_signal(signal.SIGABRT)
+            pytest.fail("still running 90 s after Ctrl-C:\n" + proc.communicate(timeout=30)[1][-8000:])
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
