@@ -6,7 +6,16 @@ Grammar (forgiving: anything malformed degrades to plain words)::
     or      := seq ("OR" seq)*
     seq     := (["AND"] unary)*
     unary   := ("NOT" | "-")* primary
-    primary := "(" or ")" | '"phrase"' | field ":" value | word | prefix "*" | "*"
+    primary := ("(" or ")" | field ":(" or ")") suffix? | '"phrase"' suffix? | field ":" value
+             | word suffix? | prefix "*" suffix? | "*"
+    suffix  := ("~" N? | "^" N?)+
+
+``field:(...)`` gives the field to every word, phrase and prefix inside
+(Lucene's ``title:(opec OR oil)`` = ``title:opec OR title:oil``) and is a
+filter like ``field:value``.  Lucene's suffixes never lose the word:
+``word^N`` multiplies its score by N, ``"phrase"~N`` allows N more positions
+between its words (in order), a word's ``~N`` (fuzzy) is the plain word, and
+a group's suffix is dropped.
 
 Plain words are *best-match*: they are OR-ed and scored with BM25F (each word
 over title, body and tags at once; see :mod:`searchkit.ranking`); at least

@@ -176,7 +176,13 @@ class _Compiler:
                 covered |= {(f, part) for f in fields}
         return _or(alternatives), covered
 
-    def phrase_terms(self, analysed, name, collect, boost: float = 1.0) -> tuple[Query | None, set]:
+    def phrase_terms(self, analysed, name, collect, boost: float = 1.0,
+                     slop: int = 0) -> tuple[Query | None, set]:
+        """The words of ``analysed`` (``(term, position)`` pairs) as a phrase in field ``name``'s fields.
+
+        Consecutive words may be as far apart as in the query (stopwords
+        count), plus ``slop`` positions (``"oil prices"~2``), in order.
+        """
         words = [t for t, _ in analysed]
         if len(words) == 1:
             return self.words(Words(words[0], name), collect)
@@ -186,7 +192,7 @@ class _Compiler:
         if collect:
             self.terms.update(words)
         gaps = [b - a for (_, a), (_, b) in zip(analysed, analysed[1:])]
-        slop = max(1, max(gaps))
+        slop = max(1, max(gaps)) + max(0, slop)
         phrase = BlockPhrase if BLOCK_PHRASES else WPhrase  # the same hits and scores; BlockPhrase reads blocks
         queries = [phrase(f, words, slop=slop, boost=boost) for f in fields]
         return _or(queries), {(f, w) for f in fields for w in words}
@@ -195,7 +201,7 @@ class _Compiler:
         analysed = [(term, pos) for term, pos, _, _ in _tokens(node.text)]
         if not analysed:
             return None, set()
-        return self.phrase_terms(analysed, node.field, collect)
+        return self.phrase_terms(analysed, node.field, collect, slop=node.slop)
 
     def prefix(self, node: PrefixNode, collect: bool) -> tuple[Query | None, set]:
         stem = fold(node.text).strip("'.")
@@ -243,15 +249,18 @@ class _Compiler:
         ``loose``: ``node`` is a best-match clause (not required, not excluded),
         so a hyphenated word may also match its parts on their own.
         """
-        if isinstance(node, Words):
-            query, covered = self.words(node, collect, loose)
-            return query, [covered] if query is not None else []
-        if isinstance(node, PhraseNode):
-            query, covered = self.phrase(node, collect)
-            return query, [covered] if query is not None else []
-        if isinstance(node, PrefixNode):
-            query, covered = self.prefix(node, collect)
-            return query, [covered] if query is not None else []
+        if isinstance(node, (Words, PhraseNode, PrefixNode)):
+            if isinstance(node, Words):
+                query, covered = self.words(node, collect, loose)
+            elif isinstance(node, PhraseNode):
+                query, covered = self.phrase(node, collect)
+            else:
+                query, covered = self.prefix(node, collect)
+            if query is None:
+                return None, []
+            if node.boost != 1.0:  # "oil^2": scores as "oil oil" does
+                query = query.with_boost(query.boost * node.boost)
+            return query, [covered]
         if isinstance(node, AllNode):
             return Every(), []
         if isinstance(node, DateNode):
@@ -292,7 +301,7 @@ class _Compiler:
                     clauses.extend(child_clauses)
             elif mode == MUST:
                 must.append(query)
-                required_words = required_words or not is_filter(child)
+                required_words = required_words or not _narrows(child, node)
             else:
                 must_not.append(query)
         if not should and not must:
@@ -310,6 +319,12 @@ class _Compiler:
         if must_not:
             base = Exclude(base, _or(must_not))
         return base, clauses
+
+
+def _narrows(child: Node, group: Group) -> bool:
+    """Whether ``child`` is a filter within ``group``: a field clause, unless it has the field
+    the group gives all its words (``title:(oil AND gas opec)``: ``oil`` and ``gas`` are required words)."""
+    return is_filter(child) and not (group.field is not None and getattr(child, "field", None) == group.field)
 
 
 def _or(queries: list[Query]) -> Query:

@@ -11,11 +11,30 @@ from .operators import (
     _operators_apply,
     _resolve_operators,
 )
-from .syntax import _ALL_FIELDS, _FIELD_TOKEN, _SPECIAL
+from .syntax import _ALL_FIELDS, _FIELD_TOKEN, _SPECIAL, _SUFFIXES, _split_suffix, _suffix_modifiers
+
+
+def _suffix_after(text: str, pos: int) -> tuple[int, dict]:
+    """Lucene's ``~N``/``^N`` suffixes right after a phrase or a group at ``pos``: where they end, and what they give.
+
+    Only a suffix that ends the token (followed by a space, a parenthesis, a
+    quote or the end) counts; otherwise ``pos`` and ``{}``.
+    """
+    match = _SUFFIXES.match(text, pos)
+    if match and (match.end() == len(text) or text[match.end()].isspace() or text[match.end()] in _SPECIAL):
+        return match.end(), _suffix_modifiers(match.group())
+    return pos, {}
 
 
 def _lex(text: str) -> list[tuple]:
     """Tokens of ``text``: ``WORD``, ``PHRASE``, ``LP``, ``RP``, ``NEG``, ``AND``, ``OR``, ``NOT``.
+
+    ``("WORD", text, field, modifiers)``, ``("PHRASE", text, field, modifiers)``:
+    ``field`` is None or a known field name, ``modifiers`` what Lucene's
+    suffixes gave (``{"boost": 2.0}`` for ``oil^2``, ``{"slop": 3}`` for
+    ``"oil prices"~3``; see :func:`~.syntax._split_suffix`); the suffix never
+    stays in the text.  ``("LP", field)``: ``field:(`` opens a group whose
+    words take that field; a suffix after ``)`` is dropped.
 
     The operator rule (see :func:`_operators_apply`): ``AND``/``OR``/``NOT``
     written in capitals are operators only when the query also has a
@@ -40,15 +59,16 @@ def _lex(text: str) -> list[tuple]:
             pos += 1
         elif ch == ")":
             tokens.append(("RP",))
-            pos += 1
+            pos, _ = _suffix_after(text, pos + 1)  # "(a b)^2": a group's boost is not kept
         elif ch == '"':
+            pos_start = pos
             end = text.find('"', pos + 1)
             if end == -1:  # unbalanced quote: the rest is plain words
                 text = text[:pos] + " " + text[pos + 1:]
                 continue
-            tokens.append(("PHRASE", text[pos + 1:end], None))
+            pos, modifiers = _suffix_after(text, end + 1)
+            tokens.append(("PHRASE", text[pos_start + 1:end], None, modifiers))
             explicit = True
-            pos = end + 1
         elif (ch == "-" and pos + 1 < n and not text[pos + 1].isspace() and text[pos + 1] != "-"
               and (pos == 0 or text[pos - 1].isspace() or text[pos - 1] == "(")):
             tokens.append(("NEG",))
@@ -62,6 +82,9 @@ def _lex(text: str) -> list[tuple]:
                 end += 1
             word = text[pos:end]
             pos = end
+            modifiers: dict = {}
+            if word not in _OPERATOR_WORDS and word not in _OPERATOR_SYMBOLS:
+                word, modifiers = _split_suffix(word)  # "opec~2", "oil^2": the word, not "opec 2"
             if word in _OPERATOR_WORDS:
                 tokens.append(("OPWORD", word))
             elif word in _OPERATOR_SYMBOLS:
@@ -76,17 +99,21 @@ def _lex(text: str) -> list[tuple]:
                     explicit = True
                     rest = match.group(2)
                     if rest:
-                        tokens.append(("WORD", rest, name))
+                        tokens.append(("WORD", rest, name, modifiers))
                     elif pos < n and text[pos] == '"':
                         end = text.find('"', pos + 1)
                         if end != -1:
-                            tokens.append(("PHRASE", text[pos + 1:end], name))
-                            pos = end + 1
+                            phrase = text[pos + 1:end]
+                            pos, modifiers = _suffix_after(text, end + 1)
+                            tokens.append(("PHRASE", phrase, name, modifiers))
+                    elif pos < n and text[pos] == "(":
+                        tokens.append(("LP", name))  # "title:(opec OR oil)": the field of every word inside
+                        pos += 1
                     # "field:" with nothing usable after it is dropped
                 else:  # "unknown:field", "10:30": plain words
                     if word.endswith("*") and len(word) > 1:
                         explicit = True
-                    tokens.extend(("WORD", part, None) for part in word.lstrip("+").split(":") if part)
+                    tokens.extend(("WORD", part, None, modifiers) for part in word.lstrip("+").split(":") if part)
     if not explicit and ("(" in text or ")" in text):
         # Parentheses are prose punctuation too ("LIBRARIES (ANY TYPE) AND ..."): they count
         # as syntax only around, or right beside, an operator word, and not in a typed sentence.

@@ -111,28 +111,61 @@ class _Parser:
             inner = self.parse_or(depth + 1)
             if self.peek() == "RP":
                 self.take()
-            return None if _is_empty(inner) else inner
+            if _is_empty(inner):
+                return None
+            name = token[1] if len(token) > 1 else None
+            return _with_field(inner, name) if name else inner
         if kind in ("NOT", "NEG"):
             return None
-        if kind == "PHRASE":
-            text, name = token[1], token[2]
-            if name == "date":
-                return _date_node(text)
-            if name in _EXACT_FIELDS or name in FACET_FIELDS:
-                return ExactNode(name, text)
-            return PhraseNode(text, name)
-        text, name = token[1], token[2]
-        if name == "date":
-            return _date_node(text)
-        if name in _EXACT_FIELDS or name in FACET_FIELDS:
-            return ExactNode(name, text)
-        if name is None and not text.strip("*"):
-            return AllNode()
-        if text.endswith("*") and len(text.rstrip("*")) >= 1 and re.search(r"\w", text):
-            stem = text.rstrip("*")
-            if "*" not in stem and "?" not in stem:
-                return PrefixNode(stem, name)
-        return Words(text, name)
+        modifiers = token[3] if len(token) > 3 else {}
+        return _leaf(token[1], token[2], kind == "PHRASE", modifiers.get("boost", 1.0), modifiers.get("slop", 0))
+
+
+def _leaf(text: str, name: str | None, phrase: bool, boost: float = 1.0, slop: int = 0) -> Node:
+    """The node of a word or (``phrase``) a quoted phrase ``text`` in field ``name`` (None: the default fields).
+
+    ``date`` gives a :class:`DateNode` (:class:`QueryError` for a date that
+    cannot be read), ``id``/``url``/facets an :class:`ExactNode` (no boost or
+    slop: they filter); ``boost`` and ``slop`` come from ``^N`` and ``~N``.
+    """
+    if name == "date":
+        return _date_node(text)
+    if name in _EXACT_FIELDS or name in FACET_FIELDS:
+        return ExactNode(name, text)
+    if phrase:
+        return PhraseNode(text, name, boost, slop)
+    if name is None and not text.strip("*"):
+        return AllNode()
+    if text.endswith("*") and len(text.rstrip("*")) >= 1 and re.search(r"\w", text):
+        stem = text.rstrip("*")
+        if "*" not in stem and "?" not in stem:
+            return PrefixNode(stem, name, boost)
+    return Words(text, name, boost)
+
+
+def _with_field(node: Node, name: str) -> Node:
+    """``node`` (a parenthesised group) with field ``name`` given to every word, phrase and prefix in it.
+
+    Lucene's ``title:(opec OR oil)``: the same as ``title:opec OR title:oil``,
+    operators, exclusions and nesting kept; a word that names its own field
+    keeps it (``title:(oil body:opec)``).  The group itself records the field,
+    which makes it a field clause (a filter, see :func:`~.filters.is_filter`).
+    ``date:(...)`` and ``id:(...)`` read each word as ``date:word``/``id:word``
+    would be read (a date that cannot be read is a :class:`QueryError`).
+    """
+    if getattr(node, "field", None) is not None:  # an inner field wins
+        return node
+    if isinstance(node, Group):
+        return Group([(_with_field(child, name), mode) for child, mode in node.items], field=name)
+    if isinstance(node, OrNode):
+        return OrNode([_with_field(alternative, name) for alternative in node.alternatives], field=name)
+    if isinstance(node, Words):
+        return _leaf(node.text, name, False, node.boost)
+    if isinstance(node, PrefixNode):
+        return _leaf(node.text + "*", name, False, node.boost)
+    if isinstance(node, PhraseNode):
+        return _leaf(node.text, name, True, node.boost, node.slop)
+    return node  # "*", a date: as they are
 
 
 def _is_empty(node: Node) -> bool:

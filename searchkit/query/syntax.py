@@ -66,22 +66,66 @@ def _tokens(text: str) -> list[tuple[str, int, str, bool]]:
             for t in _ANALYZER(text, positions=True, removestops=False, keeporiginal=True)]
 
 
+#: Lucene's suffixes at the end of a word, a phrase or a group: ``~`` (fuzzy, or a phrase's slop)
+#: and ``^`` (boost), each with an optional number (``opec~2``, ``oil^2``, ``"oil prices"~3^2``).
+_SUFFIXES = re.compile(r"(?:[~^](?:\d+(?:\.\d+)?)?)+")
+_SUFFIX = re.compile(r"([~^])(\d+(?:\.\d+)?)?")
+
+
+def _suffix_modifiers(suffix: str) -> dict:
+    """``{"boost": float, "slop": int}`` as far as ``suffix`` (a match of :data:`_SUFFIXES`) gives them.
+
+    The last ``^N`` is the boost (kept only when above 0 and finite) and the
+    last ``~N`` the slop (an integer; ``~0.8``, Lucene's old fuzzy similarity, is none);
+    a bare ``~`` or ``^`` gives nothing.
+    """
+    modifiers: dict = {}
+    for sign, number in _SUFFIX.findall(suffix):
+        if not number:
+            continue
+        if sign == "^":
+            boost = float(number)
+            if 0 < boost < float("inf"):
+                modifiers["boost"] = boost
+        elif number.isdigit():
+            modifiers["slop"] = int(number)
+    return modifiers
+
+
+def _split_suffix(word: str) -> tuple[str, dict]:
+    """``word`` without Lucene's trailing ``~N``/``^N`` suffixes, and their :func:`_suffix_modifiers`.
+
+    ``opec~2`` -> ``("opec", {"slop": 2})``, ``oil^2`` -> ``("oil", {"boost": 2.0})``;
+    a word that is nothing but the suffix (``^3``) is left as it is.
+    """
+    for match in _SUFFIXES.finditer(word):
+        if match.end() == len(word) and re.search(r"\w", word[:match.start()]):
+            return word[:match.start()], _suffix_modifiers(match.group())
+    return word, {}
+
+
 @dataclass
 class Words:
     text: str
     field: str | None = None
+    #: ``word^N``: the word's score is multiplied by ``boost`` (> 0).
+    boost: float = 1.0
 
 
 @dataclass
 class PhraseNode:
     text: str
     field: str | None = None
+    boost: float = 1.0
+    #: ``"phrase"~N``: up to ``slop`` more positions between consecutive words (in order).
+    slop: int = 0
 
 
 @dataclass
 class PrefixNode:
     text: str
     field: str | None = None
+    boost: float = 1.0
 
 
 @dataclass
@@ -104,11 +148,14 @@ class AllNode:
 @dataclass
 class Group:
     items: list[tuple[Node, str]] = field(default_factory=list)
+    #: ``title:(...)``: the field given to the group's words (a field clause: a filter, like ``title:oil``).
+    field: str | None = None
 
 
 @dataclass
 class OrNode:
     alternatives: list[Node]
+    field: str | None = None
 
 
 Node = Union[Words, PhraseNode, PrefixNode, DateNode, ExactNode, Group, OrNode, AllNode]

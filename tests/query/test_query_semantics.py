@@ -220,7 +220,7 @@ from searchkit.errors import QueryError  # noqa: E402
 
 PIECES = ['"', "(", ")", "-", "+", "&", "*", "AND", "OR", "NOT", "and", "source:", "title:", "date:", "id:",
           "..", "2022", "1987-03", "treaty", "cocoa", "the", "WHO", "e-mail", "U.S.", "l'Élysée", "Ankara'da",
-          "金利上昇", "Łódź", "negotiat*", ":", " ", " ", "'", "\\", "\x00", "📰", "--limit", "-n"]
+          "金利上昇", "Łódź", "negotiat*", ":", " ", " ", "'", "\\", "\x00", "📰", "--limit", "-n", "^2", "~2", "^", "~0.5", "date:("]
 QUERIES = st.text(max_size=120) | st.lists(st.sampled_from(PIECES), max_size=25).map("".join)
 
 
