@@ -364,6 +364,7 @@ def remove_command(doc_ids: tuple[str, ...], index_dir: str, query_text: str | N
         fail("give document ids, --query TEXT or --path PREFIX", 2)
     if doc_ids and (query_text is not None or path_prefix is not None):
         fail("give either document ids or --query/--path, not both", 2)
+    doc_ids = tuple(dict.fromkeys(doc_ids))  # an id given twice is one document: removed (or missing) once
     ix = open_index(index_dir)
     if not doc_ids:
         try:

@@ -142,6 +142,20 @@ def test_remove(run, indexed):
     assert run("remove", "w1").exit_code == 1
 
 
+def test_remove_counts_a_repeated_id_once(run, indexed):
+    result = run("remove", "w1", "w1", "nope")
+    assert result.exit_code == 1
+    assert result.stdout == "removed 1\n"
+    assert result.stderr == "searchkit: no document with id 'nope'\n"
+    assert run("remove", "w3", "cocoa-1", "w3").stdout == "removed 2\n"
+    assert run("remove", "--dry-run", "w1", "w1").stdout == ""  # already gone
+
+
+def test_remove_dry_run_lists_a_repeated_id_once(run, indexed):
+    assert run("remove", "--dry-run", "w1", "w1", "nope").stdout == "w1\n"
+    assert run("show", "w1").exit_code == 0
+
+
 def test_seeds_end_to_end(run, seeds_copy):
     result = run("index", str(seeds_copy))
     assert "skipped 0" in result.output
