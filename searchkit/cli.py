@@ -62,7 +62,7 @@ search_scheduler_option = click.option(
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="searchkit")
 def cli() -> None:
-    """Full-text search for news archives (text, HTML and JSON articles).
+    """Full-text search for news archives (text, HTML, JSON and SGML articles).
 
     \b
     searchkit index seeds/             build or update ./index
@@ -92,7 +92,7 @@ def index_command(paths: tuple[str, ...], index_dir: str, rebuild: bool, as_json
                   lock_timeout: float | None, default_source: str | None = None,
                   default_tags: tuple[str, ...] = (), duplicate_threshold: float | None = None,
                   shards: int | None = None, workers: int | None = None, scheduler: str | None = None) -> None:
-    """Index files and folders of articles (.txt, .html, .json, .jsonl, also .gz).
+    """Index files and folders (.txt, .html, .json, .jsonl, .sgm, also .gz).
 
     Re-running on the same folder is incremental: unchanged files are not
     re-read, changed files replace their documents and documents of deleted

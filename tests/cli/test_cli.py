@@ -192,3 +192,13 @@ def test_help_lists_every_command():
     output = CliRunner().invoke(cli, ["--help"]).output
     for name in cli.commands:
         assert name in output
+
+
+def test_index_help_names_a_suffix_of_every_kind_of_file_read():
+    from searchkit.readers import SUFFIXES
+
+    output = CliRunner().invoke(cli, ["index", "--help"], terminal_width=200).output
+    summary = output.split("\n\n")[1]
+    listed = set(re.findall(r"\.[a-z]+", summary))
+    assert {SUFFIXES[suffix] for suffix in listed if suffix in SUFFIXES} == set(SUFFIXES.values())
+    assert ".sgm" in listed and ".gz" in listed
