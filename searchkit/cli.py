@@ -13,7 +13,7 @@ import click
 from . import __version__
 from .cli_options import (INDEX_OPTION_HELP, color_option, date_range_options, doc_id_argument, facet_options, index_option,
                           json_option, limit_option, lock_timeout_option, parse_filters)
-from .cli_output import Progress, _display_width, echo_facets, echo_hits, oneline, plural
+from .cli_output import Progress, _display_width, echo_facets, echo_hits, echoed_query, oneline, plural
 
 _Progress = Progress  # its name here before cli_output (tests import it; the index command uses it)
 __all__ = ["INDEX_OPTION_HELP", "cli", "main", "oneline", "open_index", "fail", "_display_width", "_Progress"]
@@ -271,13 +271,14 @@ def query_command(text: str, index_dir: str, limit: int, offset: int, sort: str,
     except SearchkitError as exc:
         fail(str(exc))
     use_color = sys.stdout.isatty() if color is None else color
+    shown_query = echoed_query(text)
     shown = results.total - offset if every else len(results)
     if shown <= 0:
         if results.total > 0:  # matches exist, the page holds none of them
             asked = "--limit 0" if not every and limit == 0 else f"--offset {offset}"
-            click.echo(f"{plural(results.total, 'match', 'matches')} for {text!r}; none shown ({asked}).")
+            click.echo(f"{plural(results.total, 'match', 'matches')} for {shown_query}; none shown ({asked}).")
         else:
-            click.echo(f"No results for {text!r} (0 matches).")
+            click.echo(f"No results for {shown_query} (0 matches).")
         if results.suggestion:
             click.echo(f"Did you mean: {results.suggestion}")
         echo_facets(results.facets, use_color)
@@ -286,7 +287,7 @@ def query_command(text: str, index_dir: str, limit: int, offset: int, sort: str,
     copies = ""
     if collapse and results.total_uncollapsed != results.total:
         copies = f" ({results.total_uncollapsed} with copies)"
-    click.echo(f"{plural(results.total, 'result')}{copies} for {text!r}, showing {first}-{last} ({results.took_ms:.0f} ms)\n")
+    click.echo(f"{plural(results.total, 'result')}{copies} for {shown_query}, showing {first}-{last} ({results.took_ms:.0f} ms)\n")
     if results.suggestion:
         click.echo(f"Did you mean: {results.suggestion}\n")
     echo_hits(results, use_color, always_id=False, blank_line=True)

@@ -25,6 +25,17 @@ def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
+#: Characters of a query a results header echoes; a longer query is cut there and ends in ``…``.
+ECHOED_QUERY_CHARS = 80
+
+
+def echoed_query(text: str, limit: int = ECHOED_QUERY_CHARS) -> str:
+    """The query as a results header quotes it: ``repr(text)``, or for a query of more than ``limit``
+    characters its first ``limit`` characters quoted and followed by ``…`` (outside the quotes, so it
+    is not read as part of the query)."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + "…"
+
+
 def _display_width(text: str) -> int:
     import unicodedata
 

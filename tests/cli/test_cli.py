@@ -202,3 +202,23 @@ def test_index_help_names_a_suffix_of_every_kind_of_file_read():
     listed = set(re.findall(r"\.[a-z]+", summary))
     assert {SUFFIXES[suffix] for suffix in listed if suffix in SUFFIXES} == set(SUFFIXES.values())
     assert ".sgm" in listed and ".gz" in listed
+
+
+def test_a_long_query_is_cut_in_the_text_header_only(run, indexed):
+    text = "cocoa " + "x" * 99_994
+    shown = run("query", text)
+    assert shown.exit_code == 0
+    header = shown.output.splitlines()[0]
+    assert header == f"1 result for {text[:80]!r}…, showing 1-1" + header.split(", showing 1-1")[1]
+    assert len(header) < 130
+    assert len(run("query", "zzz" + text).output.splitlines()[0]) < 130  # no results
+    assert len(run("query", text, "--offset", "5").output.splitlines()[0]) < 130  # none on this page
+    assert json.loads(run("query", text, "--json").output)["query"] == text
+
+
+def test_a_query_of_80_characters_is_echoed_whole():
+    from searchkit.cli_output import echoed_query
+
+    assert echoed_query("a" * 80) == repr("a" * 80)
+    assert echoed_query("a" * 81) == repr("a" * 80) + "…"
+    assert echoed_query("it's") == repr("it's")
