@@ -408,7 +408,7 @@ def copies_command(doc_id: str, index_dir: str, as_json: bool) -> None:
     results = open_index(index_dir).copies(doc_id)
     count = f"{len(results)} {'copy' if len(results) == 1 else 'copies'}" if results else ""
     echo_related(doc_id, results, as_json, None, empty=f"{oneline(doc_id)} has no copies.",
-                 header=f"{count} of {oneline(doc_id)}:")
+                 header=f"{count} of {oneline(doc_id)}:", show_copies=False)
 
 
 @cli.command("similar")
@@ -423,9 +423,11 @@ def similar_command(doc_id: str, index_dir: str, limit: int, as_json: bool, colo
                  header=f"Most like {oneline(doc_id)}:")
 
 
-def echo_related(doc_id: str, results, as_json: bool, color: bool | None, *, empty: str, header: str) -> None:
+def echo_related(doc_id: str, results, as_json: bool, color: bool | None, *, empty: str, header: str,
+                 show_copies: bool = True) -> None:
     """Print the hits related to ``doc_id`` (its copies, or the documents most like it); exit 1
-    when there is no such document (``results`` is None)."""
+    when there is no such document (``results`` is None).  ``show_copies=False``: no (+N copies)
+    after each hit in the text (the JSON keeps each hit's ``copies``)."""
     if results is None:
         fail(f"no document with id {doc_id!r}")
     if as_json:
@@ -435,7 +437,7 @@ def echo_related(doc_id: str, results, as_json: bool, color: bool | None, *, emp
         click.echo(empty)
         return
     click.echo(f"{header}\n")
-    echo_hits(results, sys.stdout.isatty() if color is None else color)
+    echo_hits(results, sys.stdout.isatty() if color is None else color, show_copies=show_copies)
 
 
 @cli.command("stats")
