@@ -13,7 +13,7 @@ import click
 from . import __version__
 from .cli_options import (INDEX_OPTION_HELP, color_option, date_range_options, doc_id_argument, facet_options, index_option,
                           json_option, limit_option, lock_timeout_option, parse_filters)
-from .cli_output import Progress, _display_width, echo_facets, echo_hits, oneline, plural
+from .cli_output import Progress, _display_width, echo_facets, echo_hits, echoed_query, oneline, plural
 
 _Progress = Progress  # its name here before cli_output (tests import it; the index command uses it)
 __all__ = ["INDEX_OPTION_HELP", "cli", "main", "oneline", "open_index", "fail", "_display_width", "_Progress"]
@@ -62,7 +62,7 @@ search_scheduler_option = click.option(
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="searchkit")
 def cli() -> None:
-    """Full-text search for news archives (text, HTML and JSON articles).
+    """Full-text search for news archives (text, HTML, JSON and SGML articles).
 
     \b
     searchkit index seeds/             build or update ./index
@@ -92,7 +92,7 @@ def index_command(paths: tuple[str, ...], index_dir: str, rebuild: bool, as_json
                   lock_timeout: float | None, default_source: str | None = None,
                   default_tags: tuple[str, ...] = (), duplicate_threshold: float | None = None,
                   shards: int | None = None, workers: int | None = None, scheduler: str | None = None) -> None:
-    """Index files and folders of articles (.txt, .html, .json, .jsonl, also .gz).
+    """Index files and folders (.txt, .html, .json, .jsonl, .sgm, also .gz).
 
     Re-running on the same folder is incremental: unchanged files are not
     re-read, changed files replace their documents and documents of deleted
@@ -271,13 +271,14 @@ def query_command(text: str, index_dir: str, limit: int, offset: int, sort: str,
     except SearchkitError as exc:
         fail(str(exc))
     use_color = sys.stdout.isatty() if color is None else color
+    shown_query = echoed_query(text)
     shown = results.total - offset if every else len(results)
     if shown <= 0:
         if results.total > 0:  # matches exist, the page holds none of them
             asked = "--limit 0" if not every and limit == 0 else f"--offset {offset}"
-            click.echo(f"{plural(results.total, 'match', 'matches')} for {text!r}; none shown ({asked}).")
+            click.echo(f"{plural(results.total, 'match', 'matches')} for {shown_query}; none shown ({asked}).")
         else:
-            click.echo(f"No results for {text!r} (0 matches).")
+            click.echo(f"No results for {shown_query} (0 matches).")
         if results.suggestion:
             click.echo(f"Did you mean: {results.suggestion}")
         echo_facets(results.facets, use_color)
@@ -286,7 +287,7 @@ def query_command(text: str, index_dir: str, limit: int, offset: int, sort: str,
     copies = ""
     if collapse and results.total_uncollapsed != results.total:
         copies = f" ({results.total_uncollapsed} with copies)"
-    click.echo(f"{plural(results.total, 'result')}{copies} for {text!r}, showing {first}-{last} ({results.took_ms:.0f} ms)\n")
+    click.echo(f"{plural(results.total, 'result')}{copies} for {shown_query}, showing {first}-{last} ({results.took_ms:.0f} ms)\n")
     if results.suggestion:
         click.echo(f"Did you mean: {results.suggestion}\n")
     echo_hits(results, use_color, always_id=False, blank_line=True)
@@ -364,6 +365,7 @@ def remove_command(doc_ids: tuple[str, ...], index_dir: str, query_text: str | N
         fail("give document ids, --query TEXT or --path PREFIX", 2)
     if doc_ids and (query_text is not None or path_prefix is not None):
         fail("give either document ids or --query/--path, not both", 2)
+    doc_ids = tuple(dict.fromkeys(doc_ids))  # an id given twice is one document: removed (or missing) once
     ix = open_index(index_dir)
     if not doc_ids:
         try:
@@ -406,7 +408,7 @@ def copies_command(doc_id: str, index_dir: str, as_json: bool) -> None:
     results = open_index(index_dir).copies(doc_id)
     count = f"{len(results)} {'copy' if len(results) == 1 else 'copies'}" if results else ""
     echo_related(doc_id, results, as_json, None, empty=f"{oneline(doc_id)} has no copies.",
-                 header=f"{count} of {oneline(doc_id)}:")
+                 header=f"{count} of {oneline(doc_id)}:", show_copies=False)
 
 
 @cli.command("similar")
@@ -421,9 +423,11 @@ def similar_command(doc_id: str, index_dir: str, limit: int, as_json: bool, colo
                  header=f"Most like {oneline(doc_id)}:")
 
 
-def echo_related(doc_id: str, results, as_json: bool, color: bool | None, *, empty: str, header: str) -> None:
+def echo_related(doc_id: str, results, as_json: bool, color: bool | None, *, empty: str, header: str,
+                 show_copies: bool = True) -> None:
     """Print the hits related to ``doc_id`` (its copies, or the documents most like it); exit 1
-    when there is no such document (``results`` is None)."""
+    when there is no such document (``results`` is None).  ``show_copies=False``: no (+N copies)
+    after each hit in the text (the JSON keeps each hit's ``copies``)."""
     if results is None:
         fail(f"no document with id {doc_id!r}")
     if as_json:
@@ -433,7 +437,7 @@ def echo_related(doc_id: str, results, as_json: bool, color: bool | None, *, emp
         click.echo(empty)
         return
     click.echo(f"{header}\n")
-    echo_hits(results, sys.stdout.isatty() if color is None else color)
+    echo_hits(results, sys.stdout.isatty() if color is None else color, show_copies=show_copies)
 
 
 @cli.command("stats")

@@ -25,6 +25,17 @@ def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
+#: Characters of a query a results header echoes; a longer query is cut there and ends in ``…``.
+ECHOED_QUERY_CHARS = 80
+
+
+def echoed_query(text: str, limit: int = ECHOED_QUERY_CHARS) -> str:
+    """The query as a results header quotes it: ``repr(text)``, or for a query of more than ``limit``
+    characters its first ``limit`` characters quoted and followed by ``…`` (outside the quotes, so it
+    is not read as part of the query)."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + "…"
+
+
 def _display_width(text: str) -> int:
     import unicodedata
 
@@ -105,11 +116,13 @@ def render_snippet(parts: list[tuple[str, bool]], color: bool) -> str:
     return "".join(f"**{escape_marks(text)}**" if hit else escape_marks(text) for text, hit in parts)
 
 
-def echo_hits(results, color: bool, always_id: bool = True, blank_line: bool = False) -> None:
+def echo_hits(results, color: bool, always_id: bool = True, blank_line: bool = False,
+              show_copies: bool = True) -> None:
     """Each hit as a numbered title, a line of date · source · path [id] (+N copies), and its snippet.
 
     ``always_id=False`` names the id only when it differs from the path shown;
-    ``blank_line`` ends each hit with an empty line.
+    ``blank_line`` ends each hit with an empty line; ``show_copies=False`` leaves out
+    the (+N copies) of each hit (a listing of one document's copies, where each hit is a copy).
     """
     for hit in results:
         title = hit.title or "(untitled)"
@@ -117,7 +130,7 @@ def echo_hits(results, color: bool, always_id: bool = True, blank_line: bool = F
         where = " · ".join(part for part in (hit.date and hit.date[:10], hit.source, hit.path or hit.id) if part)
         ident = f"  [{oneline(hit.id)}]" if always_id or hit.path and hit.id != hit.path else ""
         click.echo(f"     {where}" + ident
-                   + (f"  (+{hit.copies} {'copy' if hit.copies == 1 else 'copies'})" if hit.copies else ""))
+                   + (f"  (+{hit.copies} {'copy' if hit.copies == 1 else 'copies'})" if show_copies and hit.copies else ""))
         if hit.snippet_parts:
             click.echo(f"     {render_snippet(hit.snippet_parts, color)}", color=color)
         if blank_line:

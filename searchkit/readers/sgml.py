@@ -13,6 +13,12 @@ references (``&#3;``, ``&lt;``, ``&amp;``) are decoded and the control
 characters the wire format carries (``&#2;``/``&#3;`` start and end of text,
 ``&#5;``, ``&#22;``, ``&#31;``, ``&#127;``) removed.  The ``Reuter`` sign-off
 ending most bodies is dropped.
+
+A few records (38 in Reuters-21578) have a ``<DATELINE>`` that runs on into
+the story: ``THE HAGUE, March 2 - Dutch imports of fat-`` with the body going
+on ``and oil-bearing raw materials...``.  The words after the place and date's
+`` - `` go back to the start of the body (:func:`split_dateline`) and the
+dateline keeps the place and date.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import html
 import re
 from collections.abc import Iterator
 
-__all__ = ["iter_records", "parse_record", "clean_text", "LIST_FIELDS", "RECORD"]
+__all__ = ["iter_records", "parse_record", "clean_text", "split_dateline", "LIST_FIELDS", "RECORD"]
 
 #: One record: (attributes, inside), as bytes.
 RECORD = re.compile(rb"<REUTERS\b([^>]*)>(.*?)</REUTERS\s*>", re.S | re.I)
@@ -33,6 +39,12 @@ _NAMED_REF = re.compile(r"&([A-Za-z][A-Za-z0-9]{1,8});")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SIGN_OFF = re.compile(r"\s*\breuter\s*$", re.I)
 _DATE = re.compile(r"(\d{1,2})-([A-Za-z]{3})-(\d{4})(?:\s+(\d{1,2}):(\d{2}):(\d{2}))?")
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
+          r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+#: A dateline that runs on into the story: place, date (``March 2``), `` - `` and words with a letter or digit.
+_RUN_ON = re.compile(rf"(.+?\b{_MONTH}\s+\d{{1,2}})\s+-+\s+(.*\w.*)", re.S | re.I)
+#: The words after which a hyphen ends a word of its own (``fat- and oil-bearing``, ``Vereins- und``).
+_SUSPENDED_BEFORE = {"and", "or", "nor", "und", "oder"}
 #: The category lists, in the order they become tags.
 LIST_FIELDS = ("topics", "places", "people", "orgs", "exchanges", "companies")
 
@@ -113,6 +125,29 @@ def _date(raw: str | None) -> str | None:
     return normalise_date(text)
 
 
+def split_dateline(dateline: str, body: str) -> tuple[str, str]:
+    """``(dateline, body)`` with the words a dateline runs on with moved to the start of the body.
+
+    ``dateline`` is one line (spaces collapsed), ``body`` the story's text.  A
+    dateline ``PLACE, Month D - words`` gives ``PLACE, Month D`` and
+    ``words`` + ``body``: a word broken at its hyphen at the end of the
+    dateline is joined to the body's first word (``Iraq-`` + ``Turkey``,
+    ``anti-`` + ``inflation``), except before *and*/*or*/*und*/*oder*, where
+    the hyphen is a word's own (``fat- and oil-bearing``); a dash after a
+    space (``items -``) is followed by a space.  Any other dateline (most:
+    ``PLACE, Month D -``) comes back as it is.
+    """
+    match = _RUN_ON.fullmatch(dateline)
+    if match is None:
+        return dateline, body
+    place_date, words = match.group(1), match.group(2).rstrip()
+    if not body:
+        return place_date, words
+    first = body.split(None, 1)[0].lower()
+    broken_word = re.search(r"\w-$", words) is not None and first not in _SUSPENDED_BEFORE
+    return place_date, words + ("" if broken_word else " ") + body
+
+
 def parse_record(attrs: str, inner: str, *, reflow: bool = True) -> dict:
     """One record from its attribute string and the inside of its ``<REUTERS>`` element.
 
@@ -131,13 +166,17 @@ def parse_record(attrs: str, inner: str, *, reflow: bool = True) -> dict:
     if body is None and title is None and dateline is None:
         body = text  # TYPE="UNPROC": the text is not marked up
     date_raw = _element("DATE", inner)
+    body_text = _SIGN_OFF.sub("", _tidy(body))
+    dateline_text = " ".join(_tidy(dateline).split())
+    if body is not None:
+        dateline_text, body_text = split_dateline(dateline_text, body_text)
     record: dict = {
         "id": attributes.get("NEWID", ""),
         "title": " ".join(_tidy(title).split()),
-        "body": (_paragraphs if reflow else str)(_SIGN_OFF.sub("", _tidy(body))),
+        "body": (_paragraphs if reflow else str)(body_text),
         "date": _date(date_raw),
         "date_raw": " ".join(clean_text(date_raw).split()) if date_raw else None,
-        "dateline": re.sub(r"[\s-]+$", "", " ".join(_tidy(dateline).split())),
+        "dateline": re.sub(r"[\s-]+$", "", dateline_text),
     }
     for name in LIST_FIELDS:
         element = _element(name.upper(), inner) or ""

@@ -142,6 +142,20 @@ def test_remove(run, indexed):
     assert run("remove", "w1").exit_code == 1
 
 
+def test_remove_counts_a_repeated_id_once(run, indexed):
+    result = run("remove", "w1", "w1", "nope")
+    assert result.exit_code == 1
+    assert result.stdout == "removed 1\n"
+    assert result.stderr == "searchkit: no document with id 'nope'\n"
+    assert run("remove", "w3", "cocoa-1", "w3").stdout == "removed 2\n"
+    assert run("remove", "--dry-run", "w1", "w1").stdout == ""  # already gone
+
+
+def test_remove_dry_run_lists_a_repeated_id_once(run, indexed):
+    assert run("remove", "--dry-run", "w1", "w1", "nope").stdout == "w1\n"
+    assert run("show", "w1").exit_code == 0
+
+
 def test_seeds_end_to_end(run, seeds_copy):
     result = run("index", str(seeds_copy))
     assert "skipped 0" in result.output
@@ -178,3 +192,33 @@ def test_help_lists_every_command():
     output = CliRunner().invoke(cli, ["--help"]).output
     for name in cli.commands:
         assert name in output
+
+
+def test_index_help_names_a_suffix_of_every_kind_of_file_read():
+    from searchkit.readers import SUFFIXES
+
+    output = CliRunner().invoke(cli, ["index", "--help"], terminal_width=200).output
+    summary = output.split("\n\n")[1]
+    listed = set(re.findall(r"\.[a-z]+", summary))
+    assert {SUFFIXES[suffix] for suffix in listed if suffix in SUFFIXES} == set(SUFFIXES.values())
+    assert ".sgm" in listed and ".gz" in listed
+
+
+def test_a_long_query_is_cut_in_the_text_header_only(run, indexed):
+    text = "cocoa " + "x" * 99_994
+    shown = run("query", text)
+    assert shown.exit_code == 0
+    header = shown.output.splitlines()[0]
+    assert header == f"1 result for {text[:80]!r}…, showing 1-1" + header.split(", showing 1-1")[1]
+    assert len(header) < 130
+    assert len(run("query", "zzz" + text).output.splitlines()[0]) < 130  # no results
+    assert len(run("query", text, "--offset", "5").output.splitlines()[0]) < 130  # none on this page
+    assert json.loads(run("query", text, "--json").output)["query"] == text
+
+
+def test_a_query_of_80_characters_is_echoed_whole():
+    from searchkit.cli_output import echoed_query
+
+    assert echoed_query("a" * 80) == repr("a" * 80)
+    assert echoed_query("a" * 81) == repr("a" * 80) + "…"
+    assert echoed_query("it's") == repr("it's")

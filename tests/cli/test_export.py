@@ -216,3 +216,13 @@ def test_index_source_and_tag_fill_only_missing_metadata(tmp_path, corpus):
     with searchkit.Index(index) as ix:
         assert ix.get("a.txt").tags == ["Imported"]
         assert [hit.id for hit in ix.search("archive", where={"tags": "imported"})] == ["a.txt"]
+
+
+def test_copies_text_names_each_copy_without_a_copy_count(index_dir):
+    listed = run("copies", "sport/001.json", "--index", index_dir)
+    assert listed.exit_code == 0
+    assert listed.output.startswith("1 copy of sport/001.json:") and "[sport/003.json]" in listed.output
+    assert "(+" not in listed.output
+    data = json.loads(run("copies", "sport/001.json", "--index", index_dir, "--json").output)
+    assert [(hit["id"], hit["copies"]) for hit in data["hits"]] == [("sport/003.json", 1)]  # the JSON as it was
+    assert "[sport/001.json]  (+1 copy)" in run("query", "derby", "--index", index_dir).output  # a query still counts
