@@ -412,6 +412,9 @@ def test_ctrl_c_during_a_dask_build_is_one_line_and_keeps_the_index(tmp_path):
     marker = tmp_path / "stalled"
     proc = subprocess.Popen([sys.executable, "-m", "searchkit", "index", str(root), "--index", ix, "--workers", "2"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            # as from a terminal: a suite started in the background (`pytest &`) has SIGINT
+                            # ignored, and a child would keep that
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
                             env={**os.environ, "SEARCHKIT_TEST_KILL_READ_TASK": f"stall:{marker}",
                                  "PYTHONFAULTHANDLER": "1"})
     try:
