@@ -237,6 +237,7 @@ def query_command(text: str, index_dir: str, limit: int, offset: int, sort: str,
       "exact phrase"   -word   NOT word   a OR b   (a OR b) c   a AND b
       title:trump  author:smith  tags:g7  source:reuters  dateline:osaka  folder:sport   (filters)
       date:2019-06  date:2019-06-01..2019-06-30  secur*   * (every document)
+      title:(opec OR oil)  oil^2 (boost)  "oil prices"~2 (up to 2 words between)
     """
     if not text.strip():
         if sort == "relevance":
