@@ -175,6 +175,13 @@ def prefix_deletes(word: str, max_distance: int = MAX_DISTANCE, prefix_length: i
     return found
 
 
+def _select_in(db, sql: str, values: list):
+    """The rows of ``sql`` whose ``IN ({})`` takes ``values``, 500 at a time (SQLite's limit on parameters)."""
+    for start in range(0, len(values), 500):
+        chunk = values[start:start + 500]
+        yield from db.execute(sql.format(",".join("?" * len(chunk))), chunk)
+
+
 def _scratch_db(path: Path):
     """A SQLite connection to ``path`` without a journal: a copy, renamed into place only when complete."""
     import sqlite3
@@ -237,13 +244,10 @@ def _write_deletes(folder: Path, entries: list[tuple[str, int]]) -> None:
                 counts[word] = counts.get(word, 0) + count  # SymSpell adds up a word given twice
             keys = sorted(added)
             if updating:  # the lists some of these keys have already
-                for begin in range(0, len(keys), 500):
-                    chunk = keys[begin:begin + 500]
-                    for key, blob in db.execute(f"SELECT key, ids FROM deletes WHERE key IN "
-                                                f"({','.join('?' * len(chunk))})", chunk):
-                        old = array("I")
-                        old.frombytes(blob)
-                        added[key] = old + added[key]
+                for key, blob in _select_in(db, "SELECT key, ids FROM deletes WHERE key IN ({})", keys):
+                    old = array("I")
+                    old.frombytes(blob)
+                    added[key] = old + added[key]
             db.executemany("INSERT OR REPLACE INTO deletes VALUES (?, ?)", ((k, added[k].tobytes()) for k in keys))
             db.execute("DELETE FROM words")
             db.executemany("INSERT INTO words VALUES (?, ?, ?)", ((numbers[w], w, c) for w, c in counts.items()))
@@ -304,19 +308,12 @@ def _word_speller(folder: Path | None, word: str):
         try:
             keys = sorted(prefix_deletes(word))
             ids: set[int] = set()
-            for start in range(0, len(keys), 500):
-                chunk = keys[start:start + 500]
-                for (blob,) in db.execute(f"SELECT ids FROM deletes WHERE key IN ({','.join('?' * len(chunk))})",
-                                          chunk):
-                    found = array("I")
-                    found.frombytes(blob)
-                    ids.update(found)
+            for (blob,) in _select_in(db, "SELECT ids FROM deletes WHERE key IN ({})", keys):
+                found = array("I")
+                found.frombytes(blob)
+                ids.update(found)
             wanted = sorted(ids)
-            rows = []
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start:start + 500]
-                rows.extend(db.execute(f"SELECT idx, word, count FROM words WHERE idx IN "
-                                       f"({','.join('?' * len(chunk))})", chunk))
+            rows = list(_select_in(db, "SELECT idx, word, count FROM words WHERE idx IN ({})", wanted))
         finally:
             db.close()
     except (sqlite3.Error, ValueError):
