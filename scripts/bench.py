@@ -248,13 +248,16 @@ def fts5_and(text: str) -> str:
     return " ".join(f'"{w}"' for w in re.findall(r"\w+", text.lower()))
 
 
-def warm(work: Path, queries: list[str], kinds: dict[str, list[dict]], title_weight: float) -> dict:
+def warm(work: Path, queries: list[str], kinds: dict[str, list[dict]], title_weight: float,
+         clock=time.perf_counter) -> dict:
     """p50/p95 (ms) of warm queries, each engine's forms interleaved query by query.
 
     ``plain`` runs searchkit's best-match query against FTS5 with the words
     OR-ed (``fts5_or``: the same result set) and AND-ed (``fts5_and``: what a
     user typing the words into FTS5 gets); the other kinds against the FTS5
-    form with the same result set.
+    form with the same result set.  ``clock`` is ``time.perf_counter`` (wall)
+    or ``time.process_time`` (this process's CPU time, which other jobs on a
+    shared machine disturb less).
     """
     import searchkit
 
@@ -294,9 +297,9 @@ def warm(work: Path, queries: list[str], kinds: dict[str, list[dict]], title_wei
         for i, item in enumerate(items):
             names = list(item)
             for name in (names if i % 2 == 0 else names[::-1]):
-                started = time.perf_counter()
+                started = clock()
                 item[name]()
-                times[name].append((time.perf_counter() - started) * 1000)
+                times[name].append((clock() - started) * 1000)
         out[kind] = {name: {"p50": pct(t, 0.5), "p95": pct(t, 0.95)} for name, t in times.items()}
     ix.close()
     db.close()
@@ -414,7 +417,7 @@ def table(res: dict) -> str:
 
 
 def summary_line(res: dict) -> str:
-    """Build and re-run figures in one line (what ``--only build --only incremental`` measures)."""
+    """The figures of a partial run (``--only ...``) in one line: build, warm ratios, re-runs."""
     mb = 1024 * 1024
     parts = [f"{res['documents']:,} documents"]
     if "build" in res:
@@ -424,6 +427,14 @@ def summary_line(res: dict) -> str:
         parts.append(f"peak RSS of the process tree {sk['rss'] / mb:.0f} MB (PSS {sk.get('pss', 0) / mb:.0f} MB; "
                      f"FTS5 {fts['rss'] / mb:.0f} MB)")
         parts.append(f"index {sk['size'] / mb:.1f} MB (FTS5 {fts['size'] / mb:.1f} MB)")
+    if "warm" in res:
+        w = res["warm"]
+        ratio = lambda kind, peer, q="p50": w[kind]["searchkit"][q] / max(w[kind][peer][q], 1e-9)  # noqa: E731
+        parts.append(f"warm ({w.get('clock', 'wall')}) p50 plain {w['plain']['searchkit']['p50']:.2f} ms = "
+                     f"{ratio('plain', 'fts5_and'):.2f}x FTS5 AND, {ratio('plain', 'fts5_or'):.2f}x OR "
+                     f"(p95 {ratio('plain', 'fts5_and', 'p95'):.2f}x, {ratio('plain', 'fts5_or', 'p95'):.2f}x); "
+                     f"since {ratio('since', 'fts5_or'):.2f}x, phrase {ratio('phrase', 'fts5_or'):.2f}x, "
+                     f"tags:topic word {ratio('field', 'fts5_or'):.2f}x")
     if "incremental" in res:
         inc = res["incremental"]
         parts.append(f"unchanged re-run {inc['unchanged']:.2f} s, {inc['touched_files']} files changed "
@@ -467,6 +478,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cold-runs", type=int, default=5)
     parser.add_argument("--only", choices=["build", "warm", "cold", "incremental"], action="append",
                         help="run only these parts (needs --keep with an earlier run for warm/cold)")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                        help="time warm queries by wall clock or by this process's CPU time (less disturbed by "
+                             "other jobs on a shared machine)")
     parser.add_argument("--keep", type=Path, help="work folder to use and keep (default: a temporary one)")
     parser.add_argument("--json", type=Path, help="also write the raw results as JSON here")
     parser.add_argument("--write-doc", action="store_true", help=f"write the table into {DOC.relative_to(REPO)}")
@@ -497,7 +511,9 @@ def main(argv: list[str] | None = None) -> int:
             res["build"] = build(corpus, work, args.runs, title_weight)
         if "warm" in only:
             print("warm queries ...", flush=True)
-            res["warm"] = warm(work, queries, kinds, title_weight)
+            clock = time.process_time if args.clock == "cpu" else time.perf_counter
+            res["warm"] = warm(work, queries, kinds, title_weight, clock)
+            res["warm"]["clock"] = args.clock
         if "cold" in only:
             print("cold CLI ...", flush=True)
             res["cold"] = cold(work, args.cold_runs, title_weight)

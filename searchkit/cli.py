@@ -479,7 +479,9 @@ def serve_command(index_dir: str, host: str, port: int, open_browser: bool, sche
     /api/doc/ID, /api/stats
     """
     from .errors import SearchkitError
+    from .loading import one_shot
 
+    one_shot(False)  # a long-lived process: NumPy's import pays after a few queries
     ix = open_search_index(index_dir, scheduler)
     if scheduler:
         try:
@@ -504,6 +506,9 @@ def main(argv: list[str] | None = None) -> None:
     Usage errors exit 2, failures 1 with one line on stderr, Ctrl-C 130, and
     a closed pipe (``searchkit query ... | head``) ends the run quietly.
     """
+    from .loading import one_shot
+
+    one_shot()  # one command, then exit: heavy imports only where they pay (serve says otherwise)
     try:
         code = cli.main(args=argv, prog_name="searchkit", standalone_mode=False)
     except click.ClickException as exc:

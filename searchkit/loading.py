@@ -1,5 +1,6 @@
 """Keeping a process small: one module of a third-party package loaded without running the
-package's root ``__init__`` (:func:`load_alone`), and freed memory given back (:func:`release_free_memory`).
+package's root ``__init__`` (:func:`load_alone`), freed memory given back (:func:`release_free_memory`),
+and whether the process is a one-shot command (:func:`one_shot`), where a heavy import must pay for itself.
 
 Some packages' roots import far more than the one module searchkit needs
 (``import nltk`` imports nearly all of NLTK and SciPy; ``import datasketch``
@@ -13,7 +14,25 @@ import sys
 from types import ModuleType
 from typing import Any
 
-__all__ = ["load_alone", "release_free_memory"]
+__all__ = ["load_alone", "release_free_memory", "one_shot", "is_one_shot"]
+
+_one_shot = False
+
+
+def one_shot(value: bool = True) -> None:
+    """Mark this process as answering one request and exiting (each CLI command), or not (``serve``).
+
+    A one-shot process imports a heavy module (NumPy for the first pass of a
+    query, :mod:`searchkit.ranking.vectorized`) only where that one request
+    saves more than the import costs; a long-lived one imports it once.
+    """
+    global _one_shot
+    _one_shot = value
+
+
+def is_one_shot() -> bool:
+    """What :func:`one_shot` last set (False unless the CLI set it)."""
+    return _one_shot
 
 
 def load_alone(module: str, attribute: str, extra: dict[str, ModuleType] | None = None) -> Any:

@@ -33,6 +33,7 @@ from .feedback import _expanded, _feedback_rerank
 from .matches import _lazy_total, _or_operands
 from .proximity import _proximity_rerank, _single_words
 from .ties import top_by_score, whoosh_top
+from . import vectorized
 
 
 def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
@@ -90,6 +91,11 @@ def first_pass(searcher, query, flt, compiled, wanted: int, config: RankingConfi
     if plain_words is not None:  # plain words: scored term at a time, without Whoosh's matchers
         model = context.weighting
         terms = [(word.text, word.idf(searcher, model), word.boost) for word in plain_words]
+        if vectorized.worth_it(searcher, terms, DEFAULT_FIELDS):
+            found = vectorized.vector_first_pass(searcher, model, terms, DEFAULT_FIELDS, flt, pool)
+            if found is not None:
+                top, matches = found
+                return top, [matches]
         scores = all_bm25f_scores(searcher, model, terms, DEFAULT_FIELDS, flt, pool)
     if scores is not None:
         top = top_by_score(searcher, scores.items(), pool)

@@ -12,6 +12,7 @@ import searchkit
 import searchkit.ranking as ranking
 import searchkit.ranking.bm25f as bm25f
 import searchkit.ranking.pipeline as pipeline
+import searchkit.ranking.vectorized as vectorized
 from searchkit.analysis import term_positions
 from searchkit.ranking import FieldsTerm, RankingConfig, all_bm25f_scores
 from searchkit.ranking.bm25f import _weighting
@@ -59,11 +60,28 @@ def _whoosh_only(monkeypatch):
     monkeypatch.setattr(pipeline, "_plain_terms", lambda query: None)
 
 
+@pytest.fixture(params=["python", "numpy"])
+def term_at_a_time(request, monkeypatch):
+    """Which term-at-a-time first pass plain words take (Python's loops, NumPy's arrays); the list of its calls.
+
+    Each call's item 4 is the filter it was given.
+    """
+    calls = []
+    if request.param == "python":
+        monkeypatch.setattr(vectorized, "worth_it", lambda *args: False)
+        monkeypatch.setattr(pipeline, "all_bm25f_scores", lambda *args: calls.append(args) or all_bm25f_scores(*args))
+    else:
+        pytest.importorskip("numpy")
+        original = vectorized.vector_first_pass
+        monkeypatch.setattr(vectorized, "worth_it", lambda *args: True)
+        monkeypatch.setattr(vectorized, "vector_first_pass", lambda *args: calls.append(args) or original(*args))
+    return calls
+
+
 @pytest.mark.parametrize("config", [{}, {"proximity": 0}, {"fb_mode": "full", "fb_min_words": 1, "fb_max_df": 1.0},
                                     {"fb_min_words": 1, "fb_max_df": 1.0}])
-def test_search_is_the_same_with_and_without_the_term_at_a_time_pass(index, monkeypatch, config):
-    calls = []
-    monkeypatch.setattr(pipeline, "all_bm25f_scores", lambda *args: calls.append(args) or all_bm25f_scores(*args))
+def test_search_is_the_same_with_and_without_the_term_at_a_time_pass(index, monkeypatch, config, term_at_a_time):
+    calls = term_at_a_time
     fast = {q: index.search(q, limit=20, ranking=config) for q in QUERIES}
     assert len(calls) >= 6  # the plain-words queries took the new path
     _whoosh_only(monkeypatch)
@@ -147,10 +165,10 @@ def _filters_as_whoosh_queries(monkeypatch):
 @pytest.mark.parametrize("narrow", [0, 4, 10**9])  # a filter's documents looked up: always, by size, never
 @pytest.mark.parametrize("sort", ["relevance", "-date"])
 @pytest.mark.parametrize("config", [{}, {"proximity": 0}, {"fb_min_words": 1, "fb_max_df": 1.0}])
-def test_filtered_search_on_the_fast_path_equals_whoosh_filters(index, monkeypatch, config, sort, narrow):
+def test_filtered_search_on_the_fast_path_equals_whoosh_filters(index, monkeypatch, config, sort, narrow,
+                                                               term_at_a_time):
     monkeypatch.setattr(bm25f, "NARROW_FILTER", narrow)
-    calls = []
-    monkeypatch.setattr(pipeline, "all_bm25f_scores", lambda *args: calls.append(args) or all_bm25f_scores(*args))
+    calls = term_at_a_time
     options = {"limit": 20, "ranking": config, "sort": sort, "facets": ["source", "year"]}
     fast = [index.search(q, **options, **kw) for q, kw in FILTERED]
     fast_uncollapsed = [index.search(q, **options, collapse=False, **kw) for q, kw in FILTERED]

@@ -1,0 +1,222 @@
+"""The first pass of plain words with NumPy: each posting list scored as arrays, not posting by posting.
+
+:func:`vector_first_pass` gives what :func:`.bm25f.all_bm25f_scores`
+followed by :func:`.ties.top_by_score` gives -- the same documents, the same
+scores bit for bit, the same order and the same count of matches -- with the
+per-posting arithmetic done by NumPy:
+
+* a word's postings in a field are read block by block into one array of
+  segment docnums and one of weights (Whoosh keeps each block as pickled
+  Python tuples: unpickling and ``np.array`` run in C);
+* its BM25F frequency is summed over the fields into a dense array of the
+  segment's documents, field by field in the order the Python pass adds
+  them (``0.0 + x`` is ``x``, so every sum is the same double);
+* each word's saturation ``scale * tf / (tf + k1)`` is added into the
+  segment's scores in the words' order, as the Python pass does;
+* only the documents scoring at least the ``(n + 1)``-th best score are
+  handed to :func:`.ties.top_by_score` (every tie at the cut included), so
+  which documents are kept, and their order, are those of the whole list.
+
+NumPy (a dependency of datasketch) costs 0.1-0.2 s to import, more than
+the Python pass of a typical query.  A long-lived process (a library user,
+the web page, the benchmarks) imports it at its first plain-words query and
+gains from then on; a process marked one-shot (:func:`searchkit.loading.one_shot`:
+each CLI command is a fresh process) imports it only for a query reading at least
+:data:`IMPORT_WORTH` postings, where the pass saves more than the import
+costs (see :func:`worth_it`).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from ..loading import is_one_shot
+from ..whoosh_ext.postings import field_lengths, has_blocks, raw_postings
+from .filtering import segment_filter
+
+__all__ = ["vector_first_pass", "worth_it", "IMPORT_WORTH", "CACHE_POSTINGS"]
+
+#: In a one-shot process, a query reading at least this many postings imports NumPy for its
+#: first pass (the Python pass spends about 1 us a posting, the import 0.1-0.2 s).
+IMPORT_WORTH = 150_000
+
+#: Postings kept as arrays between queries, over all the segments of a searcher (16 bytes each:
+#: docnum and weight); a segment's share is this divided by the number of segments.
+CACHE_POSTINGS = 1 << 20
+
+_numpy_found: bool | None = None
+
+
+def postings_read(searcher: Any, terms: list[tuple[str, float, float]], fieldnames: tuple[str, ...]) -> int:
+    """How many postings ``terms`` have in ``fieldnames`` over the searcher's segments (doc frequencies)."""
+    from .bm25f import indexed_bytes
+
+    total = 0
+    schema = searcher.schema
+    for sub, _ in searcher.leaf_searchers():
+        reader = sub.reader()
+        for term, _, _ in terms:
+            for fieldname in fieldnames:
+                if fieldname in schema:
+                    btext = indexed_bytes(reader, fieldname, schema[fieldname], term)
+                    if btext is not None:
+                        total += reader.doc_frequency(fieldname, btext)
+    return total
+
+
+def worth_it(searcher: Any, terms: list[tuple[str, float, float]], fieldnames: tuple[str, ...]) -> bool:
+    """Whether :func:`vector_first_pass` should score this query (see the module's docstring)."""
+    global _numpy_found
+    if "numpy" in sys.modules:
+        return True
+    if _numpy_found is None:
+        import importlib.util
+
+        try:
+            _numpy_found = importlib.util.find_spec("numpy") is not None
+        except (ImportError, ValueError):
+            _numpy_found = False
+    if not _numpy_found:
+        return False
+    return not is_one_shot() or postings_read(searcher, terms, fieldnames) >= IMPORT_WORTH
+
+
+def _arrays(np: Any, reader: Any, fieldname: str, field: Any, btext: bytes, budget: int) -> tuple[Any, Any] | None:
+    """``(docnums, weights)`` of a term's postings in a segment, as int64 and float64 arrays (kept per segment)."""
+    cache = reader.__dict__.setdefault("_searchkit_vectors", {})
+    key = (fieldname, btext)
+    found = cache.get(key)
+    if found is not None:
+        return found
+    postings = raw_postings(reader, fieldname, field, btext)
+    if not has_blocks(postings):
+        return None
+    ids: list[int] = []
+    weights: list[float] = []
+    while postings.is_active():
+        postings._read_ids()
+        ids.extend(postings._ids)
+        data = postings._data
+        value = data[1] if data is not None else None
+        if value is None:  # Whoosh's minified weights: all 1.0, or one value for the whole block
+            weights.extend([1.0] * len(postings._ids))
+        elif isinstance(value, float):
+            weights.extend([value] * len(postings._ids))
+        else:
+            postings._read_weights()
+            weights.extend(postings._weights)
+        postings._next_block()
+    found = (np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64))
+    held = reader.__dict__.get("_searchkit_vectors_size", 0) + len(ids)
+    if held > budget:
+        cache.clear()
+        held = len(ids)
+    reader.__dict__["_searchkit_vectors_size"] = held
+    cache[key] = found
+    return found
+
+
+def _lengths(np: Any, reader: Any, fieldname: str) -> Any:
+    """The segment's one-byte field lengths as a uint8 array (kept with the segment), or None."""
+    cache = reader.__dict__.setdefault("_searchkit_length_arrays", {})
+    if fieldname not in cache:
+        raw = field_lengths(reader, fieldname)
+        cache[fieldname] = None if raw is None else np.frombuffer(raw, dtype=np.uint8)
+    return cache[fieldname]
+
+
+def _deleted(np: Any, reader: Any) -> Any:
+    """The segment's deleted docnums as an int64 array (None without deletions)."""
+    if not reader.has_deletions():
+        return None
+    return np.fromiter(reader.deleted_docs_set, dtype=np.int64)
+
+
+def vector_first_pass(
+    searcher: Any,
+    model: Any,
+    terms: list[tuple[str, float, float]],
+    fieldnames: tuple[str, ...],
+    flt: Any,
+    n: int,
+) -> tuple[list[tuple[int, float]], int] | None:
+    """``(top, matches)``: the ``n`` best ``(global docnum, score)`` best first, and the count of matches.
+
+    ``terms`` are :func:`.bm25f.all_bm25f_scores`'s ``(term, idf, boost)``;
+    ``flt`` a filter query or None.  The same result as
+    ``top_by_score(searcher, all_bm25f_scores(...).items(), n)`` and its
+    ``len`` (tested bit for bit).  None when a segment is not laid out as
+    this reads it (the caller then takes the Python pass).
+    """
+    import numpy as np
+
+    from .bm25f import _bm25f_fields, _length_factors, indexed_bytes
+    from .ties import top_by_score
+
+    k1 = model.config.k1
+    params = [(fieldname, field, np.array(_length_factors(b, weight, avgfl), dtype=np.float64))
+              for fieldname, field, b, weight, avgfl in _bm25f_fields(searcher, model, fieldnames)]
+    found_docs = []
+    found_scores = []
+    leaves = searcher.leaf_searchers()
+    budget = CACHE_POSTINGS // max(1, len(leaves))
+    for sub, offset in leaves:
+        reader = sub.reader()
+        size = reader.doc_count_all()
+        keep = segment_filter(sub, flt) if flt is not None else None
+        if keep is not None and keep.docs is not None and not keep.docs:
+            continue
+        scores = None
+        matched = None
+        for term, idf, boost in terms:
+            tf = present = None
+            for fieldname, field, factors in params:
+                btext = indexed_bytes(reader, fieldname, field, term)
+                if btext is None:
+                    continue
+                lengths = _lengths(np, reader, fieldname)
+                arrays = _arrays(np, reader, fieldname, field, btext, budget)
+                if lengths is None or arrays is None:
+                    return None
+                ids, weights = arrays
+                if not len(ids):
+                    continue
+                if tf is None:
+                    tf = np.zeros(size, dtype=np.float64)
+                    present = np.zeros(size, dtype=bool)
+                tf[ids] += factors[lengths[ids]] * weights  # ids are distinct within a field
+                present[ids] = True
+            if tf is None:
+                continue
+            docs = np.flatnonzero(present)
+            freq = tf[docs]
+            scale = idf * boost * (k1 + 1.0)
+            if scores is None:
+                scores = np.zeros(size, dtype=np.float64)
+                matched = np.zeros(size, dtype=bool)
+            scores[docs] += scale * freq / (freq + k1)
+            matched[docs] = True
+        if scores is None:
+            continue
+        deleted = _deleted(np, reader)
+        if deleted is not None:
+            matched[deleted[deleted < size]] = False
+        docs = np.flatnonzero(matched)
+        if keep is not None and len(docs):
+            docs = np.array(keep.select(docs.tolist()), dtype=np.int64)
+        if len(docs):
+            found_docs.append(docs + offset)
+            found_scores.append(scores[docs])
+    if not found_docs:
+        return [], 0
+    docs = np.concatenate(found_docs)
+    values = np.concatenate(found_scores)
+    total = len(docs)
+    if n <= 0:
+        return [], total
+    if total > n + 1:
+        cut = np.partition(values, total - n - 1)[total - n - 1]  # the (n + 1)-th best score
+        keep_mask = values >= cut
+        docs, values = docs[keep_mask], values[keep_mask]
+    return top_by_score(searcher, list(zip(docs.tolist(), values.tolist())), n), total
