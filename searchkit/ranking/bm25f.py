@@ -31,7 +31,8 @@ from .filtering import segment_filter
 from .stats import CollectionStats, stats_of
 from .config import DEFAULT_RANKING, RankingConfig
 from ..whoosh_ext.matchers import layout_stable
-from ..whoosh_ext.postings import field_lengths, has_blocks, iter_blocks, positioned_at, posting_ids, raw_postings
+from ..whoosh_ext.postings import (field_lengths, has_blocks, iter_blocks, positioned_at, posting_ids, raw_postings,
+                                   weights_at)
 
 #: Fields searched by words that name no field (scored together as one BM25F term).
 DEFAULT_FIELDS = ("title", "body", "tags")
@@ -302,7 +303,7 @@ def bm25f_scores(
                 btext = indexed_bytes(reader, fieldname, field, term)
                 if btext is None:
                     continue
-                for docnum, freq in _weights_for(raw_postings(reader, fieldname, field, btext), local):
+                for docnum, freq in weights_at(raw_postings(reader, fieldname, field, btext), local):
                     key = docnum + offset
                     norm = norms.get((key, fieldname))
                     if norm is None:
@@ -499,12 +500,6 @@ def _bm25f_fields(searcher: Any, model: NewsBM25, fieldnames: tuple[str, ...]) -
 def _length_factors(b: float, weight: float, avgfl: float) -> tuple[float, ...]:
     """``weight / (1 - b + b * length / avgfl)`` for each of the 256 one-byte lengths Whoosh stores."""
     return tuple(weight / (1.0 - b + b * byte_to_length(byte) / avgfl) for byte in range(256))
-
-
-def _weights_for(postings: Any, docnums: list[int]):
-    """``(docnum, weight)`` for each of the sorted segment ``docnums`` found in ``postings``."""
-    for docnum in positioned_at(postings, docnums):
-        yield docnum, postings.weight()
 
 
 _WEIGHTINGS: dict[RankingConfig, NewsBM25] = {}

@@ -5,9 +5,11 @@ followed by :func:`.ties.top_by_score` gives -- the same documents, the same
 scores bit for bit, the same order and the same count of matches -- with the
 per-posting arithmetic done by NumPy:
 
-* a word's postings in a field are read block by block into one array of
-  segment docnums and one of weights (Whoosh keeps each block as pickled
-  Python tuples: unpickling and ``np.array`` run in C);
+* a word's postings in a field are one array of segment docnums and one of
+  weights: read from the segment's ``.skv`` file
+  (:mod:`searchkit.whoosh_ext.vector_postings`) when the list is there, else
+  block by block (Whoosh keeps each block as pickled Python tuples:
+  unpickling and ``np.array`` run in C) and kept for later queries;
 * its BM25F frequency is summed over the fields into a dense array of the
   segment's documents, field by field in the order the Python pass adds
   them (``0.0 + x`` is ``x``, so every sum is the same double);
@@ -33,6 +35,7 @@ from typing import Any
 
 from ..loading import is_one_shot
 from ..whoosh_ext.postings import field_lengths, has_blocks, raw_postings
+from ..whoosh_ext.vector_postings import postings_key, vector_reader
 from .filtering import segment_filter
 
 __all__ = ["vector_first_pass", "worth_it", "IMPORT_WORTH", "CACHE_POSTINGS"]
@@ -84,6 +87,12 @@ def worth_it(searcher: Any, terms: list[tuple[str, float, float]], fieldnames: t
 
 def _arrays(np: Any, reader: Any, fieldname: str, field: Any, btext: bytes, budget: int) -> tuple[Any, Any] | None:
     """``(docnums, weights)`` of a term's postings in a segment, as int64 and float64 arrays (kept per segment)."""
+    vectors = vector_reader(reader)
+    if vectors is not None:  # the segment's .skv file: arrays without decoding the blocks
+        offset = postings_key(reader, fieldname, btext)
+        found = vectors.arrays(offset) if offset is not None else None
+        if found is not None:
+            return found
     cache = reader.__dict__.setdefault("_searchkit_vectors", {})
     key = (fieldname, btext)
     found = cache.get(key)

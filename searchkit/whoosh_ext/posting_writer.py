@@ -10,6 +10,9 @@
   -- most dates, ids and rare words -- in a few steps), the field lengths read
   once per field as the bytes Whoosh stores.
 
+Longer posting lists of the fields queries score are also written as plain
+arrays (:mod:`.vector_postings`, a ``.skv`` file in the segment).
+
 The bytes are Whoosh's, except that posting blocks with positions are pickled
 with protocol 5 instead of 2 (:data:`BLOCK_PICKLE_PROTOCOL`; stock Whoosh
 reads either -- and with 2 the files are identical, which
@@ -32,6 +35,10 @@ from whoosh.filedb.structfile import StructFile
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util import random_name
 from whoosh.util.numeric import length_to_byte
+
+from .vector_postings import FIELDS as VECTOR_FIELDS
+from .vector_postings import MIN_POSTINGS as VECTOR_MIN_POSTINGS
+from .vector_postings import VectorWriter
 
 __all__ = ["write_postings", "BLOCK_PICKLE_PROTOCOL"]
 
@@ -291,6 +298,8 @@ def write_postings(fieldwriter, schema, lengths, items: Iterable[tuple[str, byte
     write = postfile.file.write
     pos = postfile.tell()
     table = _TermTable(fieldwriter._tindex)
+    vectors = VectorWriter(fieldwriter._segment, fieldwriter._storage, blocklimit)
+    vector_min = VECTOR_MIN_POSTINGS
     add_term = table.add
     dumps = pickle.dumps
     compress = zlib.compress
@@ -317,6 +326,7 @@ def write_postings(fieldwriter, schema, lengths, items: Iterable[tuple[str, byte
                     dfl = lengths.doc_field_length_reader(fieldname)
             rawcount = len(raw) if raw is not None else 0
             lastfield = fieldname
+            vector_field = fieldname in VECTOR_FIELDS
         termstart = pos
         if len(flat) == 3:
             # One posting (most terms: dates, ids, rare words): the same bytes, fewer steps
@@ -359,11 +369,16 @@ def write_postings(fieldwriter, schema, lengths, items: Iterable[tuple[str, byte
         minlength = 0  # as length bytes; 0 = none
         maxlength = 0
         maxweight = 0
+        all_stored = [] if vector_field and count >= vector_min else None
+        block_starts = []
         for start in range(0, count, blocklimit):
+            block_starts.append(pos - termstart)
             end = start + blocklimit
             block_ids = ids[start:end]
             block_weights = weights[start:end]
             stored = array("f", block_weights).tolist()  # what Whoosh keeps of a weight
+            if all_stored is not None:
+                all_stored.extend(stored)
             total += sum(stored)
             block_max = max(block_weights)
             if not block_max > 0:
@@ -411,7 +426,10 @@ def write_postings(fieldwriter, schema, lengths, items: Iterable[tuple[str, byte
         add_term(prefix + tbytes,
                  pack_info(False, total, count, minlength, maxlength, maxweight, ids[0], ids[-1])
                  + pack_long(termstart) + pack_int(pos - termstart))
+        if all_stored is not None:
+            vectors.add(termstart, ids, all_stored, block_starts)
     table.close()
+    vectors.close()
     if lastfield is not None:
         fieldwriter.finish_field()
 

@@ -10,12 +10,15 @@ API (or returns None for the caller to) when a segment is not laid out so.
 
 from __future__ import annotations
 
+import sys
 from bisect import bisect_left
 from itertools import accumulate
 from pickle import loads
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
-__all__ = ["BLOCK_API", "has_blocks", "iter_blocks", "positioned_at", "raw_postings", "field_lengths",
+from .vector_postings import vector_reader
+
+__all__ = ["BLOCK_API", "has_blocks", "iter_blocks", "positioned_at", "weights_at", "raw_postings", "field_lengths",
            "posting_ids", "position_reader"]
 
 #: What the block readers here use of Whoosh 3's on-disk posting matcher.
@@ -28,8 +31,16 @@ def positioned_at(postings: Any, docnums: list[int]) -> Iterator[int]:
     Whoosh's on-disk postings come in blocks with a known last id: a block
     holding none of the wanted documents is never decoded, and within a block
     the wanted ids are found by bisection rather than by stepping through
-    every posting.  Other matchers take the generic ``skip_to`` path.
+    every posting.  When :func:`raw_postings` found the list's block
+    directory (a segment's ``.skv`` file, :mod:`.vector_postings`), the
+    blocks holding wanted documents are found by bisection too, and the
+    headers of the others are never read.  Other matchers take the generic
+    ``skip_to`` path.
     """
+    directory = getattr(postings, "_searchkit_directory", None)
+    if directory is not None:
+        yield from _jumping_to(postings, docnums, directory)
+        return
     if not all(hasattr(postings, name) for name in BLOCK_API):
         for docnum in docnums:
             if not postings.is_active():
@@ -65,15 +76,74 @@ def positioned_at(postings: Any, docnums: list[int]) -> Iterator[int]:
         postings._next_block()
 
 
+def _jumping_to(postings: Any, docnums: list[int], directory: tuple[Sequence[int], Sequence[int]]) -> Iterator[int]:
+    """:func:`positioned_at` with the list's block directory: ``(block offsets from the list's start, block last ids)``."""
+    starts, last = directory
+    base = postings._startoffset
+    nblocks = len(last)
+    i, n = 0, len(docnums)
+    block = 0
+    while i < n:
+        wanted = docnums[i]
+        block = bisect_left(last, wanted, block)
+        if block >= nblocks:
+            return
+        postings._goto(base + starts[block])
+        postings._read_ids()
+        ids = postings._ids
+        size = len(ids)
+        limit = last[block]
+        at = 0
+        while True:
+            at = bisect_left(ids, wanted, at)
+            if at < size and ids[at] == wanted:
+                postings._i = at  # the matcher's in-block cursor: weight() and value() read there
+                yield wanted
+            i += 1
+            if i >= n:
+                return
+            wanted = docnums[i]
+            if wanted > limit:
+                break
+
+
+def weights_at(postings: Any, docnums: list[int]) -> Iterable[tuple[int, float]]:
+    """``(docnum, weight)`` for each of the sorted segment ``docnums`` that ``postings`` holds.
+
+    From the list's arrays in the segment's ``.skv`` file (docnums found by
+    NumPy's bisection, no block decoded) when NumPy is loaded and the list is
+    there; else from the blocks, through :func:`positioned_at`.  The same
+    pairs either way (the weights are the float32 values Whoosh stores).
+    """
+    if getattr(postings, "_searchkit_directory", None) is not None and "numpy" in sys.modules and docnums:
+        arrays = postings._searchkit_vectors.arrays(postings._startoffset)
+        if arrays is not None:
+            import numpy as np
+
+            ids, weights = arrays
+            wanted = np.asarray(docnums, dtype=np.int64)
+            at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+            hit = ids[at] == wanted
+            return zip(wanted[hit].tolist(), weights[at[hit]].tolist())
+    return ((docnum, postings.weight()) for docnum in positioned_at(postings, docnums))
+
+
 def raw_postings(reader: Any, fieldname: str, field: Any, btext: bytes) -> Any:
     """A segment's postings of a term, without Whoosh's deleted-documents filter where it can be had.
 
     For looking up documents already known to be live (the top of a ranking):
-    the filter only adds a method call per posting.
+    the filter only adds a method call per posting.  The list's block
+    directory, when the segment's ``.skv`` file has it, goes with the
+    matcher for :func:`positioned_at`.
     """
     terms = getattr(reader, "_terms", None)
     if terms is not None and hasattr(terms, "matcher"):
-        return terms.matcher(fieldname, btext, field.format)
+        postings = terms.matcher(fieldname, btext, field.format)
+        vectors = vector_reader(reader)
+        if vectors is not None and all(hasattr(postings, name) for name in (*BLOCK_API, "_goto", "_startoffset")):
+            postings._searchkit_directory = vectors.directory(postings._startoffset)
+            postings._searchkit_vectors = vectors
+        return postings
     return reader.postings(fieldname, btext)
 
 

@@ -29,8 +29,16 @@ def _filters(searcher):
                                              searcher.reader()).filter}
 
 
+@pytest.fixture(params=["skv", "blocks"])
+def source(request, monkeypatch):
+    """Where the arrays come from: the segments' .skv files, or the posting blocks (a segment without the file)."""
+    if request.param == "blocks":
+        monkeypatch.setattr(vectorized, "vector_reader", lambda reader: None)
+    return request.param
+
+
 @pytest.mark.parametrize("flt", [None, "date", "source", "date and source"])
-def test_vector_pass_is_the_python_pass(zipf_index, flt):  # noqa: F811
+def test_vector_pass_is_the_python_pass(zipf_index, flt, source):  # noqa: F811
     searcher = zipf_index._searcher_now()
     assert len(searcher.leaf_searchers()) >= 2 and searcher.reader().has_deletions()
     model = _weighting(RankingConfig())
@@ -50,7 +58,7 @@ def test_vector_pass_is_the_python_pass(zipf_index, flt):  # noqa: F811
     assert compared > 100
 
 
-def test_ties_at_the_cut_are_kept_by_id_as_the_python_pass_keeps_them(tmp_path):
+def test_ties_at_the_cut_are_kept_by_id_as_the_python_pass_keeps_them(tmp_path, source):
     """Copies score alike: which of them make the top ``n`` is decided by their ids, not their docnums."""
     import random
 

@@ -1,0 +1,237 @@
+"""A segment's longer posting lists as plain arrays (``.skv``), beside Whoosh's posting blocks.
+
+Whoosh keeps a posting block as one pickled, zlib-compressed tuple of ids,
+weights and positions: reading a word's ids and weights means decompressing
+and unpickling its positions too, a Python object per value.  The first
+pass of a query needs only ids and weights; on a large archive decoding
+them was most of a query's time.  So when a segment is written
+(:func:`searchkit.whoosh_ext.posting_writer.write_postings`), each posting
+list of at least :data:`MIN_POSTINGS` postings in one of :data:`FIELDS` is
+also written here, as arrays NumPy reads without a Python step per posting:
+
+* docnums as deltas (the first one absolute), ``uint16`` when every delta
+  fits, else ``uint32``;
+* weights (the float32 values Whoosh stores) as ``uint8`` codes into a table
+  of the list's distinct weights when there are at most 256, else ``float32``;
+* a directory of the list's posting blocks: each block's offset (from the
+  list's start) and last docnum, so the blocks holding given documents are
+  found by bisection (:meth:`VectorReader.directory`) instead of reading
+  every block header from the start of the list (proximity, exact forms).
+
+The file is written with the array module only (no NumPy in the indexing
+processes); :meth:`VectorReader.arrays` needs NumPy, the directory does not.
+Entries are found by the posting list's offset in the segment's ``.pst``
+file (its term info's extent), so the term table is not repeated.  Layout
+(little-endian; each part padded to 8 bytes)::
+
+    entries: weight table float32[ntable], block offsets uint32[nblocks],
+             block last docnums uint32[nblocks], ids, weights
+    index:   keys uint64[n], offsets uint64[n], counts uint32[n], nblocks uint32[n],
+             ntables uint16[n], kinds uint8[n]
+    footer:  n uint64, index offset uint64, b"SKV1"
+
+On a big-endian machine no file is written or read.
+
+A segment without the file (written before it existed, or merged by
+Whoosh's own writer) is read from its blocks as before.
+"""
+
+from __future__ import annotations
+
+import struct
+import sys
+from array import array
+from bisect import bisect_left
+from operator import sub
+from typing import Any
+
+__all__ = ["EXT", "FIELDS", "MIN_POSTINGS", "VectorWriter", "VectorReader", "vector_reader", "postings_key"]
+
+EXT = ".skv"
+MAGIC = b"SKV1"
+#: The fields a query's plain words are scored in (``searchkit.ranking.bm25f.DEFAULT_FIELDS``).
+FIELDS = frozenset(("title", "body", "tags"))
+#: Shorter lists are a block or two: decoding them costs less than an entry here would.
+MIN_POSTINGS = 32
+
+_FOOTER = struct.Struct("<QQ4s")
+_SHORT_IDS = 1  # kind bit: ids as uint16 deltas (else uint32)
+_CODED = 2  # kind bit: weights as uint8 codes into the entry's table (else float32)
+_LITTLE = sys.byteorder == "little"  # the array module writes native order
+#: The index's columns: (array typecode, bytes each), in file order.
+_INDEX = (("Q", 8), ("Q", 8), ("I", 4), ("I", 4), ("H", 2), ("B", 1))
+
+
+def _pad(size: int) -> bytes:
+    return b"\0" * (-size % 8)
+
+
+class VectorWriter:
+    """Writes a segment's ``.skv`` file (created at the first entry; nothing when there is none)."""
+
+    def __init__(self, segment: Any, storage: Any, blocklimit: int):
+        self._segment = segment
+        self._storage = storage
+        self._blocklimit = blocklimit
+        self._file = None
+        self._pos = 0
+        self._columns = tuple(array(code) for code, _ in _INDEX)
+
+    def add(self, key: int, ids: list[int], weights: list[float], block_starts: list[int]) -> None:
+        """One posting list.
+
+        ``key``: its offset in the ``.pst`` file; ``ids``: its docnums,
+        ascending; ``weights``: as stored (float32 values); ``block_starts``:
+        each block's offset from ``key`` (blocks of ``blocklimit`` postings
+        but the last).
+        """
+        if not _LITTLE or ids[-1] >= 1 << 32 or block_starts[-1] >= 1 << 32:
+            return
+        if self._file is None:
+            self._file = self._segment.create_file(self._storage, EXT)
+        deltas = array("I", map(sub, ids, [0, *ids[:-1]]))
+        kind = 0
+        if max(deltas) < 65536:
+            deltas = array("H", deltas)
+            kind |= _SHORT_IDS
+        distinct = set(weights)
+        if len(distinct) <= 256:
+            table = sorted(distinct)
+            code = {value: i for i, value in enumerate(table)}
+            values = array("B", map(code.__getitem__, weights))
+            kind |= _CODED
+        else:
+            table = []
+            values = array("f", weights)
+        size = self._blocklimit
+        last_ids = array("I", ids[size - 1::size])
+        if len(last_ids) < len(block_starts):
+            last_ids.append(ids[-1])
+        parts = [array("f", table).tobytes(), array("I", block_starts).tobytes(), last_ids.tobytes(),
+                 deltas.tobytes(), values.tobytes()]
+        data = b"".join(part + _pad(len(part)) for part in parts)
+        for column, value in zip(self._columns, (key, self._pos, len(ids), len(block_starts), len(table), kind)):
+            column.append(value)
+        self._file.write(data)
+        self._pos += len(data)
+
+    def close(self) -> None:
+        if self._file is None:
+            return
+        index = self._pos
+        for column in self._columns:
+            data = column.tobytes()
+            self._file.write(data + _pad(len(data)))
+        self._file.write(_FOOTER.pack(len(self._columns[0]), index, MAGIC))
+        self._file.close()
+        self._file = None
+
+
+class VectorReader:
+    """The entries of one segment's ``.skv`` file (``buf``: its bytes or a memoryview of them).
+
+    Raises ValueError when ``buf`` is not such a file.
+    """
+
+    def __init__(self, buf: Any):
+        view = memoryview(buf).cast("B")
+        if len(view) < _FOOTER.size:
+            raise ValueError("not a searchkit vector postings file")
+        n, index, magic = _FOOTER.unpack_from(view, len(view) - _FOOTER.size)
+        if magic != MAGIC or index + n * 27 > len(view):
+            raise ValueError("not a searchkit vector postings file")
+        self._view = view
+        at = index
+        columns = []
+        for code, size in _INDEX:
+            columns.append(view[at:at + n * size].cast(code))
+            at += n * size + (-(n * size) % 8)
+        self._keys, self._offsets, self._counts, self._nblocks, self._ntables, self._kinds = columns
+
+    def _entry(self, key: int) -> int | None:
+        at = bisect_left(self._keys, key)
+        if at < len(self._keys) and self._keys[at] == key:
+            return at
+        return None
+
+    def _parts(self, at: int) -> tuple[int, int, int, int, int]:
+        """``(table, starts, last ids, ids, weights)`` byte offsets of entry ``at``."""
+        pos = self._offsets[at]
+        offsets = []
+        kind = self._kinds[at]
+        count = self._counts[at]
+        for size in (4 * self._ntables[at], 4 * self._nblocks[at], 4 * self._nblocks[at],
+                     (2 if kind & _SHORT_IDS else 4) * count):
+            offsets.append(pos)
+            pos += size + (-size % 8)
+        offsets.append(pos)
+        return tuple(offsets)
+
+    def directory(self, key: int) -> tuple[Any, Any] | None:
+        """``(block offsets, block last docnums)`` of the list at ``.pst`` offset ``key`` (int sequences), or None.
+
+        Block ``k`` starts at ``key + offsets[k]`` and holds the docnums
+        after ``last[k - 1]`` up to ``last[k]``.
+        """
+        at = self._entry(key)
+        if at is None:
+            return None
+        _, starts, last, _, _ = self._parts(at)
+        nblocks = self._nblocks[at]
+        view = self._view
+        return view[starts:starts + 4 * nblocks].cast("I"), view[last:last + 4 * nblocks].cast("I")
+
+    def arrays(self, key: int) -> tuple[Any, Any] | None:
+        """``(docnums int64, weights float64)`` NumPy arrays of the list at ``.pst`` offset ``key``, or None."""
+        import numpy as np
+
+        at = self._entry(key)
+        if at is None:
+            return None
+        table_at, _, _, ids_at, weights_at = self._parts(at)
+        count = self._counts[at]
+        kind = self._kinds[at]
+        buf = self._view
+        deltas = np.frombuffer(buf, dtype="<u2" if kind & _SHORT_IDS else "<u4", count=count, offset=ids_at)
+        ids = np.cumsum(deltas, dtype=np.int64)
+        if kind & _CODED:
+            table = np.frombuffer(buf, dtype="<f4", count=self._ntables[at], offset=table_at).astype(np.float64)
+            weights = table[np.frombuffer(buf, dtype="u1", count=count, offset=weights_at)]
+        else:
+            weights = np.frombuffer(buf, dtype="<f4", count=count, offset=weights_at).astype(np.float64)
+        return ids, weights
+
+
+def vector_reader(reader: Any) -> VectorReader | None:
+    """The :class:`VectorReader` of a Whoosh segment reader (kept with it), or None without a ``.skv`` file."""
+    cache = reader.__dict__
+    if "_searchkit_vector_reader" in cache:
+        return cache["_searchkit_vector_reader"]
+    found = None
+    segment = getattr(reader, "_segment", None)
+    storage = getattr(reader, "_storage", None)
+    if _LITTLE and segment is not None and storage is not None:
+        try:
+            name = segment.make_filename(EXT)
+            if storage.file_exists(name):
+                handle = storage.open_file(name)
+                buf = getattr(handle, "_buf", None)
+                found = VectorReader(buf if buf is not None else handle.read())
+        except (OSError, ValueError, TypeError, struct.error, KeyError, NameError):
+            found = None  # unreadable: the blocks are read instead
+    cache["_searchkit_vector_reader"] = found
+    return found
+
+
+def postings_key(reader: Any, fieldname: str, btext: bytes) -> int | None:
+    """The ``.pst`` offset of a term's posting list in a segment (its :class:`VectorReader` key), or None."""
+    terms = getattr(reader, "_terms", None)
+    if terms is None or not hasattr(terms, "term_info"):
+        return None
+    try:
+        info = terms.term_info(fieldname, btext)
+    except KeyError:
+        return None
+    if info.is_inlined():
+        return None
+    return info.extent()[0]
