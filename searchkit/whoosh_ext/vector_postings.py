@@ -130,23 +130,33 @@ class VectorWriter:
 class VectorReader:
     """The entries of one segment's ``.skv`` file (``buf``: its bytes or a memoryview of them).
 
-    Raises ValueError when ``buf`` is not such a file.
+    Raises ValueError when ``buf`` is not such a file.  Only :meth:`arrays`
+    makes views of ``buf``, for as long as it runs.
     """
 
     def __init__(self, buf: Any):
-        view = memoryview(buf).cast("B")
-        if len(view) < _FOOTER.size:
-            raise ValueError("not a searchkit vector postings file")
-        n, index, magic = _FOOTER.unpack_from(view, len(view) - _FOOTER.size)
-        if magic != MAGIC or index + n * 27 > len(view):
-            raise ValueError("not a searchkit vector postings file")
-        self._view = view
-        at = index
-        columns = []
-        for code, size in _INDEX:
-            columns.append(view[at:at + n * size].cast(code))
-            at += n * size + (-(n * size) % 8)
+        with memoryview(buf) as whole, whole.cast("B") as view:
+            if len(view) < _FOOTER.size:
+                raise ValueError("not a searchkit vector postings file")
+            n, index, magic = _FOOTER.unpack_from(view, len(view) - _FOOTER.size)
+            if magic != MAGIC or index + n * 27 > len(view):
+                raise ValueError("not a searchkit vector postings file")
+            at = index
+            columns = []
+            for code, size in _INDEX:  # copies (a few bytes an entry): no view of the file outlives this
+                column = array(code)
+                column.frombytes(view[at:at + n * size])
+                columns.append(column)
+                at += n * size + (-(n * size) % 8)
         self._keys, self._offsets, self._counts, self._nblocks, self._ntables, self._kinds = columns
+        if n and max(self._offsets) >= index:
+            raise ValueError("damaged searchkit vector postings file")
+        self._buf = buf
+
+    def release(self) -> None:
+        """Let go of the file's buffer (before the segment's storage, and its memory map, is closed)."""
+        self._buf = None
+        self._keys = array("Q")
 
     def _entry(self, key: int) -> int | None:
         at = bisect_left(self._keys, key)
@@ -177,9 +187,12 @@ class VectorReader:
         if at is None:
             return None
         _, starts, last, _, _ = self._parts(at)
-        nblocks = self._nblocks[at]
-        view = self._view
-        return view[starts:starts + 4 * nblocks].cast("I"), view[last:last + 4 * nblocks].cast("I")
+        size = 4 * self._nblocks[at]
+        offsets, last_ids = array("I"), array("I")
+        with memoryview(self._buf) as view:
+            offsets.frombytes(view[starts:starts + size])
+            last_ids.frombytes(view[last:last + size])
+        return offsets, last_ids
 
     def arrays(self, key: int) -> tuple[Any, Any] | None:
         """``(docnums int64, weights float64)`` NumPy arrays of the list at ``.pst`` offset ``key``, or None."""
@@ -191,7 +204,7 @@ class VectorReader:
         table_at, _, _, ids_at, weights_at = self._parts(at)
         count = self._counts[at]
         kind = self._kinds[at]
-        buf = self._view
+        buf = self._buf
         deltas = np.frombuffer(buf, dtype="<u2" if kind & _SHORT_IDS else "<u4", count=count, offset=ids_at)
         ids = np.cumsum(deltas, dtype=np.int64)
         if kind & _CODED:
@@ -220,6 +233,17 @@ def vector_reader(reader: Any) -> VectorReader | None:
         except (OSError, ValueError, TypeError, struct.error, KeyError, NameError):
             found = None  # unreadable: the blocks are read instead
     cache["_searchkit_vector_reader"] = found
+    if found is not None:
+        close = reader.close
+
+        def close_reader() -> None:  # the buffer goes first, so the memory map can be closed
+            vectors = cache.pop("_searchkit_vector_reader", None)
+            if vectors is not None:
+                vectors.release()
+            del reader.close  # the class's close again (and no cycle left)
+            close()
+
+        reader.close = close_reader
     return found
 
 

@@ -48,7 +48,12 @@ def test_every_kind_of_entry_reads_back_exactly():
         lists[key * 1000 + 17] = (ids, weights, starts)
         writer.add(key * 1000 + 17, ids, weights, starts)
     writer.close()
-    reader = VectorReader(storage.open_file("seg.skv").read())
+    data = storage.open_file("seg.skv").read()
+    for reader in (VectorReader(data), VectorReader(memoryview(data))):  # bytes, or a view of a memory map
+        _check_entries(reader, lists)
+
+
+def _check_entries(reader, lists):
     assert len(set(int(k) for k in reader._kinds)) == 4  # uint16/uint32 ids x coded/float weights
     for key, (ids, weights, starts) in lists.items():
         got_ids, got_weights = reader.arrays(key)
@@ -177,3 +182,25 @@ def test_a_segment_without_the_file_is_read_from_its_blocks(built, monkeypatch):
         sub.reader().__dict__["_searchkit_vector_reader"] = None
         sub.reader().__dict__.pop("_searchkit_vectors", None)
     assert [[(h.id, h.score) for h in built.search(q)] for q in queries] == expected
+
+
+def test_closing_a_searcher_lets_go_of_the_memory_map(tmp_path, monkeypatch):
+    """The arrays' buffer is dropped before the segment's storage closes: no forced collection, no open map."""
+    import gc
+
+    rng = random.Random(8)
+    ix = searchkit.Index(tmp_path / "index")
+    docs = [{"id": f"d{n}", "title": "oil prices", "body": " ".join(rng.choice(["oil", "gas", "price", "tanker"])
+                                                                   for _ in range(30))} for n in range(200)]
+    (tmp_path / "docs.jsonl").write_text("\n".join(json.dumps(d) for d in docs), "utf-8")
+    ix.add(tmp_path / "docs.jsonl")
+    assert [h.id for h in ix.search("oil tanker")]
+    readers = [sub.reader() for sub, _ in ix._searcher_now().leaf_searchers()]
+    held = [vector_reader(r) for r in readers]
+    assert any(v is not None and isinstance(v._buf, memoryview) for v in held)  # a view of the segment's map
+    collections = []
+    real = gc.collect
+    monkeypatch.setattr(gc, "collect", lambda *args: collections.append(1) or real(*args))
+    ix.close()
+    assert not collections  # Whoosh collects garbage only when a view of a map it closes is still held
+    assert all(v is None or v._buf is None for v in held)
