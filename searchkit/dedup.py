@@ -285,10 +285,9 @@ class ClusterAssigner:
         rows: set[int] = set()
         for band, key in enumerate(keys):
             sorted_keys, order = tables[band]
-            value = np.uint64(key)
-            low = int(np.searchsorted(sorted_keys, value, side="left"))
-            high = int(np.searchsorted(sorted_keys, value, side="right"))
-            rows.update(int(row) for row in order[low:high])
+            low, high = _equal_range(sorted_keys, np.uint64(key))
+            if high > low:
+                rows.update(int(row) for row in order[low:high])
         for row in sorted(rows):
             docnum = int(docnums[row])
             other = _text(ids[docnum])
@@ -296,6 +295,19 @@ class ClusterAssigner:
                 continue  # deleted, or replaced by this run's version
             seen.add(other)
             yield matrix[row], _text(labels[docnum])
+
+
+def _equal_range(sorted_keys, value) -> tuple[int, int]:
+    """``(low, high)``: where ``value`` (a numpy scalar) is in the ascending array ``sorted_keys``
+    (``low == high`` when it is not), as ``searchsorted`` left and right give it.
+
+    Most band keys are found nowhere: one search answers them, the second is
+    made only for a key that is there.
+    """
+    low = int(sorted_keys.searchsorted(value))
+    if low == len(sorted_keys) or sorted_keys[low] != value:
+        return low, low
+    return low, int(sorted_keys.searchsorted(value, "right"))
 
 
 def _text(value: Any) -> str:
@@ -435,9 +447,7 @@ class _RunDocuments:
             if self._frozen:
                 value = np.uint64(key)
                 for run_keys, run_numbers in self._frozen:  # runs in the order added: numbers ascending
-                    sorted_keys = run_keys[band]
-                    low = int(np.searchsorted(sorted_keys, value, side="left"))
-                    high = int(np.searchsorted(sorted_keys, value, side="right"))
+                    low, high = _equal_range(run_keys[band], value)
                     if high > low:
                         found.extend(run_numbers[band][low:high].tolist())
             found.extend(self._recent[band].get(key, ()))
