@@ -83,6 +83,8 @@ _SURROGATES = re.compile(r"[\ud800-\udfff]")
 #: Control characters (all but tab, newline, carriage return): an escape
 #: sequence in an article must not reach a terminal through ``show`` or a snippet.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: Either of them: most values hold neither, and are looked at once instead of copied twice.
+_UNCLEAN = re.compile(r"[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 class SkipFile(Exception):
@@ -302,8 +304,9 @@ def _clean(value: str | None, limit: int = MAX_FIELD_CHARS) -> str | None:
     """Text safe to index: no lone surrogates (``"\\ud800"`` in JSON), bounded length."""
     if value is None:
         return None
-    value = _SURROGATES.sub("\ufffd", value)
-    value = _CONTROLS.sub("", value)
+    if _UNCLEAN.search(value) is not None:
+        value = _SURROGATES.sub("\ufffd", value)
+        value = _CONTROLS.sub("", value)
     return value[:limit] if len(value) > limit else value
 
 
