@@ -14,7 +14,7 @@ import sys
 from bisect import bisect_left
 from itertools import accumulate
 from pickle import loads
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Generator, Iterable, Iterator, Sequence
 
 from .vector_postings import vector_reader
 
@@ -55,25 +55,34 @@ def positioned_at(postings: Any, docnums: list[int]) -> Iterator[int]:
     i, n = 0, len(docnums)
     while i < n and postings.is_active():
         last = postings._maxid  # block_max_id()
-        wanted = docnums[i]
-        if wanted <= last:
+        if docnums[i] <= last:
             if postings._ids is None:
                 postings._read_ids()
-            ids = postings._ids
-            size = len(ids)
-            at = 0
-            while True:
-                at = bisect_left(ids, wanted, at)  # the wanted ids rise: search on from the last place
-                if at < size and ids[at] == wanted:
-                    postings._i = at  # the matcher's in-block cursor: weight() and value() read there
-                    yield wanted
-                i += 1
-                if i >= n:
-                    return
-                wanted = docnums[i]
-                if wanted > last:
-                    break
+            i = yield from _within_block(postings, docnums, i, last)
+            if i >= n:
+                return
         postings._next_block()
+
+
+def _within_block(postings: Any, docnums: list[int], i: int, last: int) -> Generator[int, None, int]:
+    """Each of ``docnums[i:]`` up to ``last`` that the matcher's current block holds (the matcher on it when
+    yielded); returns the index of the first docnum after ``last`` (``len(docnums)`` when none is)."""
+    ids = postings._ids
+    size = len(ids)
+    n = len(docnums)
+    at = 0
+    wanted = docnums[i]
+    while True:
+        at = bisect_left(ids, wanted, at)  # the wanted ids rise: search on from the last place
+        if at < size and ids[at] == wanted:
+            postings._i = at  # the matcher's in-block cursor: weight() and value() read there
+            yield wanted
+        i += 1
+        if i >= n:
+            return i
+        wanted = docnums[i]
+        if wanted > last:
+            return i
 
 
 def _jumping_to(postings: Any, docnums: list[int], directory: tuple[Sequence[int], Sequence[int]]) -> Iterator[int]:
@@ -84,27 +93,12 @@ def _jumping_to(postings: Any, docnums: list[int], directory: tuple[Sequence[int
     i, n = 0, len(docnums)
     block = 0
     while i < n:
-        wanted = docnums[i]
-        block = bisect_left(last, wanted, block)
+        block = bisect_left(last, docnums[i], block)
         if block >= nblocks:
             return
         postings._goto(base + starts[block])
         postings._read_ids()
-        ids = postings._ids
-        size = len(ids)
-        limit = last[block]
-        at = 0
-        while True:
-            at = bisect_left(ids, wanted, at)
-            if at < size and ids[at] == wanted:
-                postings._i = at  # the matcher's in-block cursor: weight() and value() read there
-                yield wanted
-            i += 1
-            if i >= n:
-                return
-            wanted = docnums[i]
-            if wanted > limit:
-                break
+        i = yield from _within_block(postings, docnums, i, last[block])
 
 
 def weights_at(postings: Any, docnums: list[int]) -> Iterable[tuple[int, float]]:

@@ -123,55 +123,53 @@ def test_the_arrays_are_the_posting_blocks(built):
     assert checked > 40 and skipped_short > 5
 
 
+def _both_ways(searcher, fields, wanted_lists):
+    """For each list of ``fields`` and each of ``wanted_lists(segment size)``: ``(wanted, postings with
+    its directory, or None when the list has none; postings that walk every block)``."""
+    for sub, _ in searcher.leaf_searchers():
+        reader = sub.reader()
+        for fieldname, btext in reader.all_terms():
+            if fieldname not in fields:
+                continue
+            field = searcher.schema[fieldname]
+            for wanted in wanted_lists(reader.doc_count_all()):
+                postings = raw_postings(reader, fieldname, field, btext)
+                walking = raw_postings(reader, fieldname, field, btext)
+                walking._searchkit_directory = None
+                yield wanted, postings if postings._searchkit_directory is not None else None, walking
+
+
 def test_the_directory_finds_the_documents_the_block_walk_finds(built):
     """positioned_at with a list's directory: the same documents, weights and positions as walking every block."""
     from searchkit.whoosh_ext.postings import position_reader, positioned_at
 
     rng = random.Random(2)
-    searcher = built._searcher_now()
-    with_directory = 0
-    for sub, _ in searcher.leaf_searchers():
-        reader = sub.reader()
-        size = reader.doc_count_all()
-        for fieldname, btext in reader.all_terms():
-            if fieldname not in ("title", "body"):
-                continue
-            field = searcher.schema[fieldname]
-            for _ in range(3):
-                wanted = sorted(rng.sample(range(size), rng.randint(1, 60)))
-                postings = raw_postings(reader, fieldname, field, btext)
-                jumped = postings._searchkit_directory is not None
-                with_directory += jumped
-                read = position_reader(postings)
-                got = [(d, postings.weight(), read()) for d in positioned_at(postings, wanted)]
-                walking = raw_postings(reader, fieldname, field, btext)
-                walking._searchkit_directory = None
-                read = position_reader(walking)
-                assert got == [(d, walking.weight(), read()) for d in positioned_at(walking, wanted)], btext
-    assert with_directory > 50
+    compared = 0
+    for wanted, postings, walking in _both_ways(built._searcher_now(), ("title", "body"),
+                                                lambda size: [sorted(rng.sample(range(size), rng.randint(1, 60)))
+                                                              for _ in range(3)]):
+        if postings is None:
+            continue
+        read, read_walking = position_reader(postings), position_reader(walking)
+        assert [(d, postings.weight(), read()) for d in positioned_at(postings, wanted)] == \
+            [(d, walking.weight(), read_walking()) for d in positioned_at(walking, wanted)]
+        compared += 1
+    assert compared > 50
 
 
 def test_weights_from_the_arrays_are_those_of_the_blocks(built):
     from searchkit.whoosh_ext.postings import positioned_at, weights_at
 
     rng = random.Random(4)
-    searcher = built._searcher_now()
-    from_arrays = 0
-    for sub, _ in searcher.leaf_searchers():
-        reader = sub.reader()
-        size = reader.doc_count_all()
-        for fieldname, btext in reader.all_terms():
-            if fieldname not in vector_postings.FIELDS:
-                continue
-            field = searcher.schema[fieldname]
-            for wanted in ([], [0], [size - 1], sorted(rng.sample(range(size), 40)), list(range(size))):
-                postings = raw_postings(reader, fieldname, field, btext)
-                from_arrays += postings._searchkit_directory is not None
-                got = list(weights_at(postings, wanted))
-                walking = raw_postings(reader, fieldname, field, btext)
-                walking._searchkit_directory = None
-                assert got == [(d, walking.weight()) for d in positioned_at(walking, wanted)], btext
-    assert from_arrays > 50
+    compared = 0
+    for wanted, postings, walking in _both_ways(built._searcher_now(), vector_postings.FIELDS,
+                                                lambda size: ([], [0], [size - 1], sorted(rng.sample(range(size), 40)),
+                                                              list(range(size)))):
+        if postings is None:
+            continue
+        assert list(weights_at(postings, wanted)) == [(d, walking.weight()) for d in positioned_at(walking, wanted)]
+        compared += 1
+    assert compared > 50
 
 
 def test_a_segment_without_the_file_is_read_from_its_blocks(built, monkeypatch):
