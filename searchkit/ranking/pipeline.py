@@ -91,7 +91,7 @@ def first_pass(searcher, query, flt, compiled, wanted: int, config: RankingConfi
     if plain_words is not None:  # plain words: scored term at a time, without Whoosh's matchers
         model = context.weighting
         terms = [(word.text, word.idf(searcher, model), word.boost) for word in plain_words]
-        if vectorized.worth_it(searcher, terms, DEFAULT_FIELDS):
+        if vectorized.worth_it(searcher, terms, DEFAULT_FIELDS, pool, model.config.k1):
             found = vectorized.vector_first_pass(searcher, model, terms, DEFAULT_FIELDS, flt, pool)
             if found is not None:
                 top, matches = found

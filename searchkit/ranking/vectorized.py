@@ -21,8 +21,9 @@ per-posting arithmetic done by NumPy:
 
 NumPy (a dependency of datasketch) costs 0.1-0.2 s to import, more than
 the Python pass of a typical query.  A long-lived process (a library user,
-the web page, the benchmarks) imports it at its first plain-words query and
-gains from then on; a process marked one-shot (:func:`searchkit.loading.one_shot`:
+the web page, the benchmarks) imports it at the first plain-words query the
+pass suits (:func:`worth_it`: enough postings beside the segments' sizes,
+and not a query MaxScore prunes cheaply) and gains from then on; a process marked one-shot (:func:`searchkit.loading.one_shot`:
 each CLI command is a fresh process) imports it only for a query reading at least
 :data:`IMPORT_WORTH` postings, where the pass saves more than the import
 costs (see :func:`worth_it`).
@@ -35,14 +36,22 @@ from typing import Any
 
 from ..loading import is_one_shot
 from ..whoosh_ext.postings import field_lengths, has_blocks, raw_postings
-from ..whoosh_ext.vector_postings import postings_key, vector_reader
+from ..whoosh_ext.vector_postings import term_of, vector_reader
 from .filtering import segment_filter
 
-__all__ = ["vector_first_pass", "worth_it", "IMPORT_WORTH", "CACHE_POSTINGS"]
+__all__ = ["vector_first_pass", "worth_it", "IMPORT_WORTH", "CACHE_POSTINGS", "DENSE_COST", "PRUNE_RATIO"]
 
 #: In a one-shot process, a query reading at least this many postings imports NumPy for its
 #: first pass (the Python pass spends about 1 us a posting, the import 0.1-0.2 s).
 IMPORT_WORTH = 150_000
+
+#: The NumPy pass costs about as much per document of a segment, for each word, as the Python pass
+#: costs per posting divided by this (zeroing and scanning dense arrays).
+DENSE_COST = 256
+
+#: A word with this many times the postings of the others together, and the lowest bound, is left
+#: to the Python pass's MaxScore (looked up only for the others' documents).
+PRUNE_RATIO = 8
 
 #: Postings kept as arrays between queries, over all the segments of a searcher (16 bytes each:
 #: docnum and weight); a segment's share is this divided by the number of segments.
@@ -51,46 +60,72 @@ CACHE_POSTINGS = 1 << 20
 _numpy_found: bool | None = None
 
 
-def postings_read(searcher: Any, terms: list[tuple[str, float, float]], fieldnames: tuple[str, ...]) -> int:
-    """How many postings ``terms`` have in ``fieldnames`` over the searcher's segments (doc frequencies)."""
+def postings_read(searcher: Any, terms: list[tuple[str, float, float]], fieldnames: tuple[str, ...]) -> list[int]:
+    """How many postings each of ``terms`` has in ``fieldnames`` over the searcher's segments (doc frequencies)."""
     from .bm25f import indexed_bytes
 
-    total = 0
+    counts = [0] * len(terms)
     schema = searcher.schema
+    fields = [(fieldname, schema[fieldname]) for fieldname in fieldnames if fieldname in schema]
     for sub, _ in searcher.leaf_searchers():
         reader = sub.reader()
-        for term, _, _ in terms:
-            for fieldname in fieldnames:
-                if fieldname in schema:
-                    btext = indexed_bytes(reader, fieldname, schema[fieldname], term)
-                    if btext is not None:
-                        total += reader.doc_frequency(fieldname, btext)
-    return total
+        for i, (term, _, _) in enumerate(terms):
+            for fieldname, field in fields:
+                btext = indexed_bytes(reader, fieldname, field, term)
+                if btext is not None:
+                    counts[i] += reader.doc_frequency(fieldname, btext)
+    return counts
 
 
-def worth_it(searcher: Any, terms: list[tuple[str, float, float]], fieldnames: tuple[str, ...]) -> bool:
-    """Whether :func:`vector_first_pass` should score this query (see the module's docstring)."""
+def worth_it(searcher: Any, terms: list[tuple[str, float, float]], fieldnames: tuple[str, ...], top: int = 0,
+             k1: float = 1.2) -> bool:
+    """Whether :func:`vector_first_pass` should score this query rather than the Python pass.
+
+    ``top``: the pool the first pass is asked for; ``k1``: the model's.  No
+    when NumPy is missing; in a one-shot process without NumPy loaded, only
+    for :data:`IMPORT_WORTH` postings or more.  Otherwise no when the Python
+    pass is as fast: fewer postings than the array work costs
+    (:data:`DENSE_COST`: the NumPy pass touches a dense array of each
+    segment's documents for every word), or a query whose most frequent word
+    has the lowest bound and dwarfs the others, so that MaxScore only looks
+    that word up for the others' documents (``the treaty``).  Either pass
+    gives the same results; this only decides which is faster.
+    """
     global _numpy_found
-    if "numpy" in sys.modules:
-        return True
-    if _numpy_found is None:
-        import importlib.util
+    loaded = "numpy" in sys.modules
+    if not loaded:
+        if _numpy_found is None:
+            import importlib.util
 
-        try:
-            _numpy_found = importlib.util.find_spec("numpy") is not None
-        except (ImportError, ValueError):
-            _numpy_found = False
-    if not _numpy_found:
+            try:
+                _numpy_found = importlib.util.find_spec("numpy") is not None
+            except (ImportError, ValueError):
+                _numpy_found = False
+        if not _numpy_found:
+            return False
+    counts = postings_read(searcher, terms, fieldnames)
+    total = sum(counts)
+    if not loaded and is_one_shot():
+        return total >= IMPORT_WORTH
+    documents = sum(sub.doc_count_all() for sub, _ in searcher.leaf_searchers())
+    if total * DENSE_COST < documents * len(terms):
         return False
-    return not is_one_shot() or postings_read(searcher, terms, fieldnames) >= IMPORT_WORTH
+    if top > 0 and len(terms) > 1:
+        bounds = [idf * boost * (k1 + 1.0) for _, idf, boost in terms]
+        biggest = max(range(len(terms)), key=counts.__getitem__)
+        others = total - counts[biggest]
+        if (min(bounds) > 0 and bounds[biggest] == min(bounds) and others >= top
+                and counts[biggest] >= PRUNE_RATIO * others):
+            return False
+    return True
 
 
 def _arrays(np: Any, reader: Any, fieldname: str, field: Any, btext: bytes, budget: int) -> tuple[Any, Any] | None:
     """``(docnums, weights)`` of a term's postings in a segment, as int64 and float64 arrays (kept per segment)."""
     vectors = vector_reader(reader)
     if vectors is not None:  # the segment's .skv file: arrays without decoding the blocks
-        offset = postings_key(reader, fieldname, btext)
-        found = vectors.arrays(offset) if offset is not None else None
+        term = term_of(reader, fieldname, btext)
+        found = vectors.arrays(term) if term is not None else None
         if found is not None:
             return found
     cache = reader.__dict__.setdefault("_searchkit_vectors", {})

@@ -16,7 +16,7 @@ from itertools import accumulate
 from pickle import loads
 from typing import Any, Callable, Generator, Iterable, Iterator, Sequence
 
-from .vector_postings import vector_reader
+from .vector_postings import term_of, vector_reader
 
 __all__ = ["BLOCK_API", "has_blocks", "iter_blocks", "positioned_at", "weights_at", "raw_postings", "field_lengths",
            "posting_ids", "position_reader"]
@@ -110,7 +110,7 @@ def weights_at(postings: Any, docnums: list[int]) -> Iterable[tuple[int, float]]
     pairs either way (the weights are the float32 values Whoosh stores).
     """
     if getattr(postings, "_searchkit_directory", None) is not None and "numpy" in sys.modules and docnums:
-        arrays = postings._searchkit_vectors.arrays(postings._startoffset)
+        arrays = postings._searchkit_vectors.arrays(postings._searchkit_term)
         if arrays is not None:
             import numpy as np
 
@@ -135,8 +135,11 @@ def raw_postings(reader: Any, fieldname: str, field: Any, btext: bytes) -> Any:
         postings = terms.matcher(fieldname, btext, field.format)
         vectors = vector_reader(reader)
         if vectors is not None and all(hasattr(postings, name) for name in (*BLOCK_API, "_goto", "_startoffset")):
-            postings._searchkit_directory = vectors.directory(postings._startoffset)
-            postings._searchkit_vectors = vectors
+            term = term_of(reader, fieldname, btext)
+            if term is not None and term.offset == postings._startoffset:
+                postings._searchkit_directory = vectors.directory(term)
+                postings._searchkit_vectors = vectors
+                postings._searchkit_term = term
         return postings
     return reader.postings(fieldname, btext)
 

@@ -18,8 +18,8 @@ also written here, as arrays NumPy reads without a Python step per posting:
   found by bisection (:meth:`VectorReader.directory`) instead of reading
   every block header from the start of the list (proximity, exact forms).
 
-The file is written with the array module only (no NumPy in the indexing
-processes); :meth:`VectorReader.arrays` needs NumPy, the directory does not.
+The file is written with the array module (the writer needs no NumPy);
+:meth:`VectorReader.arrays` needs NumPy, the directory does not.
 Entries are found by the posting list's offset in the segment's ``.pst``
 file (its term info's extent), so the term table is not repeated.  Layout
 (little-endian; each part padded to 8 bytes)::
@@ -27,10 +27,14 @@ file (its term info's extent), so the term table is not repeated.  Layout
     entries: weight table float32[ntable], block offsets uint32[nblocks],
              block last docnums uint32[nblocks], ids, weights
     index:   keys uint64[n], offsets uint64[n], counts uint32[n], nblocks uint32[n],
-             ntables uint16[n], kinds uint8[n]
-    footer:  n uint64, index offset uint64, b"SKV1"
+             CRC-32s of the entries uint32[n], ntables uint16[n], kinds uint8[n]
+    footer:  n uint64, index offset uint64, block limit uint32, b"SKV2"
 
-On a big-endian machine no file is written or read.
+An entry is used only when it agrees with the segment's term info (count,
+first and last docnum, block count and offsets within the list's extent)
+and its CRC-32 matches (checked once per entry and reader); else, as for a
+segment without the file, the list is read from its blocks.  On a
+big-endian machine no file is written or read.
 
 A segment without the file (written before it existed, or merged by
 Whoosh's own writer) is read from its blocks as before.
@@ -42,24 +46,26 @@ import struct
 import sys
 from array import array
 from bisect import bisect_left
+import weakref
+import zlib
 from operator import sub
-from typing import Any
+from typing import Any, NamedTuple
 
-__all__ = ["EXT", "FIELDS", "MIN_POSTINGS", "VectorWriter", "VectorReader", "vector_reader", "postings_key"]
+__all__ = ["EXT", "FIELDS", "MIN_POSTINGS", "Term", "VectorWriter", "VectorReader", "term_of", "vector_reader"]
 
 EXT = ".skv"
-MAGIC = b"SKV1"
+MAGIC = b"SKV2"
 #: The fields a query's plain words are scored in (``searchkit.ranking.bm25f.DEFAULT_FIELDS``).
 FIELDS = frozenset(("title", "body", "tags"))
 #: Shorter lists are a block or two: decoding them costs less than an entry here would.
 MIN_POSTINGS = 32
 
-_FOOTER = struct.Struct("<QQ4s")
+_FOOTER = struct.Struct("<QQI4s")
 _SHORT_IDS = 1  # kind bit: ids as uint16 deltas (else uint32)
 _CODED = 2  # kind bit: weights as uint8 codes into the entry's table (else float32)
 _LITTLE = sys.byteorder == "little"  # the array module writes native order
 #: The index's columns: (array typecode, bytes each), in file order.
-_INDEX = (("Q", 8), ("Q", 8), ("I", 4), ("I", 4), ("H", 2), ("B", 1))
+_INDEX = (("Q", 8), ("Q", 8), ("I", 4), ("I", 4), ("I", 4), ("H", 2), ("B", 1))
 
 
 def _pad(size: int) -> bytes:
@@ -110,7 +116,8 @@ class VectorWriter:
         parts = [array("f", table).tobytes(), array("I", block_starts).tobytes(), last_ids.tobytes(),
                  deltas.tobytes(), values.tobytes()]
         data = b"".join(part + _pad(len(part)) for part in parts)
-        for column, value in zip(self._columns, (key, self._pos, len(ids), len(block_starts), len(table), kind)):
+        for column, value in zip(self._columns, (key, self._pos, len(ids), len(block_starts), zlib.crc32(data),
+                                                 len(table), kind)):
             column.append(value)
         self._file.write(data)
         self._pos += len(data)
@@ -122,7 +129,7 @@ class VectorWriter:
         for column in self._columns:
             data = column.tobytes()
             self._file.write(data + _pad(len(data)))
-        self._file.write(_FOOTER.pack(len(self._columns[0]), index, MAGIC))
+        self._file.write(_FOOTER.pack(len(self._columns[0]), index, self._blocklimit, MAGIC))
         self._file.close()
         self._file = None
 
@@ -138,8 +145,8 @@ class VectorReader:
         with memoryview(buf) as whole, whole.cast("B") as view:
             if len(view) < _FOOTER.size:
                 raise ValueError("not a searchkit vector postings file")
-            n, index, magic = _FOOTER.unpack_from(view, len(view) - _FOOTER.size)
-            if magic != MAGIC or index + n * 27 > len(view):
+            n, index, blocklimit, magic = _FOOTER.unpack_from(view, len(view) - _FOOTER.size)
+            if magic != MAGIC or not blocklimit or index + n * 31 > len(view):
                 raise ValueError("not a searchkit vector postings file")
             at = index
             columns = []
@@ -148,21 +155,52 @@ class VectorReader:
                 column.frombytes(view[at:at + n * size])
                 columns.append(column)
                 at += n * size + (-(n * size) % 8)
-        self._keys, self._offsets, self._counts, self._nblocks, self._ntables, self._kinds = columns
+        self._keys, self._offsets, self._counts, self._nblocks, self._crcs, self._ntables, self._kinds = columns
         if n and max(self._offsets) >= index:
             raise ValueError("damaged searchkit vector postings file")
+        self._blocklimit = blocklimit
+        self._index = index
         self._buf = buf
+        self._checked: dict[int, Any] = {}
 
     def release(self) -> None:
         """Let go of the file's buffer (before the segment's storage, and its memory map, is closed)."""
         self._buf = None
         self._keys = array("Q")
 
-    def _entry(self, key: int) -> int | None:
+    def _entry(self, term: Term) -> int | None:
+        """The entry of a posting list, if there is one that agrees with the list's term info and its CRC-32."""
+        key = term.offset
         at = bisect_left(self._keys, key)
-        if at < len(self._keys) and self._keys[at] == key:
-            return at
-        return None
+        if at >= len(self._keys) or self._keys[at] != key:
+            return None
+        agreed = self._checked.get(at)  # the term info an entry was found to agree with (False: none)
+        if agreed is None:
+            agreed = self._checked[at] = term if self._agrees(at, term) else False
+        return at if agreed == term else None
+
+    def _agrees(self, at: int, term: Term) -> bool:
+        count = self._counts[at]
+        nblocks = self._nblocks[at]
+        if count != term.count or nblocks != -(-count // self._blocklimit) or not nblocks:
+            return False
+        start = self._offsets[at]
+        end = self._offsets[at + 1] if at + 1 < len(self._offsets) else self._index
+        if end < self._parts(at)[-1] + count or end > self._index:
+            return False
+        with memoryview(self._buf) as view:
+            if zlib.crc32(view[start:end]) != self._crcs[at]:
+                return False
+        starts, last = self._read_directory(at)
+        if last[-1] != term.last or starts[0] != 4 or starts[-1] >= term.length:
+            return False
+        if any(b <= a for a, b in zip(starts, starts[1:])) or any(b <= a for a, b in zip(last, last[1:])):
+            return False
+        first_delta = array("I" if self._kinds[at] & _SHORT_IDS == 0 else "H")
+        with memoryview(self._buf) as view:
+            ids_at = self._parts(at)[3]
+            first_delta.frombytes(view[ids_at:ids_at + first_delta.itemsize])
+        return first_delta[0] == term.first
 
     def _parts(self, at: int) -> tuple[int, int, int, int, int]:
         """``(table, starts, last ids, ids, weights)`` byte offsets of entry ``at``."""
@@ -177,15 +215,19 @@ class VectorReader:
         offsets.append(pos)
         return tuple(offsets)
 
-    def directory(self, key: int) -> tuple[Any, Any] | None:
-        """``(block offsets, block last docnums)`` of the list at ``.pst`` offset ``key`` (int sequences), or None.
+    def directory(self, term: Term) -> tuple[Any, Any] | None:
+        """``(block offsets, block last docnums)`` of a posting list (int sequences), or None.
 
-        Block ``k`` starts at ``key + offsets[k]`` and holds the docnums
-        after ``last[k - 1]`` up to ``last[k]``.
+        ``term``: the list's :class:`Term` (:func:`term_of`).  Block ``k``
+        starts at ``term.offset + offsets[k]`` and holds the docnums after
+        ``last[k - 1]`` up to ``last[k]``.
         """
-        at = self._entry(key)
+        at = self._entry(term)
         if at is None:
             return None
+        return self._read_directory(at)
+
+    def _read_directory(self, at: int) -> tuple[Any, Any]:
         _, starts, last, _, _ = self._parts(at)
         size = 4 * self._nblocks[at]
         offsets, last_ids = array("I"), array("I")
@@ -194,11 +236,11 @@ class VectorReader:
             last_ids.frombytes(view[last:last + size])
         return offsets, last_ids
 
-    def arrays(self, key: int) -> tuple[Any, Any] | None:
-        """``(docnums int64, weights float64)`` NumPy arrays of the list at ``.pst`` offset ``key``, or None."""
+    def arrays(self, term: Term) -> tuple[Any, Any] | None:
+        """``(docnums int64, weights float64)`` NumPy arrays of a posting list (``term``: :func:`term_of`), or None."""
         import numpy as np
 
-        at = self._entry(key)
+        at = self._entry(term)
         if at is None:
             return None
         table_at, _, _, ids_at, weights_at = self._parts(at)
@@ -209,7 +251,11 @@ class VectorReader:
         ids = np.cumsum(deltas, dtype=np.int64)
         if kind & _CODED:
             table = np.frombuffer(buf, dtype="<f4", count=self._ntables[at], offset=table_at).astype(np.float64)
-            weights = table[np.frombuffer(buf, dtype="u1", count=count, offset=weights_at)]
+            codes = np.frombuffer(buf, dtype="u1", count=count, offset=weights_at)
+            if int(codes.max()) >= len(table):
+                self._checked[at] = False
+                return None
+            weights = table[codes]
         else:
             weights = np.frombuffer(buf, dtype="<f4", count=count, offset=weights_at).astype(np.float64)
         return ids, weights
@@ -232,23 +278,36 @@ def vector_reader(reader: Any) -> VectorReader | None:
                 found = VectorReader(buf if buf is not None else handle.read())
         except (OSError, ValueError, TypeError, struct.error, KeyError, NameError):
             found = None  # unreadable: the blocks are read instead
-    cache["_searchkit_vector_reader"] = found
-    if found is not None:
-        close = reader.close
+    stored = cache.setdefault("_searchkit_vector_reader", found)
+    if stored is found and found is not None:  # (another thread may have stored its own first)
+        owner = weakref.ref(reader)
 
         def close_reader() -> None:  # the buffer goes first, so the memory map can be closed
-            vectors = cache.pop("_searchkit_vector_reader", None)
+            reader = owner()
+            if reader is None:
+                return
+            vectors = reader.__dict__.pop("_searchkit_vector_reader", None)
             if vectors is not None:
                 vectors.release()
-            del reader.close  # the class's close again (and no cycle left)
-            close()
+            reader.__dict__.pop("close", None)  # the class's close again
+            reader.close()
 
         reader.close = close_reader
-    return found
+    return stored
 
 
-def postings_key(reader: Any, fieldname: str, btext: bytes) -> int | None:
-    """The ``.pst`` offset of a term's posting list in a segment (its :class:`VectorReader` key), or None."""
+class Term(NamedTuple):
+    """What a segment's term info says of a posting list: where it is and what it holds."""
+
+    offset: int  #: in the ``.pst`` file (the list's key here)
+    length: int  #: of the list in the ``.pst`` file, bytes
+    count: int  #: postings
+    first: int  #: docnum
+    last: int  #: docnum
+
+
+def term_of(reader: Any, fieldname: str, btext: bytes) -> Term | None:
+    """The :class:`Term` of a term's posting list in a segment, or None (no such term, or inlined postings)."""
     terms = getattr(reader, "_terms", None)
     if terms is None or not hasattr(terms, "term_info"):
         return None
@@ -258,4 +317,7 @@ def postings_key(reader: Any, fieldname: str, btext: bytes) -> int | None:
         return None
     if info.is_inlined():
         return None
-    return info.extent()[0]
+    offset, length = info.extent()
+    if isinstance(length, tuple):  # W3TermInfo.from_bytes keeps the length as a 1-tuple
+        length = length[0]
+    return Term(offset, length, info.doc_frequency(), info.min_id(), info.max_id())

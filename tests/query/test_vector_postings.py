@@ -12,7 +12,7 @@ import searchkit
 from searchkit.ranking.bm25f import DEFAULT_FIELDS
 from searchkit.whoosh_ext import vector_postings
 from searchkit.whoosh_ext.postings import iter_blocks, raw_postings
-from searchkit.whoosh_ext.vector_postings import VectorReader, VectorWriter, postings_key, vector_reader
+from searchkit.whoosh_ext.vector_postings import Term, VectorReader, VectorWriter, term_of, vector_reader
 
 np = pytest.importorskip("numpy")
 
@@ -45,7 +45,7 @@ def test_every_kind_of_entry_reads_back_exactly():
             doc += rng.randint(1, gap)
         weights = _float32(rng.choice([rng.random() * 9 for _ in range(distinct)]) for _ in ids)
         starts = [4 + 1000 * k for k in range(-(-len(ids) // 128))]
-        lists[key * 1000 + 17] = (ids, weights, starts)
+        lists[Term(key * 1000 + 17, starts[-1] + 900, len(ids), ids[0], ids[-1])] = (ids, weights, starts)
         writer.add(key * 1000 + 17, ids, weights, starts)
     writer.close()
     data = storage.open_file("seg.skv").read()
@@ -62,8 +62,36 @@ def _check_entries(reader, lists):
         got_starts, got_last = reader.directory(key)
         assert list(got_starts) == starts
         assert list(got_last) == [ids[min(k + 128, len(ids)) - 1] for k in range(0, len(ids), 128)]
-    assert reader.arrays(18) is None and reader.arrays(10**9) is None  # not an entry
-    assert reader.directory(18) is None
+    term = next(iter(lists))
+    for other in (term._replace(offset=18), term._replace(offset=10**9)):  # not an entry
+        assert reader.arrays(other) is None and reader.directory(other) is None
+    for other in (term._replace(count=term.count - 1), term._replace(last=term.last + 1),
+                  term._replace(first=term.first + 1), term._replace(length=4)):  # not what the segment says
+        assert reader.arrays(other) is None and reader.directory(other) is None
+
+
+def test_a_damaged_entry_is_not_used():
+    """Any byte of an entry changed: its arrays and directory are refused (CRC-32), the other entries still read."""
+    from whoosh.filedb.filestore import RamStorage
+
+    rng = random.Random(9)
+    storage = RamStorage()
+    writer = VectorWriter(_Segment(), storage, 128)
+    terms = []
+    for key in (100, 5000):
+        ids = sorted(rng.sample(range(3000), 300))
+        starts = [4 + 700 * k for k in range(3)]
+        writer.add(key, ids, _float32(rng.choice([1.0, 2.0, 3.0]) for _ in ids), starts)
+        terms.append(Term(key, 3000, len(ids), ids[0], ids[-1]))
+    writer.close()
+    data = storage.open_file("seg.skv").read()
+    entry_size = len(data) // 2 - 200  # well inside the first entry
+    for at in rng.sample(range(entry_size), 25):
+        damaged = bytearray(data)
+        damaged[at] ^= 0x10
+        reader = VectorReader(bytes(damaged))
+        assert reader.arrays(terms[0]) is None and reader.directory(terms[0]) is None, at
+        assert reader.arrays(terms[1]) is not None and reader.directory(terms[1]) is not None
 
 
 def test_no_entry_writes_no_file():
@@ -111,8 +139,8 @@ def test_the_arrays_are_the_posting_blocks(built):
             for block_ids, block_weights in iter_blocks(raw_postings(reader, fieldname, field, btext)):
                 ids.extend(block_ids)
                 weights.extend(block_weights)
-            key = postings_key(reader, fieldname, btext)
-            found = vectors.arrays(key) if key is not None else None
+            term = term_of(reader, fieldname, btext)
+            found = vectors.arrays(term) if term is not None else None
             if len(ids) < vector_postings.MIN_POSTINGS:
                 assert found is None
                 skipped_short += 1
@@ -202,3 +230,57 @@ def test_closing_a_searcher_lets_go_of_the_memory_map(tmp_path, monkeypatch):
     ix.close()
     assert not collections  # Whoosh collects garbage only when a view of a map it closes is still held
     assert all(v is None or v._buf is None for v in held)
+
+
+def test_an_index_with_a_damaged_skv_file_finds_what_a_sound_one_finds(built, tmp_path):
+    """Bytes changed inside a segment's .skv: searches read those lists from their blocks, same results."""
+    import shutil
+
+    from whoosh.filedb.compound import CompoundStorage
+    from whoosh.filedb.structfile import StructFile
+
+    queries = ["w0", "w0 w1", "w2 w3 w4", "w0 tags:oil", "w5 w0 w1 w2", "grain w1"]
+    expected = [[(h.id, h.score) for h in built.search(q, limit=20)] + [built.search(q).total] for q in queries]
+    copy = tmp_path / "index"
+    shutil.copytree(built.path, copy)
+    rng = random.Random(6)
+    damaged = 0
+    for seg in sorted(copy.glob("*.seg")) + sorted(copy.glob("*.skv")):  # compound segments, or files of their own
+        if seg.suffix == ".skv":
+            ranges = [(0, seg.stat().st_size)]
+        else:
+            with open(seg, "rb") as handle:
+                storage = CompoundStorage(StructFile(handle), use_mmap=False)
+                ranges = [storage.range(name) for name in storage.list() if name.endswith(".skv")]
+        data = bytearray(seg.read_bytes())
+        for offset, length in ranges:
+            for at in rng.sample(range(offset, offset + length // 2), 40):  # entries, not the index or footer
+                data[at] ^= 0x5A
+                damaged += 1
+        seg.write_bytes(bytes(data))
+    assert damaged
+    again = searchkit.Index(copy, create=False)
+    try:
+        got = [[(h.id, h.score) for h in again.search(q, limit=20)] + [again.search(q).total] for q in queries]
+    finally:
+        again.close()
+    assert got == expected
+
+
+def test_a_reader_dropped_without_closing_is_freed_at_once(built):
+    """The close hook holds its reader weakly: no reference cycle keeps a segment's memory map open."""
+    import gc
+    import weakref
+
+    reader = built._ix.reader()
+    subs = [sub for sub, _ in reader.leaf_readers()] if not reader.is_atomic() else [reader]
+    assert any(vector_reader(sub) is not None for sub in subs)
+    refs = [weakref.ref(sub) for sub in subs]
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        del reader, subs
+        assert all(ref() is None for ref in refs)  # freed by reference counting alone
+    finally:
+        if was:
+            gc.enable()

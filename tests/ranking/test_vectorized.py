@@ -115,7 +115,7 @@ def test_a_one_shot_process_imports_numpy_only_for_a_big_query(zipf_index, monke
     searcher = zipf_index._searcher_now()
     model = _weighting(RankingConfig())
     terms = [(w, model.term_idf(searcher, "body", w), 1.0) for w in ("w0", "w1")]
-    read = vectorized.postings_read(searcher, terms, FIELDS)
+    read = sum(vectorized.postings_read(searcher, terms, FIELDS))
     assert read > 100
     assert vectorized.worth_it(searcher, terms, FIELDS)  # NumPy is loaded here: always worth it
     monkeypatch.delitem(sys.modules, "numpy")  # as in a fresh process
@@ -155,3 +155,33 @@ def test_the_arrays_kept_per_segment_stay_within_their_budget(zipf_index, monkey
             held = sum(len(ids) for ids, _ in reader.__dict__.get("_searchkit_vectors", {}).values())
             assert held == reader.__dict__.get("_searchkit_vectors_size", 0)
             assert held <= 60 or len(reader.__dict__["_searchkit_vectors"]) == 1  # one list bigger than the budget
+
+
+def test_the_python_pass_keeps_the_queries_it_is_faster_for(tmp_path, monkeypatch):
+    """worth_it: a word too rare for the dense arrays, or a common word beside rare ones (MaxScore's case)."""
+    docs = [{"id": f"d{n}", "title": "news", "body": " ".join(["common", "filler"] + (["half"] if n % 2 else [])
+                                                               + (["rare"] if n % 25 == 0 else []))}
+            for n in range(2000)]
+    ix = index_records(tmp_path, docs)
+    try:
+        searcher = ix._searcher_now()
+        model = _weighting(RankingConfig())
+
+        def terms(*words):
+            return [(w, model.term_idf(searcher, "body", w), 1.0) for w in words]
+
+        monkeypatch.setattr(vectorized, "DENSE_COST", 16)  # a segment of 2,000 stands for a big one
+        assert not vectorized.worth_it(searcher, terms("rare"), FIELDS, 50)  # 80 postings
+        assert vectorized.worth_it(searcher, terms("half"), FIELDS, 50)
+        assert not vectorized.worth_it(searcher, terms("common", "rare"), FIELDS, 50)  # MaxScore's case
+        assert not vectorized.worth_it(searcher, terms("rare", "common"), FIELDS, 50)
+        assert vectorized.worth_it(searcher, terms("common", "rare"), FIELDS, 100)  # too few others to fill the pool
+        assert vectorized.worth_it(searcher, terms("common", "half"), FIELDS, 50)  # no word dwarfs the others
+        for words in (("rare",), ("common", "rare"), ("common", "half"), ("half", "rare", "filler")):
+            expected = [(h.id, h.score) for h in ix.search(" ".join(words), limit=20)]
+            monkeypatch.setattr(vectorized, "worth_it", lambda *args: True)
+            assert [(h.id, h.score) for h in ix.search(" ".join(words), limit=20)] == expected
+            monkeypatch.undo()
+            monkeypatch.setattr(vectorized, "DENSE_COST", 16)
+    finally:
+        ix.close()
