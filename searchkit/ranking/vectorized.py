@@ -22,8 +22,8 @@ per-posting arithmetic done by NumPy:
 NumPy (a dependency of datasketch) costs 0.1-0.2 s to import, more than
 the Python pass of a typical query.  A long-lived process (a library user,
 the web page, the benchmarks) imports it at the first plain-words query the
-pass suits (:func:`worth_it`: enough postings beside the segments' sizes,
-and not a query MaxScore prunes cheaply) and gains from then on; a process marked one-shot (:func:`searchkit.loading.one_shot`:
+pass suits (:func:`worth_it`: enough postings beside the segments' sizes)
+and gains from then on; a process marked one-shot (:func:`searchkit.loading.one_shot`:
 each CLI command is a fresh process) imports it only for a query reading at least
 :data:`IMPORT_WORTH` postings, where the pass saves more than the import
 costs (see :func:`worth_it`).
@@ -39,7 +39,7 @@ from ..whoosh_ext.postings import field_lengths, has_blocks, raw_postings
 from ..whoosh_ext.vector_postings import term_of, vector_reader
 from .filtering import segment_filter
 
-__all__ = ["vector_first_pass", "worth_it", "IMPORT_WORTH", "CACHE_POSTINGS", "DENSE_COST", "PRUNE_RATIO"]
+__all__ = ["vector_first_pass", "worth_it", "IMPORT_WORTH", "CACHE_POSTINGS", "DENSE_COST"]
 
 #: In a one-shot process, a query reading at least this many postings imports NumPy for its
 #: first pass (the Python pass spends about 1 us a posting, the import 0.1-0.2 s).
@@ -48,10 +48,6 @@ IMPORT_WORTH = 150_000
 #: The NumPy pass costs about as much per document of a segment, for each word, as the Python pass
 #: costs per posting divided by this (zeroing and scanning dense arrays).
 DENSE_COST = 256
-
-#: A word with this many times the postings of the others together, and the lowest bound, is left
-#: to the Python pass's MaxScore (looked up only for the others' documents).
-PRUNE_RATIO = 8
 
 #: Postings kept as arrays between queries, over all the segments of a searcher (16 bytes each:
 #: docnum and weight); a segment's share is this divided by the number of segments.
@@ -86,10 +82,12 @@ def worth_it(searcher: Any, terms: list[tuple[str, float, float]], fieldnames: t
     for :data:`IMPORT_WORTH` postings or more.  Otherwise no when the Python
     pass is as fast: fewer postings than the array work costs
     (:data:`DENSE_COST`: the NumPy pass touches a dense array of each
-    segment's documents for every word), or a query whose most frequent word
-    has the lowest bound and dwarfs the others, so that MaxScore only looks
-    that word up for the others' documents (``the treaty``).  Either pass
-    gives the same results; this only decides which is faster.
+    segment's documents for every word).  Either pass gives the same
+    results; this only decides which is faster.  (A common word beside a
+    rare one can be faster in the Python pass, when MaxScore then only looks
+    the common word up; telling in advance when it will was not reliable: on
+    the 10x Reuters queries such a rule sent 82 queries to Python, 1.2 s
+    against 0.6 s in NumPy.)
     """
     global _numpy_found
     loaded = "numpy" in sys.modules
@@ -110,13 +108,6 @@ def worth_it(searcher: Any, terms: list[tuple[str, float, float]], fieldnames: t
     documents = sum(sub.doc_count_all() for sub, _ in searcher.leaf_searchers())
     if total * DENSE_COST < documents * len(terms):
         return False
-    if top > 0 and len(terms) > 1:
-        bounds = [idf * boost * (k1 + 1.0) for _, idf, boost in terms]
-        biggest = max(range(len(terms)), key=counts.__getitem__)
-        others = total - counts[biggest]
-        if (min(bounds) > 0 and bounds[biggest] == min(bounds) and others >= top
-                and counts[biggest] >= PRUNE_RATIO * others):
-            return False
     return True
 
 
