@@ -35,7 +35,7 @@ import sys
 from typing import Any
 
 from ..loading import is_one_shot
-from ..whoosh_ext.postings import field_lengths, has_blocks, raw_postings
+from ..whoosh_ext.postings import field_lengths, has_blocks, iter_blocks, raw_postings
 from ..whoosh_ext.vector_postings import term_of, vector_reader
 from .filtering import segment_filter
 
@@ -129,19 +129,9 @@ def _arrays(np: Any, reader: Any, fieldname: str, field: Any, btext: bytes, budg
         return None
     ids: list[int] = []
     weights: list[float] = []
-    while postings.is_active():
-        postings._read_ids()
-        ids.extend(postings._ids)
-        data = postings._data
-        value = data[1] if data is not None else None
-        if value is None:  # Whoosh's minified weights: all 1.0, or one value for the whole block
-            weights.extend([1.0] * len(postings._ids))
-        elif isinstance(value, float):
-            weights.extend([value] * len(postings._ids))
-        else:
-            postings._read_weights()
-            weights.extend(postings._weights)
-        postings._next_block()
+    for block_ids, block_weights in iter_blocks(postings):
+        ids.extend(block_ids)
+        weights.extend(block_weights)
     found = (np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64))
     held = reader.__dict__.get("_searchkit_vectors_size", 0) + len(ids)
     if held > budget:
