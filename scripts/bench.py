@@ -206,6 +206,19 @@ def searchkit_cmd() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "searchkit"]
 
 
+def searchkit_env() -> dict[str, str]:
+    """The environment of a searchkit process: this checkout's package first on its path.
+
+    Without it the ``searchkit`` command imports the installed package (with
+    an editable install, the working tree it points at), so a bench run
+    from another checkout -- the code before a change -- would time the
+    installed code instead of its own.
+    """
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -226,7 +239,8 @@ def build(corpus: Path, work: Path, runs: int, title_weight: float) -> dict:
                 assert code == 0, "FTS5 build failed"
                 fts.append((wall, rss, folder_size(db), cpu))
             else:
-                wall, rss, code, cpu = run_process([*searchkit_cmd(), "index", str(corpus), "--index", str(ix)])
+                wall, rss, code, cpu = run_process([*searchkit_cmd(), "index", str(corpus), "--index", str(ix)],
+                                                   env=searchkit_env())
                 assert code == 0, "searchkit index failed"
                 sk.append((wall, rss, folder_size(ix), cpu, LAST_PSS_PEAK[0]))
                 mb = 1024 * 1024
@@ -317,12 +331,12 @@ def cold(work: Path, runs: int, title_weight: float) -> dict:
     # searchkit's modules in every process (~30 ms) and measure that instead.
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "searchkit")], check=True,
                    stdout=subprocess.DEVNULL)
-    run_process(sk_argv)
+    run_process(sk_argv, env=searchkit_env())
     run_process(fts_argv)
     sk, fts = [], []
     for run in range(runs):
         for argv, out in ((sk_argv, sk), (fts_argv, fts)) if run % 2 == 0 else ((fts_argv, fts), (sk_argv, sk)):
-            wall, _, code, _ = run_process(argv)
+            wall, _, code, _ = run_process(argv, env=searchkit_env() if argv is sk_argv else None)
             assert code == 0, f"{argv[0]} failed"
             out.append(wall * 1000)
     return {"searchkit": statistics.median(sk), "fts5": statistics.median(fts)}
@@ -330,7 +344,7 @@ def cold(work: Path, runs: int, title_weight: float) -> dict:
 
 def incremental(corpus: Path, files: list[Path], work: Path) -> dict:
     argv = [*searchkit_cmd(), "index", str(corpus), "--index", str(work / "index")]
-    unchanged, _, code, _ = run_process(argv)
+    unchanged, _, code, _ = run_process(argv, env=searchkit_env())
     assert code == 0
     rng = random.Random(SEED)
     touched = rng.sample(files, max(1, len(files) // 100))
@@ -340,7 +354,7 @@ def incremental(corpus: Path, files: list[Path], work: Path) -> dict:
         record["body"] = (record.get("body") or "") + "\nCorrection: this story was updated."
         lines[0] = json.dumps(record, ensure_ascii=False)
         path.write_text("\n".join(lines) + "\n", "utf-8")
-    changed, _, code, _ = run_process(argv)
+    changed, _, code, _ = run_process(argv, env=searchkit_env())
     assert code == 0
     return {"unchanged": unchanged, "touched": changed, "touched_files": len(touched)}
 

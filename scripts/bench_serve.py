@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
-from bench import load_records, make_queries, pct, searchkit_cmd  # noqa: E402
+from bench import load_records, make_queries, pct, searchkit_cmd, searchkit_env  # noqa: E402
 
 TIMEOUT = 60.0
 
@@ -46,13 +46,14 @@ def build_index(corpus: str, index: Path) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         dump = Path(tmp) / "corpus.jsonl"
         dump.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
-        subprocess.run([*searchkit_cmd(), "index", str(dump), "--index", str(index)], check=True, timeout=1800)
+        subprocess.run([*searchkit_cmd(), "index", str(dump), "--index", str(index)], check=True, timeout=1800,
+                       env=searchkit_env())
     return len(records)
 
 
 def start_server(index: Path) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen([*searchkit_cmd(), "serve", "--index", str(index), "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=searchkit_env())
     deadline = time.monotonic() + TIMEOUT
     line = ""
     while time.monotonic() < deadline and not line:
