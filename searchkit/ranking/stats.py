@@ -74,9 +74,17 @@ class SearcherStats:
         return self.source.doc_count_all()
 
     def doc_frequency(self, fieldname: str, text: str) -> int:
-        if fieldname not in self.source.schema:
-            return 0
-        return self.source.doc_frequency(fieldname, text)
+        source = self.source
+        memo = _memo(source)
+        key = (fieldname, text)
+        found = memo.get(key) if memo is not None else None
+        if found is None:
+            found = source.doc_frequency(fieldname, text) if fieldname in source.schema else 0
+            if memo is not None:
+                if len(memo) >= _MEMO_SIZE:
+                    memo.clear()
+                memo[key] = found
+        return found
 
     def field_length(self, fieldname: str) -> int:
         if fieldname not in self.source.schema:
@@ -101,6 +109,22 @@ class SearcherStats:
         if (fieldname, btext) not in reader:
             return 0.0
         return reader.frequency(fieldname, btext)
+
+
+#: Document frequencies remembered per searcher (a searcher reads one unchanging set of segments;
+#: a query asks for a word's in each segment it scores and each field of its BM25F sum).
+_MEMO_SIZE = 1 << 16
+
+
+def _memo(source: Any) -> dict | None:
+    """The document-frequency memo kept on a searcher or reader, or None where none can be kept."""
+    held = getattr(source, "__dict__", None)
+    if held is None:
+        return None
+    memo = held.get("_searchkit_df")
+    if memo is None:
+        memo = held["_searchkit_df"] = {}
+    return memo
 
 
 class FixedStats:

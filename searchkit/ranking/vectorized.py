@@ -34,7 +34,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from ..loading import is_one_shot
+from ..loading import NUMPY_IMPORT_WORTH, is_one_shot, numpy_installed, numpy_wanted
 from ..whoosh_ext.postings import field_lengths, has_blocks, iter_blocks, raw_postings
 from ..whoosh_ext.vector_postings import term_of, vector_reader
 from .filtering import segment_filter
@@ -43,7 +43,7 @@ __all__ = ["vector_first_pass", "worth_it", "IMPORT_WORTH", "CACHE_POSTINGS", "D
 
 #: In a one-shot process, a query reading at least this many postings imports NumPy for its
 #: first pass (the Python pass spends about 1 us a posting, the import 0.1-0.2 s).
-IMPORT_WORTH = 150_000
+IMPORT_WORTH = NUMPY_IMPORT_WORTH
 
 #: The NumPy pass costs about as much per document of a segment, for each word, as the Python pass
 #: costs per posting divided by this (zeroing and scanning dense arrays).
@@ -52,8 +52,6 @@ DENSE_COST = 256
 #: Postings kept as arrays between queries, over all the segments of a searcher (16 bytes each:
 #: docnum and weight); a segment's share is this divided by the number of segments.
 CACHE_POSTINGS = 1 << 20
-
-_numpy_found: bool | None = None
 
 
 def postings_read(searcher: Any, terms: list[tuple[str, float, float]], fieldnames: tuple[str, ...]) -> list[int]:
@@ -89,22 +87,13 @@ def worth_it(searcher: Any, terms: list[tuple[str, float, float]], fieldnames: t
     the 10x Reuters queries such a rule sent 82 queries to Python, 1.2 s
     against 0.6 s in NumPy.)
     """
-    global _numpy_found
     loaded = "numpy" in sys.modules
-    if not loaded:
-        if _numpy_found is None:
-            import importlib.util
-
-            try:
-                _numpy_found = importlib.util.find_spec("numpy") is not None
-            except (ImportError, ValueError):
-                _numpy_found = False
-        if not _numpy_found:
-            return False
+    if not loaded and not numpy_installed():
+        return False
     counts = postings_read(searcher, terms, fieldnames)
     total = sum(counts)
     if not loaded and is_one_shot():
-        return total >= IMPORT_WORTH
+        return numpy_wanted(total, IMPORT_WORTH)
     documents = sum(sub.doc_count_all() for sub, _ in searcher.leaf_searchers())
     if total * DENSE_COST < documents * len(terms):
         return False

@@ -27,9 +27,17 @@ from typing import Any
 from whoosh.matching.mcore import Matcher, NullMatcher
 from whoosh.query.positional import Phrase
 
+from ..loading import numpy_wanted
 from .postings import position_reader, positioned_at, posting_ids
+from .vector_postings import term_of, vector_reader
 
-__all__ = ["BlockPhrase", "phrase_matches", "chain_found"]
+__all__ = ["BlockPhrase", "phrase_matches", "chain_found", "ARRAY_CANDIDATES"]
+
+#: An adjacent phrase whose rarest word is in at least this many of a segment's documents (deleted
+#: ones included) is
+#: matched on the segment's position arrays (``.skv``) when every word has them; fewer
+#: candidates are read from the blocks as fast (a block or two each).
+ARRAY_CANDIDATES = 48
 
 
 def chain_found(positions: list[list[int]], slop: int) -> bool:
@@ -80,17 +88,22 @@ def phrase_matches(searcher: Any, fieldname: str, words: list[str], slop: int, b
         if (fieldname, btext) not in reader:
             return [], []
         btexts.append(btext)
+    frequencies = {btext: reader.doc_frequency(fieldname, btext) for btext in set(btexts)}
     distinct = list(dict.fromkeys(btexts))
-    distinct.sort(key=lambda b: reader.doc_frequency(fieldname, b))
-    found: set[int] = set()
-    # ids and positions from the segment's postings (deletions filtered out as Term's matcher filters them)
-    posting_ids(reader.postings(fieldname, distinct[0]), found)
-    survivors = sorted(found)
+    distinct.sort(key=frequencies.__getitem__)
     weighting = (None if context is None else context.weighting) or searcher.weighting  # as Term.matcher + Searcher.postings
 
     def make_scorers() -> dict:
         return {btext: weighting.scorer(searcher, fieldname, btext, qf=1) for btext in distinct}
 
+    if slop == 1 and frequencies[distinct[0]] >= ARRAY_CANDIDATES:
+        found = _adjacent_arrays(reader, fieldname, btexts, distinct, make_scorers, boost)
+        if found is not None:
+            return found
+    found_ids: set[int] = set()
+    # ids and positions from the segment's postings (deletions filtered out as Term's matcher filters them)
+    posting_ids(reader.postings(fieldname, distinct[0]), found_ids)
+    survivors = sorted(found_ids)
     if slop == 1:  # scorers made only for a document found (their idf and lengths cost term look-ups)
         return _adjacent(reader, fieldname, btexts, distinct, survivors, make_scorers, boost)
     scorers = make_scorers()
@@ -172,6 +185,118 @@ def _adjacent(reader: Any, fieldname: str, btexts: list[bytes], distinct: list[b
         total = _tree_sum([scorers[b].score(_Posting(docnum, weights[b][docnum])) for b in btexts]) * 1.0
         totals.append(total * boost if boost != 1.0 else total)
     return survivors, totals
+
+
+def _adjacent_arrays(reader: Any, fieldname: str, btexts: list[bytes], distinct: list[bytes], make_scorers: Any,
+                     boost: float) -> tuple[list[int], list[float]] | None:
+    """:func:`_adjacent` on the segment's position arrays (:meth:`.VectorReader.positions`), or None.
+
+    None -- the caller reads the blocks -- when a word's list has no arrays
+    with positions, or NumPy is not worth loading (:func:`.loading.numpy_wanted`).
+    The documents holding every word are found by bisection from the rarest
+    word's; each candidate start ``(document, position - k)`` of word ``k``
+    is one int64 key (ascending, as documents and positions are), and the
+    keys of the words are intersected by bisection.  The
+    documents, their weights and so their scores are those of :func:`_adjacent`.
+    """
+    vectors = vector_reader(reader)
+    if vectors is None:
+        return None
+    terms = [term_of(reader, fieldname, btext) for btext in distinct]
+    if any(term is None or not vectors.has_positions(term) for term in terms):
+        return None
+    if not numpy_wanted(sum(term.count for term in terms)):
+        return None
+    import numpy as np
+
+    lists = []
+    for term in terms:
+        arrays, positions = vectors.arrays(term), vectors.positions(term)
+        if arrays is None or positions is None:
+            return None
+        lists.append((*arrays, *positions))
+    docs = lists[0][0]  # the rarest word's documents, then those also holding each other word
+    for ids, _, _, _ in lists[1:]:
+        at = np.searchsorted(ids, docs)
+        at[at == len(ids)] = 0
+        docs = docs[ids[at] == docs]
+        if not len(docs):
+            return [], []
+    if reader.has_deletions():  # as Term's matcher leaves them out
+        docs = docs[~np.isin(docs, np.fromiter(reader.deleted_docs_set, dtype=np.int64))]
+        if not len(docs):
+            return [], []
+    places: dict[bytes, list[int]] = {}
+    for k, btext in enumerate(btexts):
+        places.setdefault(btext, []).append(k)
+    bias = len(btexts)  # keeps position - k above zero: a key is row << 32 | (position - k + bias)
+    rows = np.arange(len(docs), dtype=np.int64)  # the candidates still in (indexes into docs)
+    keys = None
+    for btext, (ids, _, starts, positions) in zip(distinct, lists):
+        at = np.searchsorted(ids, docs[rows])
+        first = starts[at]
+        counts = starts[at + 1] - first
+        ends = np.cumsum(counts)
+        index = np.arange(int(ends[-1]), dtype=np.int64) + np.repeat(first - (ends - counts), counts)
+        base = (np.repeat(rows, counts) << 32) + positions[index].astype(np.int64) + bias
+        for k in places[btext]:  # ascending and distinct: rows ascend, and a document's positions
+            found = base - k
+            if keys is None:
+                keys = found
+            else:  # two ascending arrays: each key of one looked up in the other
+                at = np.searchsorted(found, keys)
+                at[at == len(found)] = 0
+                keys = keys[found[at] == keys]
+        if not len(keys):
+            return [], []
+        kept = keys >> 32
+        rows = kept[np.concatenate(([True], kept[1:] != kept[:-1]))]
+    survivors = docs[rows]
+    scorers = make_scorers()
+    weights = {}
+    for btext, (ids, word_weights, _, _) in zip(distinct, lists):
+        weights[btext] = word_weights[np.searchsorted(ids, survivors)]
+    docnums = survivors.tolist()
+    scored = _array_scores(np, reader, fieldname, scorers, btexts, survivors, weights)
+    if scored is not None:
+        total = scored * 1.0  # as _adjacent: SpanNear2's WrappingMatcher, then the phrase's boost
+        return docnums, (total * boost if boost != 1.0 else total).tolist()
+    weights = {btext: found.tolist() for btext, found in weights.items()}
+    totals = []
+    for i, docnum in enumerate(docnums):
+        total = _tree_sum([scorers[b].score(_Posting(docnum, weights[b][i])) for b in btexts]) * 1.0
+        totals.append(total * boost if boost != 1.0 else total)
+    return docnums, totals
+
+
+_LENGTHS: list = []  # byte_to_length of each length byte, as a float64 array (made once)
+
+
+def _array_scores(np: Any, reader: Any, fieldname: str, scorers: dict, btexts: list[bytes], docnums: Any,
+                  weights: dict) -> Any:
+    """The tree sum of the words' scores of ``docnums`` as one float64 array, or None.
+
+    None (the caller scores document by document) unless every scorer has
+    ``score_array`` (the BM25F model's: the same doubles as its ``score``)
+    and the segment's length column is one byte per document.
+    """
+    from .postings import field_lengths
+
+    if not all(hasattr(scorer, "score_array") for scorer in scorers.values()):
+        return None
+    raw = field_lengths(reader, fieldname)
+    if raw is None:
+        return None
+    found = np.frombuffer(raw, dtype=np.uint8)[docnums]
+    if not found.all():  # no length: Whoosh's doc_field_length gives None there
+        return None
+    if not _LENGTHS:
+        from whoosh.util.numeric import byte_to_length
+
+        _LENGTHS.append(np.array([byte_to_length(byte) for byte in range(256)], dtype=np.float64))
+    lengths = _LENGTHS[0][found]
+    per_word = {btext: scorers[btext].score_array(weights[btext], lengths) for btext in scorers}
+    return _tree_sum([per_word[btext] for btext in btexts])
 
 
 class _Posting:

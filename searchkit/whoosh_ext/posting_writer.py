@@ -36,6 +36,7 @@ from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util import random_name
 from whoosh.util.numeric import length_to_byte
 
+from .postings import decoded_positions, is_positions_format
 from .vector_postings import FIELDS as VECTOR_FIELDS
 from .vector_postings import MIN_POSTINGS as VECTOR_MIN_POSTINGS
 from .vector_postings import VectorWriter
@@ -279,6 +280,18 @@ class _Bucket:
         return zip(self._hashes, self._positions)
 
 
+#: Distinct posting values whose decoded positions a segment's writer keeps (most postings are
+#: a word once at one of the first few thousand positions: a few thousand values).
+_DECODED_KEPT = 1 << 13
+
+
+def _decode_kept(decoded: dict[bytes, list[int]], value: bytes) -> list[int]:
+    positions = decoded_positions(value)
+    if len(decoded) < _DECODED_KEPT:
+        decoded[value] = positions
+    return positions
+
+
 def write_postings(fieldwriter, schema, lengths, items: Iterable[tuple[str, bytes, list]],
                    blocklimit: int = 128, compression: int = 3, protocol: int | None = None) -> None:
     """Write posting lists the way Whoosh's W3 codec does, a term at a time.
@@ -306,6 +319,7 @@ def write_postings(fieldwriter, schema, lengths, items: Iterable[tuple[str, byte
     pack_info = W3TermInfo._struct.pack
     f32 = _float32
     minsize = COMPRESSION_MIN_SIZE
+    decoded: dict[bytes, list[int]] = {}
     lastfield = None
     for fieldname, tbytes, flat in items:
         if fieldname != lastfield:
@@ -327,6 +341,7 @@ def write_postings(fieldwriter, schema, lengths, items: Iterable[tuple[str, byte
             rawcount = len(raw) if raw is not None else 0
             lastfield = fieldname
             vector_field = fieldname in VECTOR_FIELDS
+            vector_positions = vector_field and is_positions_format(fieldobj.format)
         termstart = pos
         if len(flat) == 3:
             # One posting (most terms: dates, ids, rare words): the same bytes, fewer steps
@@ -427,7 +442,10 @@ def write_postings(fieldwriter, schema, lengths, items: Iterable[tuple[str, byte
                  pack_info(False, total, count, minlength, maxlength, maxweight, ids[0], ids[-1])
                  + pack_long(termstart) + pack_int(pos - termstart))
         if all_stored is not None:
-            vectors.add(termstart, ids, all_stored, block_starts)
+            positions = None
+            if vector_positions:  # the values decoded (the same few values recur: one position, 0..4095)
+                positions = (decoded.get(value) or _decode_kept(decoded, value) for value in values)
+            vectors.add(termstart, ids, all_stored, block_starts, positions)
     table.close()
     vectors.close()
     if lastfield is not None:

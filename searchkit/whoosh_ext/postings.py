@@ -202,11 +202,8 @@ def position_reader(postings: Any) -> Callable[[], list[int]]:
     up), without the per-call format look-ups of ``value_as``; any other
     format or matcher goes through ``value_as``.
     """
-    from whoosh.formats import Positions
-
     fmt = getattr(postings, "format", None)
-    if not (isinstance(fmt, Positions) and type(fmt).decode_positions is Positions.decode_positions
-            and hasattr(postings, "_read_values") and hasattr(postings, "_values") and hasattr(postings, "_i")):
+    if not (is_positions_format(fmt) and hasattr(postings, "_read_values") and hasattr(postings, "_values") and hasattr(postings, "_i")):
         return lambda: postings.value_as("positions")
 
     def positions() -> list[int]:
@@ -214,8 +211,22 @@ def position_reader(postings: Any) -> Callable[[], list[int]]:
         if values is None:
             postings._read_values()
             values = postings._values
-        value = values[postings._i]
-        # Positions.decode_positions: the stop mark added when the writer left it off
-        return list(accumulate(loads(value[_INT_SIZE:] if value[-1:] == b"." else value[_INT_SIZE:] + b".")))
+        return decoded_positions(values[postings._i])
 
     return positions
+
+
+def decoded_positions(value: bytes) -> list[int]:
+    """The positions in one posting value of Whoosh's ``Positions`` format (``Positions.decode_positions``).
+
+    ``value``: a 4-byte count, then the pickled deltas (the pickle's stop mark
+    is added when the writer left it off).
+    """
+    return list(accumulate(loads(value[_INT_SIZE:] if value[-1:] == b"." else value[_INT_SIZE:] + b".")))
+
+
+def is_positions_format(fmt: Any) -> bool:
+    """Whether posting values of ``fmt`` are decoded by :func:`decoded_positions`."""
+    from whoosh.formats import Positions
+
+    return isinstance(fmt, Positions) and type(fmt).decode_positions is Positions.decode_positions

@@ -16,7 +16,13 @@ also written here, as arrays NumPy reads without a Python step per posting:
 * a directory of the list's posting blocks: each block's offset (from the
   list's start) and last docnum, so the blocks holding given documents are
   found by bisection (:meth:`VectorReader.directory`) instead of reading
-  every block header from the start of the list (proximity, exact forms).
+  every block header from the start of the list (proximity, exact forms);
+* for a field with positions, each posting's count of positions (``uint8``,
+  ``uint16`` or ``uint32``: the narrowest that holds them all) and the positions themselves, absolute,
+  document after document (``uint16`` when every one fits, else ``uint32``),
+  so a phrase is matched with array operations
+  (:func:`searchkit.whoosh_ext.phrases.phrase_matches`) instead of unpickling
+  a position list per document.
 
 The file is written with the array module (the writer needs no NumPy);
 :meth:`VectorReader.arrays` needs NumPy, the directory does not.
@@ -26,9 +32,15 @@ file (its term info's extent), so the term table is not repeated.  Layout
 
     entries: weight table float32[ntable], block offsets uint32[nblocks],
              block last docnums uint32[nblocks], ids, weights
+             [, position counts, positions]   (kind bit 4)
     index:   keys uint64[n], offsets uint64[n], counts uint32[n], nblocks uint32[n],
              CRC-32s of the entries uint32[n], ntables uint16[n], kinds uint8[n]
     footer:  n uint64, index offset uint64, block limit uint32, b"SKV2"
+
+The positions were added to the format later without a new magic: a
+reader that does not know kind bit 4 reads the rest of such an entry as
+before (the CRC covers the whole entry), and an entry without the bit has
+no positions.
 
 An entry is used only when it agrees with the segment's term info (count,
 first and last docnum, block count and offsets within the list's extent)
@@ -49,7 +61,7 @@ from bisect import bisect_left
 import weakref
 import zlib
 from operator import sub
-from typing import Any, NamedTuple
+from typing import Any, Iterable, NamedTuple, Sequence
 
 __all__ = ["EXT", "FIELDS", "MIN_POSTINGS", "Term", "VectorWriter", "VectorReader", "term_of", "vector_reader"]
 
@@ -63,9 +75,21 @@ MIN_POSTINGS = 32
 _FOOTER = struct.Struct("<QQI4s")
 _SHORT_IDS = 1  # kind bit: ids as uint16 deltas (else uint32)
 _CODED = 2  # kind bit: weights as uint8 codes into the entry's table (else float32)
+_POSITIONS = 4  # kind bit: position counts and positions follow the weights
+_LONG_COUNTS = 8  # kind bit: position counts as uint32 (else uint16)
+_LONG_POSITIONS = 16  # kind bit: positions as uint32 (else uint16)
+_BYTE_COUNTS = 32  # kind bit: position counts as uint8
 _LITTLE = sys.byteorder == "little"  # the array module writes native order
 #: The index's columns: (array typecode, bytes each), in file order.
 _INDEX = (("Q", 8), ("Q", 8), ("I", 4), ("I", 4), ("I", 4), ("H", 2), ("B", 1))
+
+
+_COUNT_TYPES = {1: "u1", 2: "<u2", 4: "<u4"}
+
+
+def _count_size(kind: int) -> int:
+    """Bytes of each position count of an entry of this kind."""
+    return 1 if kind & _BYTE_COUNTS else 4 if kind & _LONG_COUNTS else 2
 
 
 def _pad(size: int) -> bytes:
@@ -83,13 +107,15 @@ class VectorWriter:
         self._pos = 0
         self._columns = tuple(array(code) for code, _ in _INDEX)
 
-    def add(self, key: int, ids: list[int], weights: list[float], block_starts: list[int]) -> None:
+    def add(self, key: int, ids: list[int], weights: list[float], block_starts: list[int],
+            positions: Iterable[Sequence[int]] | None = None) -> None:
         """One posting list.
 
         ``key``: its offset in the ``.pst`` file; ``ids``: its docnums,
         ascending; ``weights``: as stored (float32 values); ``block_starts``:
         each block's offset from ``key`` (blocks of ``blocklimit`` postings
-        but the last).
+        but the last); ``positions``: each posting's positions, ascending,
+        read once (None for a field without positions).
         """
         if not _LITTLE or ids[-1] >= 1 << 32 or block_starts[-1] >= 1 << 32:
             return
@@ -115,6 +141,30 @@ class VectorWriter:
             last_ids.append(ids[-1])
         parts = [array("f", table).tobytes(), array("I", block_starts).tobytes(), last_ids.tobytes(),
                  deltas.tobytes(), values.tobytes()]
+        if positions is not None:
+            counts = array("I")
+            flat = array("I")
+            count_of = counts.append
+            add = flat.extend
+            for found in positions:  # one posting at a time: no list of them all
+                count_of(len(found))
+                add(found)
+            if len(counts) != len(ids) or (flat and max(flat) >= 1 << 32):
+                return
+            kind |= _POSITIONS
+            most = max(counts)
+            if most < 256:
+                counts = array("B", counts)
+                kind |= _BYTE_COUNTS
+            elif most < 65536:
+                counts = array("H", counts)
+            else:
+                kind |= _LONG_COUNTS
+            if not flat or max(flat) < 65536:
+                flat = array("H", flat)
+            else:
+                kind |= _LONG_POSITIONS
+            parts += [counts.tobytes(), flat.tobytes()]
         data = b"".join(part + _pad(len(part)) for part in parts)
         for column, value in zip(self._columns, (key, self._pos, len(ids), len(block_starts), zlib.crc32(data),
                                                  len(table), kind)):
@@ -185,8 +235,11 @@ class VectorReader:
         if count != term.count or nblocks != -(-count // self._blocklimit) or not nblocks:
             return False
         start = self._offsets[at]
-        end = self._offsets[at + 1] if at + 1 < len(self._offsets) else self._index
-        if end < self._parts(at)[-1] + count or end > self._index:
+        end = self._end(at)
+        parts = self._parts(at)
+        if end < parts[4] + count or end > self._index:
+            return False
+        if self._kinds[at] & _POSITIONS and end < parts[6]:
             return False
         with memoryview(self._buf) as view:
             if zlib.crc32(view[start:end]) != self._crcs[at]:
@@ -202,18 +255,25 @@ class VectorReader:
             first_delta.frombytes(view[ids_at:ids_at + first_delta.itemsize])
         return first_delta[0] == term.first
 
-    def _parts(self, at: int) -> tuple[int, int, int, int, int]:
-        """``(table, starts, last ids, ids, weights)`` byte offsets of entry ``at``."""
+    def _parts(self, at: int) -> tuple[int, int, int, int, int, int, int]:
+        """``(table, starts, last ids, ids, weights, position counts, positions)`` byte offsets of entry ``at``.
+
+        The last two are where those parts are (or would be, for an entry without positions).
+        """
         pos = self._offsets[at]
         offsets = []
         kind = self._kinds[at]
         count = self._counts[at]
         for size in (4 * self._ntables[at], 4 * self._nblocks[at], 4 * self._nblocks[at],
-                     (2 if kind & _SHORT_IDS else 4) * count):
+                     (2 if kind & _SHORT_IDS else 4) * count, (1 if kind & _CODED else 4) * count,
+                     _count_size(kind) * count):
             offsets.append(pos)
             pos += size + (-size % 8)
         offsets.append(pos)
         return tuple(offsets)
+
+    def _end(self, at: int) -> int:
+        return self._offsets[at + 1] if at + 1 < len(self._offsets) else self._index
 
     def directory(self, term: Term) -> tuple[Any, Any] | None:
         """``(block offsets, block last docnums)`` of a posting list (int sequences), or None.
@@ -228,7 +288,7 @@ class VectorReader:
         return self._read_directory(at)
 
     def _read_directory(self, at: int) -> tuple[Any, Any]:
-        _, starts, last, _, _ = self._parts(at)
+        _, starts, last = self._parts(at)[:3]
         size = 4 * self._nblocks[at]
         offsets, last_ids = array("I"), array("I")
         with memoryview(self._buf) as view:
@@ -243,7 +303,7 @@ class VectorReader:
         at = self._entry(term)
         if at is None:
             return None
-        table_at, _, _, ids_at, weights_at = self._parts(at)
+        table_at, _, _, ids_at, weights_at = self._parts(at)[:5]
         count = self._counts[at]
         kind = self._kinds[at]
         buf = self._buf
@@ -259,6 +319,39 @@ class VectorReader:
         else:
             weights = np.frombuffer(buf, dtype="<f4", count=count, offset=weights_at).astype(np.float64)
         return ids, weights
+
+    def has_positions(self, term: Term) -> bool:
+        """Whether a posting list has an entry here with its positions (see :meth:`positions`)."""
+        at = self._entry(term)
+        return at is not None and bool(self._kinds[at] & _POSITIONS)
+
+    def positions(self, term: Term) -> tuple[Any, Any] | None:
+        """``(starts, positions)`` of a posting list's positions as NumPy arrays, or None.
+
+        Posting ``i`` (in :meth:`arrays` order) is at positions
+        ``positions[starts[i]:starts[i + 1]]``, ascending; ``starts`` is int64
+        of one more than the postings, ``positions`` uint16 or uint32.  None
+        without an entry, or for an entry without positions.
+        """
+        import numpy as np
+
+        at = self._entry(term)
+        if at is None or not self._kinds[at] & _POSITIONS:
+            return None
+        kind = self._kinds[at]
+        count = self._counts[at]
+        counts_at, positions_at = self._parts(at)[5:]
+        buf = self._buf
+        counts = np.frombuffer(buf, dtype=_COUNT_TYPES[_count_size(kind)], count=count, offset=counts_at)
+        starts = np.zeros(count + 1, dtype=np.int64)
+        np.cumsum(counts, out=starts[1:])
+        size = 4 if kind & _LONG_POSITIONS else 2
+        if positions_at + size * int(starts[-1]) > self._end(at):
+            self._checked[at] = False
+            return None
+        positions = np.frombuffer(buf, dtype="<u4" if size == 4 else "<u2", count=int(starts[-1]),
+                                  offset=positions_at)
+        return starts, positions
 
 
 def vector_reader(reader: Any) -> VectorReader | None:

@@ -1,5 +1,9 @@
 """Phrases matched from the posting blocks give exactly the hits, scores, order and totals of Whoosh's span matchers.
 
+Each test runs twice: adjacent phrases matched on the segments' position
+arrays wherever every word has them (``path == "arrays"``, checked to be
+taken), and read from the posting blocks only (``"blocks"``).
+
 ``BLOCK_PHRASES = False`` compiles phrases to Whoosh's ``Phrase`` (the
 reference); the same queries are run both ways on one index: quoted phrases
 drawn from the stories (stopwords inside included), phrases in the title,
@@ -10,12 +14,14 @@ filters and exclusions, and after deletions.
 from __future__ import annotations
 
 import random
+from contextlib import contextmanager
 
 import pytest
 
 import searchkit
 from searchkit.analysis import WORD_PATTERN
 from searchkit.query import compiler
+from searchkit.whoosh_ext import phrases as phrases_module
 from searchkit.whoosh_ext.phrases import chain_found
 
 from ..conftest import REPO
@@ -23,11 +29,48 @@ from ..conftest import REPO
 FIXTURES = REPO / "tests" / "fixtures"
 
 
+@pytest.fixture(params=["arrays", "blocks"])
+def path(request, monkeypatch):
+    """Which way adjacent phrases are matched; yields the count of phrases the arrays matched."""
+    used = []
+    if request.param == "arrays":
+        pytest.importorskip("numpy")
+        original = phrases_module._adjacent_arrays
+
+        def counted(*args):
+            found = original(*args)
+            used.append(found is not None)
+            return found
+
+        monkeypatch.setattr(phrases_module, "ARRAY_CANDIDATES", 0)
+        monkeypatch.setattr(phrases_module, "_adjacent_arrays", counted)
+    else:
+        monkeypatch.setattr(phrases_module, "ARRAY_CANDIDATES", 1 << 40)
+    yield request.param, used
+
+
+def _arrays_used(path, minimum: int) -> None:
+    name, used = path
+    if name == "arrays":
+        assert sum(used) >= minimum, f"the position arrays matched only {sum(used)} phrases"
+
+
+@contextmanager
+def _all_lists_as_arrays():
+    """Every posting list of 2 postings or more gets position arrays (the fixtures' lists are short)."""
+    from searchkit.whoosh_ext import posting_writer
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(posting_writer, "VECTOR_MIN_POSTINGS", 2)
+        yield
+
+
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
     folder = tmp_path_factory.mktemp("phrases")
     ix = searchkit.Index(folder / "index")
-    ix.add(FIXTURES / "reuters", FIXTURES / "newsroom")
+    with _all_lists_as_arrays():
+        ix.add(FIXTURES / "reuters", FIXTURES / "newsroom")
     yield ix
     ix.close()
 
@@ -73,7 +116,7 @@ def _run(ix, text, filters, block: bool, monkeypatch):
             ix.search(text, limit=5, collapse=False, **filters).total)
 
 
-def test_block_phrases_are_the_span_matchers_results(index, monkeypatch):
+def test_block_phrases_are_the_span_matchers_results(index, monkeypatch, path):
     matched = 0
     for text, filters in _queries(index):
         expected = _run(index, text, filters, False, monkeypatch)
@@ -81,19 +124,24 @@ def test_block_phrases_are_the_span_matchers_results(index, monkeypatch):
         assert got == expected, (text, filters)
         matched += bool(expected[0])
     assert matched > 80  # most queries find something: hits are what is compared
+    _arrays_used(path, 50)
 
 
-def test_after_deletions(tmp_path, monkeypatch):
+def test_after_deletions(tmp_path, monkeypatch, path):
     ix = searchkit.Index(tmp_path / "index")
-    ix.add(FIXTURES / "reuters")
+    with _all_lists_as_arrays():
+        ix.add(FIXTURES / "reuters")
     phrases = _phrases(ix, 25)
     ids = [hit.id for hit in ix.search(f'"{phrases[0]}"', limit=3, snippets=False, collapse=False)]
     ids += [hit.id for hit in ix.search("oil prices", limit=30, snippets=False, collapse=False)][::2]
+    ids += [hit.id for hit in ix.search('"mln dlrs" "said it"', limit=40, snippets=False, collapse=False)][::3]
     assert ix.remove_many(ids)
-    for phrase in phrases + ['"oil prices"', '"crude oil"']:
+    for phrase in phrases + ['"oil prices"', '"crude oil"', '"mln dlrs"', '"said it"', '"the company"',
+                             '"of the"', '"in the"']:
         text = phrase if phrase.startswith('"') else f'"{phrase}"'
         assert _run(ix, text, {}, True, monkeypatch) == _run(ix, text, {}, False, monkeypatch), text
     ix.close()
+    _arrays_used(path, 5)
 
 
 @pytest.mark.parametrize("positions, slop, found", [
@@ -111,7 +159,7 @@ def test_chain(positions, slop, found):
 
 
 @pytest.mark.parametrize("slop", [1, 2, 3])
-def test_whoosh_phrases_with_gaps_and_repeated_words(index, slop):
+def test_whoosh_phrases_with_gaps_and_repeated_words(index, slop, path):
     """BlockPhrase against Whoosh's Phrase directly, every match: slops over 1 take the chain pass."""
     from whoosh.query.positional import Phrase
 
@@ -133,3 +181,5 @@ def test_whoosh_phrases_with_gaps_and_repeated_words(index, slop):
             assert [(h.docnum, h.score) for h in got] == [(h.docnum, h.score) for h in expected], (words, field)
             compared += len(expected)
     assert compared > 50
+    if slop == 1:
+        _arrays_used(path, 10)

@@ -70,6 +70,42 @@ def _check_entries(reader, lists):
         assert reader.arrays(other) is None and reader.directory(other) is None
 
 
+def test_positions_read_back_exactly_in_every_width():
+    """Counts and positions as uint16 or uint32, beside every kind of ids and weights; lists without positions."""
+    from whoosh.filedb.filestore import RamStorage
+
+    rng = random.Random(21)
+    storage = RamStorage()
+    writer = VectorWriter(_Segment(), storage, 128)
+    lists = {}
+    for key, (gap, top, most) in enumerate([(3, 500, 4), (70_000, 65_535, 3), (2, 200_000, 2), (5, 300, 70_000),
+                                             (4, 100, 0), (6, 4000, 300)]):
+        ids = sorted(rng.sample(range(gap * 400), rng.randint(32, 300)))
+        positions = [sorted(rng.sample(range(top + 1), rng.randint(1, 3))) for _ in ids]
+        positions[rng.randrange(len(ids))] = [top]
+        if most > 100:  # one posting with many positions: uint16 counts, or uint32 past 65,535
+            positions[0] = list(range(most))
+        starts = [4 + 1000 * k for k in range(-(-len(ids) // 128))]
+        term = Term(key * 1000 + 17, starts[-1] + 900, len(ids), ids[0], ids[-1])
+        lists[term] = (ids, positions if most else None)
+        writer.add(term.offset, ids, _float32(1.0 for _ in ids), starts, positions if most else None)
+    writer.close()
+    reader = VectorReader(storage.open_file("seg.skv").read())
+    widths = set()
+    for term, (ids, positions) in lists.items():
+        found = reader.positions(term)
+        assert reader.has_positions(term) is (positions is not None)
+        if positions is None:
+            assert found is None and reader.arrays(term)[0].tolist() == ids
+            continue
+        starts, flat = found
+        widths.add((flat.dtype.itemsize, int(reader._kinds[reader._entry(term)]) & (8 | 32)))
+        assert [flat[starts[i]:starts[i + 1]].tolist() for i in range(len(ids))] == positions
+        assert reader.arrays(term)[0].tolist() == ids
+    # (positions' width, counts' width bits): 65,536 distinct positions or more are uint32 too
+    assert widths == {(2, 32), (4, 32), (2, 0), (4, 8)}
+
+
 def test_a_damaged_entry_is_not_used():
     """Any byte of an entry changed: its arrays and directory are refused (CRC-32), the other entries still read."""
     from whoosh.filedb.filestore import RamStorage
@@ -149,6 +185,35 @@ def test_the_arrays_are_the_posting_blocks(built):
             assert found[0].tolist() == ids and found[1].tolist() == [float(w) for w in weights], (fieldname, btext)
             checked += 1
     assert checked > 40 and skipped_short > 5
+
+
+def test_the_position_arrays_are_the_positions_of_the_blocks(built):
+    """Every list with an entry, in a field with positions: the arrays hold each posting's positions."""
+    from searchkit.whoosh_ext.postings import position_reader
+
+    searcher = built._searcher_now()
+    checked = 0
+    for sub, _ in searcher.leaf_searchers():
+        reader = sub.reader()
+        vectors = vector_reader(reader)
+        for fieldname, btext in reader.all_terms():
+            term = term_of(reader, fieldname, btext)
+            if fieldname not in vector_postings.FIELDS or term is None or vectors.arrays(term) is None:
+                continue
+            found = vectors.positions(term)
+            if not searcher.schema[fieldname].format.supports("positions"):
+                assert found is None
+                continue
+            postings = reader.postings(fieldname, btext)
+            read = position_reader(postings)
+            expected = []
+            while postings.is_active():
+                expected.append(read())
+                postings.next()
+            starts, flat = found
+            assert [flat[starts[i]:starts[i + 1]].tolist() for i in range(len(starts) - 1)] == expected
+            checked += 1
+    assert checked > 40
 
 
 def _both_ways(searcher, fields, wanted_lists):
