@@ -128,13 +128,15 @@ def test_a_one_shot_process_imports_numpy_only_for_a_big_query(zipf_index, monke
     assert vectorized.worth_it(searcher, terms, FIELDS)
 
 
-def test_a_cli_query_does_not_import_numpy_for_a_small_query(zipf_index):  # noqa: F811
+@pytest.mark.parametrize("query", ["w0 w1", '"w0 w1"'])
+def test_a_cli_query_does_not_import_numpy_for_a_small_query(zipf_index, query):  # noqa: F811
+    """Plain words and a phrase (whose words have position arrays) alike."""
     code = ("import sys\nfrom searchkit.cli import main\n"
-            "try:\n    main(['query', 'w0 w1', '--index', sys.argv[1], '--limit', '3'])\n"
+            "try:\n    main(['query', sys.argv[2], '--index', sys.argv[1], '--limit', '3'])\n"
             "except SystemExit:\n    pass\n"
             "print('numpy' in sys.modules, file=sys.stderr)")
-    done = subprocess.run([sys.executable, "-c", code, str(zipf_index.path)], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run([sys.executable, "-c", code, str(zipf_index.path), query], capture_output=True,
+                          text=True, timeout=120)
     assert done.stdout.strip(), done.stderr  # it answered
     assert done.stderr.strip().splitlines()[-1] == "False"
 
