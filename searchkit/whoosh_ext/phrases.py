@@ -26,10 +26,11 @@ from typing import Any
 
 from whoosh.matching.mcore import Matcher, NullMatcher
 from whoosh.query.positional import Phrase
+from whoosh.reading import TermNotFound
 
 from ..loading import numpy_wanted
 from .postings import position_reader, positioned_at, posting_ids
-from .vector_postings import term_of, vector_reader
+from .vector_postings import Term, term_from_info, vector_reader
 
 __all__ = ["BlockPhrase", "phrase_matches", "chain_found", "ARRAY_CANDIDATES"]
 
@@ -80,24 +81,28 @@ def phrase_matches(searcher: Any, fieldname: str, words: list[str], slop: int, b
         return None  # one segment at a time (as the collectors ask); else Whoosh's own matcher
     reader = searcher.reader()
     btexts = []
+    infos: dict[bytes, Any] = {}  # each word's term info, looked up once
     for word in words:
         try:
             btext = field.to_bytes(word)
         except ValueError:
             return [], []
-        if (fieldname, btext) not in reader:
-            return [], []
+        if btext not in infos:
+            try:
+                infos[btext] = reader.term_info(fieldname, btext)
+            except (KeyError, TermNotFound):
+                return [], []
         btexts.append(btext)
-    frequencies = {btext: reader.doc_frequency(fieldname, btext) for btext in set(btexts)}
-    distinct = list(dict.fromkeys(btexts))
-    distinct.sort(key=frequencies.__getitem__)
+    distinct = list(infos)
+    distinct.sort(key=lambda btext: infos[btext].doc_frequency())
     weighting = (None if context is None else context.weighting) or searcher.weighting  # as Term.matcher + Searcher.postings
 
     def make_scorers() -> dict:
         return {btext: weighting.scorer(searcher, fieldname, btext, qf=1) for btext in distinct}
 
-    if slop == 1 and frequencies[distinct[0]] >= ARRAY_CANDIDATES:
-        found = _adjacent_arrays(reader, fieldname, btexts, distinct, make_scorers, boost)
+    if slop == 1 and infos[distinct[0]].doc_frequency() >= ARRAY_CANDIDATES:
+        terms = [term_from_info(infos[btext]) for btext in distinct]
+        found = _adjacent_arrays(reader, fieldname, terms, btexts, distinct, make_scorers, boost)
         if found is not None:
             return found
     found_ids: set[int] = set()
@@ -187,8 +192,8 @@ def _adjacent(reader: Any, fieldname: str, btexts: list[bytes], distinct: list[b
     return survivors, totals
 
 
-def _adjacent_arrays(reader: Any, fieldname: str, btexts: list[bytes], distinct: list[bytes], make_scorers: Any,
-                     boost: float) -> tuple[list[int], list[float]] | None:
+def _adjacent_arrays(reader: Any, fieldname: str, terms: list[Term | None], btexts: list[bytes],
+                     distinct: list[bytes], make_scorers: Any, boost: float) -> tuple[list[int], list[float]] | None:
     """:func:`_adjacent` on the segment's position arrays (:meth:`.VectorReader.positions`), or None.
 
     None -- the caller reads the blocks -- when a word's list has no arrays
@@ -202,7 +207,6 @@ def _adjacent_arrays(reader: Any, fieldname: str, btexts: list[bytes], distinct:
     vectors = vector_reader(reader)
     if vectors is None:
         return None
-    terms = [term_of(reader, fieldname, btext) for btext in distinct]
     if any(term is None or not vectors.has_positions(term) for term in terms):
         return None
     if not numpy_wanted(sum(term.count for term in terms)):

@@ -63,7 +63,8 @@ import zlib
 from operator import sub
 from typing import Any, Iterable, NamedTuple, Sequence
 
-__all__ = ["EXT", "FIELDS", "MIN_POSTINGS", "Term", "VectorWriter", "VectorReader", "term_of", "vector_reader"]
+__all__ = ["EXT", "FIELDS", "MIN_POSTINGS", "Term", "VectorWriter", "VectorReader", "term_of", "term_from_info",
+           "vector_reader"]
 
 EXT = ".skv"
 MAGIC = b"SKV2"
@@ -408,6 +409,11 @@ def term_of(reader: Any, fieldname: str, btext: bytes) -> Term | None:
         info = terms.term_info(fieldname, btext)
     except KeyError:
         return None
+    return term_from_info(info)
+
+
+def term_from_info(info: Any) -> Term | None:
+    """The :class:`Term` of a segment's term info (Whoosh's ``TermInfo``), or None for inlined postings."""
     if info.is_inlined():
         return None
     offset, length = info.extent()
