@@ -16,6 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ..loading import is_one_shot
+
 __all__ = ["stopwords", "load_stemmer", "use_stem_table", "write_stem_table", "stems_computed",
            "STEM_TABLE_FILE", "CACHE_LIMIT"]
 
@@ -31,6 +33,12 @@ STEM_TABLE_FILE = "stems.tsv"
 _computed: dict[str, str] = {}
 _tables: list[Path] = []  # registered stem tables, read on the first stem they may answer
 _table_data: list[bytes] | None = None  # their bytes (sorted lines): a lookup is a bisection
+_table_dict: dict[str, str] | None = None  # their pairs, once a long-lived process has looked up enough words
+_table_lookups = 0
+#: Table look-ups after which a process that is not one-shot reads the tables into a dict (tens of
+#: milliseconds once, a few MB): a bisection costs a few microseconds, and a long-lived process
+#: (the web page, a library user) meets new words at every query (snippets of unseen articles).
+TABLE_DICT_AFTER = 1024
 
 
 @lru_cache(maxsize=1)
@@ -107,11 +115,11 @@ def _load_snowball_alone() -> Any:
 
 def use_stem_table(folder: str | os.PathLike[str]) -> None:
     """Let words be stemmed from the stem table in ``folder`` (read lazily, when first needed)."""
-    global _table_data
+    global _table_data, _table_dict
     path = Path(folder) / STEM_TABLE_FILE
     if path not in _tables:
         _tables.append(path)
-        _table_data = None
+        _table_data = _table_dict = None
 
 
 def _read_table(path: Path) -> list[str]:
@@ -128,15 +136,40 @@ def _read_table(path: Path) -> list[str]:
 
 
 def _table_stem(word: str) -> str | None:
-    global _table_data
+    global _table_data, _table_dict, _table_lookups
+    if _table_dict is not None:
+        return _table_dict.get(word)
     if _table_data is None:
         _table_data = [data for data in map(_read_table_bytes, _tables) if data]
+    _table_lookups += 1
+    if _table_lookups >= TABLE_DICT_AFTER and not is_one_shot():
+        _table_dict = _tables_as_dict(_table_data)
+        return _table_dict.get(word)
     key = (word + "\t").encode("utf-8", "surrogatepass")
     for data in _table_data:
         stem = _bisect_table(data, key)
         if stem is not None:
             return stem
     return None
+
+
+def _tables_as_dict(tables: list[bytes]) -> dict[str, str]:
+    """``word -> stem`` of every line of ``tables`` (the first table's stem where several have the word).
+
+    The pairs :func:`_bisect_table` finds in a well-ordered table; a line whose
+    stem is not UTF-8 is left out, as the bisection answers None for it.
+    """
+    pairs: dict[str, str] = {}
+    for data in reversed(tables):
+        for line in data.split(b"\n"):
+            word, tab, stem = line.partition(b"\t")
+            if not tab:
+                continue
+            try:
+                pairs[word.decode("utf-8", "surrogatepass")] = stem.decode("utf-8")
+            except UnicodeDecodeError:
+                continue  # the bisection answers None: a later table's stem, if any, stands
+    return pairs
 
 
 def _read_table_bytes(path: Path) -> bytes:
@@ -187,7 +220,7 @@ def write_stem_table(folder: str | os.PathLike[str], *extra: dict[str, str]) -> 
     atomically; nothing is written when no pair is new.  Every pair comes from
     NLTK itself, so a table can only ever be incomplete, never wrong.
     """
-    global _table_data
+    global _table_data, _table_dict
     path = Path(folder) / STEM_TABLE_FILE
     lines = _read_table(path)
     known = {line.partition("\t")[0] for line in lines}
@@ -205,4 +238,4 @@ def write_stem_table(folder: str | os.PathLike[str], *extra: dict[str, str]) -> 
     tmp.write_text("\n".join(lines) + "\n", "utf-8")
     os.replace(tmp, path)
     if path in _tables:
-        _table_data = None  # re-read when next needed
+        _table_data = _table_dict = None  # re-read when next needed

@@ -241,7 +241,38 @@ def test_stems_from_the_table_match_nltk(tmp_path):
         stemming._computed.update(saved[1])
         stemming._stemmer = saved[2]
         stemming._tables[:] = saved[3]
-        stemming._table_data = None
+        stemming._table_data = stemming._table_dict = None
+
+
+def test_a_long_lived_process_reads_the_tables_into_a_dict_with_the_same_answers(tmp_path, monkeypatch):
+    """After TABLE_DICT_AFTER look-ups a process that is not one-shot answers from a dict: the bisection's
+    answers for every word (the first table first, a stem that is not UTF-8 answered by a later table)."""
+    from searchkit import loading
+    from searchkit.analysis import stemming
+
+    first = b"apples\tappl\nbroken\t\xff\xfe\ncities\tciti\n"
+    second = b"apples\tother\nbroken\tbroke\ndogs\tdog\n"
+    tables = [first, second]
+    words = ["apples", "broken", "cities", "dogs", "absent", "cit", ""]
+
+    def bisected(word):
+        key = (word + "\t").encode("utf-8", "surrogatepass")
+        return next((stem for stem in (stemming._bisect_table(data, key) for data in tables) if stem is not None),
+                    None)
+
+    expected = {word: bisected(word) for word in words}
+    assert expected["apples"] == "appl" and expected["broken"] == "broke" and expected["absent"] is None
+    monkeypatch.setattr(stemming, "_tables", [tmp_path / "t1", tmp_path / "t2"])
+    monkeypatch.setattr(stemming, "_table_data", tables)
+    monkeypatch.setattr(stemming, "_table_dict", None)
+    monkeypatch.setattr(stemming, "_table_lookups", 0)
+    monkeypatch.setattr(stemming, "TABLE_DICT_AFTER", 3)
+    monkeypatch.setattr(loading, "_one_shot", True)
+    assert [stemming._table_stem(w) for w in words] == [expected[w] for w in words]
+    assert stemming._table_dict is None  # a one-shot command keeps bisecting
+    monkeypatch.setattr(loading, "_one_shot", False)
+    assert [stemming._table_stem(w) for w in words] == [expected[w] for w in words]
+    assert stemming._table_dict is not None
 
 
 QUERY_PATH = r"""
