@@ -183,3 +183,32 @@ def test_whoosh_phrases_with_gaps_and_repeated_words(index, slop, path):
     assert compared > 50
     if slop == 1:
         _arrays_used(path, 10)
+
+
+def test_a_one_shot_process_imports_numpy_only_for_many_candidates(index, monkeypatch):
+    """A CLI command takes the arrays only when the rarest word's documents make the import pay."""
+    import sys
+    import types
+
+    from searchkit import loading
+    from searchkit.whoosh_ext.phrases import phrase_matches
+
+    pytest.importorskip("numpy")
+    taken = []
+    original = phrases_module._adjacent_arrays
+    monkeypatch.setattr(phrases_module, "_adjacent_arrays", lambda *a: taken.append(original(*a)) or taken[-1])
+    monkeypatch.setattr(phrases_module, "ARRAY_CANDIDATES", 0)
+    searcher = index._searcher_now()
+    sub = max((sub for sub, _ in searcher.leaf_searchers()), key=lambda s: s.doc_count_all())
+    rarest = min(sub.reader().doc_frequency("body", w) for w in ("of", "the"))
+    assert rarest > 2
+    # as in a fresh process, for the rule only (importing NumPy a second time is not safe)
+    monkeypatch.setattr(loading, "sys", types.SimpleNamespace(modules={k: v for k, v in sys.modules.items()
+                                                                      if k != "numpy"}))
+    monkeypatch.setattr(loading, "_one_shot", True)
+    monkeypatch.setattr(loading, "NUMPY_IMPORT_WORTH", rarest * phrases_module.CANDIDATE_COST + 1)
+    expected = phrase_matches(sub, "body", ["of", "the"], 1, 1.0)
+    assert taken == [None]  # too few candidates: the blocks
+    monkeypatch.setattr(loading, "NUMPY_IMPORT_WORTH", rarest * phrases_module.CANDIDATE_COST)
+    assert phrase_matches(sub, "body", ["of", "the"], 1, 1.0) == expected
+    assert taken[-1] is not None  # enough: the arrays, the same documents and scores
