@@ -129,6 +129,11 @@ class _NewsBM25Scorer(WeightLengthScorer):
         self.unboost = unboost(searcher.schema[fieldname])
         self.setup(searcher, fieldname, text)
 
+    def score(self, matcher: Any) -> float:
+        # Whoosh's doc_field_length gives None for a field of length 0 (only stopwords: "It is
+        # what it is" holds the phrase "it is"): length 0, as score_array reads it.
+        return self._score(matcher.weight(), self.dfl(matcher.id()) or 0)
+
     def _score(self, weight: float, length: int) -> float:
         tf = weight * self.unboost
         k1 = self.k1
@@ -278,7 +283,7 @@ class _BM25FMatcher(Matcher):
         dfl = self.searcher.doc_field_length
         for leaf, (fieldname, b, weight, avgfl) in zip(self.leaves, self.params):
             if leaf.is_active() and leaf.id() == docnum:
-                length = dfl(docnum, fieldname, 1)
+                length = dfl(docnum, fieldname, 1) or 0  # None: a field of only stopwords
                 tf += weight * leaf.weight() / (1.0 - b + b * length / avgfl)
         k1 = self.k1
         return self.scale * tf * (k1 + 1.0) / (tf + k1)
@@ -318,7 +323,7 @@ def bm25f_scores(
                     key = docnum + offset
                     norm = norms.get((key, fieldname))
                     if norm is None:
-                        norm = norms[(key, fieldname)] = 1.0 - b + b * dfl(key, fieldname, 1) / avgfl
+                        norm = norms[(key, fieldname)] = 1.0 - b + b * (dfl(key, fieldname, 1) or 0) / avgfl
                     tfs[key] = tfs.get(key, 0.0) + weight * freq / norm
         scale = idf * boost
         for key, tf in tfs.items():

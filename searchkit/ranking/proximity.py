@@ -121,7 +121,7 @@ def _proximity_rerank(searcher, ranked, words, config: RankingConfig, model):
                 held = True
                 freq = pair_frequency(found[a], found[b_], window)
                 if freq:
-                    length = searcher.doc_field_length(docnum, fieldname, 1)
+                    length = searcher.doc_field_length(docnum, fieldname, 1) or 0  # None: only stopwords
                     freq /= 1.0 - b + b * length / avg
                 tf += weight * freq
             if held:

@@ -298,9 +298,7 @@ def _array_scores(np: Any, reader: Any, fieldname: str, scorers: dict, btexts: l
     raw = field_lengths(reader, fieldname)
     if raw is None:
         return None
-    found = np.frombuffer(raw, dtype=np.uint8)[docnums]
-    if not found.all():  # no length: Whoosh's doc_field_length gives None there
-        return None
+    found = np.frombuffer(raw, dtype=np.uint8)[docnums]  # byte 0: length 0, as the scorer reads it
     if not _LENGTHS:
         from whoosh.util.numeric import byte_to_length
 

@@ -212,3 +212,23 @@ def test_a_one_shot_process_imports_numpy_only_for_many_candidates(index, monkey
     monkeypatch.setattr(loading, "NUMPY_IMPORT_WORTH", rarest * phrases_module.CANDIDATE_COST)
     assert phrase_matches(sub, "body", ["of", "the"], 1, 1.0) == expected
     assert taken[-1] is not None  # enough: the arrays, the same documents and scores
+
+
+def test_a_phrase_in_a_field_of_only_stopwords(tmp_path, monkeypatch, path):
+    """"It is what it is" as a title has field length 0 (Whoosh gives None): found and scored, no TypeError."""
+    import json
+
+    docs = [{"id": f"d{n}", "title": "It is what it is" if n % 3 == 0 else f"Markets {n}",
+             "body": "Officials said it is what it is." if n % 2 else "The the."} for n in range(60)]
+    (tmp_path / "docs.jsonl").write_text("\n".join(json.dumps(d) for d in docs), "utf-8")
+    ix = searchkit.Index(tmp_path / "index")
+    with _all_lists_as_arrays():
+        ix.add(tmp_path / "docs.jsonl")
+    try:
+        for text in ('"it is"', 'title:"it is what"', '"the the"', '"it is" officials'):
+            got = _run(ix, text, {}, True, monkeypatch)
+            assert got == _run(ix, text, {}, False, monkeypatch), text
+            assert got[1] > 0, text
+    finally:
+        ix.close()
+    _arrays_used(path, 1)
