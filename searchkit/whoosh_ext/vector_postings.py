@@ -188,8 +188,9 @@ class VectorWriter:
 class VectorReader:
     """The entries of one segment's ``.skv`` file (``buf``: its bytes or a memoryview of them).
 
-    Raises ValueError when ``buf`` is not such a file.  Only :meth:`arrays`
-    makes views of ``buf``, for as long as it runs.
+    Raises ValueError when ``buf`` is not such a file.  :meth:`arrays` makes
+    views of ``buf`` only while it runs; :meth:`positions` returns one (the
+    positions), which a caller keeps no longer than its reader.
     """
 
     def __init__(self, buf: Any):
@@ -213,6 +214,7 @@ class VectorReader:
         self._index = index
         self._buf = buf
         self._checked: dict[int, Any] = {}
+        self._fitted: set[int] = set()  # entries found to fill their extent (_entry_read)
 
     def release(self) -> None:
         """Let go of the file's buffer (before the segment's storage, and its memory map, is closed)."""
@@ -238,9 +240,16 @@ class VectorReader:
         start = self._offsets[at]
         end = self._end(at)
         parts = self._parts(at)
-        if end < parts[4] + count or end > self._index:
+        kind = self._kinds[at]
+        if end > self._index or kind & _BYTE_COUNTS and kind & _LONG_COUNTS:
             return False
-        if self._kinds[at] & _POSITIONS and end < parts[6]:
+        # The entry fills its extent exactly (the kind byte, which says how wide each part is, lies
+        # outside the CRC): without positions it ends with the weights; with them, the positions'
+        # own length is checked against the counts' sum when they are read (positions()).
+        if kind & _POSITIONS:
+            if end < parts[6]:
+                return False
+        elif end != parts[5]:
             return False
         with memoryview(self._buf) as view:
             if zlib.crc32(view[start:end]) != self._crcs[at]:
@@ -301,7 +310,7 @@ class VectorReader:
         """``(docnums int64, weights float64)`` NumPy arrays of a posting list (``term``: :func:`term_of`), or None."""
         import numpy as np
 
-        at = self._entry(term)
+        at = self._entry_read(term)
         if at is None:
             return None
         table_at, _, _, ids_at, weights_at = self._parts(at)[:5]
@@ -336,7 +345,7 @@ class VectorReader:
         """
         import numpy as np
 
-        at = self._entry(term)
+        at = self._entry_read(term)
         if at is None or not self._kinds[at] & _POSITIONS:
             return None
         kind = self._kinds[at]
@@ -347,12 +356,35 @@ class VectorReader:
         starts = np.zeros(count + 1, dtype=np.int64)
         np.cumsum(counts, out=starts[1:])
         size = 4 if kind & _LONG_POSITIONS else 2
-        if positions_at + size * int(starts[-1]) > self._end(at):
-            self._checked[at] = False
-            return None
         positions = np.frombuffer(buf, dtype="<u4" if size == 4 else "<u2", count=int(starts[-1]),
                                   offset=positions_at)
         return starts, positions
+
+    def _entry_read(self, term: Term) -> int | None:
+        """:meth:`_entry`, for reading its arrays: also checked to fill its extent exactly (needs NumPy).
+
+        The kind byte, which says how wide each part is, lies outside the
+        CRC; an entry whose parts, read at the widths it says, do not end
+        exactly where the entry ends is not used.  Checked once per entry.
+        """
+        at = self._entry(term)
+        if at is None or at in self._fitted:
+            return at
+        kind = self._kinds[at]
+        fits = True
+        if kind & _POSITIONS:
+            import numpy as np
+
+            counts_at, positions_at = self._parts(at)[5:]
+            counts = np.frombuffer(self._buf, dtype=_COUNT_TYPES[_count_size(kind)], count=self._counts[at],
+                                   offset=counts_at)
+            length = (4 if kind & _LONG_POSITIONS else 2) * int(counts.sum(dtype=np.int64))
+            fits = positions_at + length + (-length % 8) == self._end(at)
+        if not fits:
+            self._checked[at] = False
+            return None
+        self._fitted.add(at)
+        return at
 
 
 def vector_reader(reader: Any) -> VectorReader | None:

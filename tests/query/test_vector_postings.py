@@ -106,6 +106,43 @@ def test_positions_read_back_exactly_in_every_width():
     assert widths == {(2, 32), (4, 32), (2, 0), (4, 8)}
 
 
+def test_a_changed_kind_byte_never_gives_other_arrays():
+    """The kind byte (outside the CRC) says how wide each part is: with any of its bits flipped, an entry's
+    ids, weights and positions are read right or not at all (then the blocks are read)."""
+    from whoosh.filedb.filestore import RamStorage
+
+    rng = random.Random(31)
+    lists = {}
+    for key, (top, most) in enumerate([(500, 3), (70_000, 2), (300, 400), (40, 1)]):
+        storage = RamStorage()
+        writer = VectorWriter(_Segment(), storage, 128)
+        ids = sorted(rng.sample(range(9000), rng.randint(32, 400)))
+        positions = [sorted(rng.sample(range(top), rng.randint(1, min(most, top)))) for _ in ids]
+        weights = _float32(float(len(found)) for found in positions)
+        starts = [4 + 1000 * k for k in range(-(-len(ids) // 128))]
+        term = Term(17, starts[-1] + 900, len(ids), ids[0], ids[-1])
+        writer.add(term.offset, ids, weights, starts, positions)
+        writer.close()
+        lists[key] = (storage.open_file("seg.skv").read(), term, ids, weights, positions)
+    refused = 0
+    for data, term, ids, weights, positions in lists.values():
+        reader = VectorReader(data)
+        kind_at = reader._index + len(reader._keys) * (8 + 8 + 4 + 4 + 4 + 2)  # the kinds column, in file order
+        kind_at += -(len(reader._keys) * 8) % 8 * 2 + -(len(reader._keys) * 4) % 8 * 3 + -(len(reader._keys) * 2) % 8
+        assert data[kind_at] == reader._kinds[0]
+        for bit in range(8):
+            damaged = bytearray(data)
+            damaged[kind_at] ^= 1 << bit
+            changed = VectorReader(bytes(damaged))
+            found, read = changed.arrays(term), changed.positions(term)
+            if found is not None:
+                assert found[0].tolist() == ids and found[1].tolist() == weights, bit
+            if read is not None:
+                assert [read[1][read[0][i]:read[0][i + 1]].tolist() for i in range(len(ids))] == positions, bit
+            refused += found is None or read is None
+    assert refused >= 4 * 5  # most flips are caught; the others (unused bits) change nothing
+
+
 def test_a_damaged_entry_is_not_used():
     """Any byte of an entry changed: its arrays and directory are refused (CRC-32), the other entries still read."""
     from whoosh.filedb.filestore import RamStorage
