@@ -33,7 +33,8 @@ STEM_TABLE_FILE = "stems.tsv"
 _computed: dict[str, str] = {}
 _tables: list[Path] = []  # registered stem tables, read on the first stem they may answer
 _table_data: list[bytes] | None = None  # their bytes (sorted lines): a lookup is a bisection
-_table_dict: dict[str, str] | None = None  # their pairs, once a long-lived process has looked up enough words
+_table_dict: dict[str, str] | bool | None = None  # their pairs, once a long-lived process has looked up
+# enough words (False: they cannot be a dict, see _tables_as_dict)
 _table_lookups = 0
 #: Table look-ups after which a process that is not one-shot reads the tables into a dict (tens of
 #: milliseconds once, a few MB): a bisection costs a few microseconds, and a long-lived process
@@ -137,14 +138,15 @@ def _read_table(path: Path) -> list[str]:
 
 def _table_stem(word: str) -> str | None:
     global _table_data, _table_dict, _table_lookups
-    if _table_dict is not None:
+    if _table_dict:  # (False: the tables cannot be a dict; keep bisecting)
         return _table_dict.get(word)
     if _table_data is None:
         _table_data = [data for data in map(_read_table_bytes, _tables) if data]
     _table_lookups += 1
-    if _table_lookups >= TABLE_DICT_AFTER and not is_one_shot():
-        _table_dict = _tables_as_dict(_table_data)
-        return _table_dict.get(word)
+    if _table_lookups >= TABLE_DICT_AFTER and _table_dict is None and not is_one_shot():
+        _table_dict = _tables_as_dict(_table_data) or False  # False for a table out of order (or empty)
+        if _table_dict:
+            return _table_dict.get(word)
     key = (word + "\t").encode("utf-8", "surrogatepass")
     for data in _table_data:
         stem = _bisect_table(data, key)
@@ -153,20 +155,32 @@ def _table_stem(word: str) -> str | None:
     return None
 
 
-def _tables_as_dict(tables: list[bytes]) -> dict[str, str]:
-    """``word -> stem`` of every line of ``tables`` (the first table's stem where several have the word).
+def _tables_as_dict(tables: list[bytes]) -> dict[str, str] | None:
+    """``word -> stem``: what :func:`_bisect_table` answers over ``tables``, or None when that is not a dict.
 
-    The pairs :func:`_bisect_table` finds in a well-ordered table; a line whose
-    stem is not UTF-8 is left out, as the bisection answers None for it.
+    The first table answering wins; within a table, a word's first line (the
+    one bisection finds); a stem that is not UTF-8 is no answer (a later
+    table's stands).  A table whose lines are out of order is bisected
+    exactly as it is, misses and all: then None, and lookups keep bisecting.
     """
     pairs: dict[str, str] = {}
-    for data in reversed(tables):
-        for line in data.split(b"\n"):
+    for data in tables:
+        lines = data.split(b"\n")
+        if lines and not lines[-1]:
+            lines.pop()  # after the last newline
+        if any(a > b for a, b in zip(lines, lines[1:])):
+            return None
+        seen: set[bytes] = set()
+        for line in lines:
             word, tab, stem = line.partition(b"\t")
-            if not tab:
+            if not tab or word in seen:
+                continue
+            seen.add(word)
+            key = word.decode("utf-8", "surrogatepass")
+            if key in pairs:
                 continue
             try:
-                pairs[word.decode("utf-8", "surrogatepass")] = stem.decode("utf-8")
+                pairs[key] = stem.decode("utf-8")
             except UnicodeDecodeError:
                 continue  # the bisection answers None: a later table's stem, if any, stands
     return pairs

@@ -250,10 +250,10 @@ def test_a_long_lived_process_reads_the_tables_into_a_dict_with_the_same_answers
     from searchkit import loading
     from searchkit.analysis import stemming
 
-    first = b"apples\tappl\nbroken\t\xff\xfe\ncities\tciti\n"
+    first = b"apples\tappl\nbroken\t\xff\xfe\ncities\tciti\nruns\trun\nruns\trunx\n"
     second = b"apples\tother\nbroken\tbroke\ndogs\tdog\n"
     tables = [first, second]
-    words = ["apples", "broken", "cities", "dogs", "absent", "cit", ""]
+    words = ["apples", "broken", "cities", "dogs", "absent", "cit", "", "runs"]
 
     def bisected(word):
         key = (word + "\t").encode("utf-8", "surrogatepass")
@@ -262,6 +262,7 @@ def test_a_long_lived_process_reads_the_tables_into_a_dict_with_the_same_answers
 
     expected = {word: bisected(word) for word in words}
     assert expected["apples"] == "appl" and expected["broken"] == "broke" and expected["absent"] is None
+    assert expected["runs"] == "run"  # a repeated word: its first line
     monkeypatch.setattr(stemming, "_tables", [tmp_path / "t1", tmp_path / "t2"])
     monkeypatch.setattr(stemming, "_table_data", tables)
     monkeypatch.setattr(stemming, "_table_dict", None)
@@ -272,7 +273,17 @@ def test_a_long_lived_process_reads_the_tables_into_a_dict_with_the_same_answers
     assert stemming._table_dict is None  # a one-shot command keeps bisecting
     monkeypatch.setattr(loading, "_one_shot", False)
     assert [stemming._table_stem(w) for w in words] == [expected[w] for w in words]
-    assert stemming._table_dict is not None
+    assert stemming._table_dict
+    # A table out of order is bisected as it is (a miss where a dict would find the word): no dict.
+    unordered = [b"zebras\tzebra\napples\tappl\nmoons\tmoon\n"]
+    monkeypatch.setattr(stemming, "_table_data", unordered)
+    monkeypatch.setattr(stemming, "_table_dict", None)
+    tables[:] = unordered
+    words = ["zebras", "apples", "moons", "absent"]
+    expected = {word: bisected(word) for word in words}
+    assert expected["zebras"] is None  # missed by the bisection
+    assert [stemming._table_stem(w) for w in words * 2] == [expected[w] for w in words * 2]
+    assert stemming._table_dict is False
 
 
 QUERY_PATH = r"""
