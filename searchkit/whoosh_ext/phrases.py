@@ -29,7 +29,7 @@ from whoosh.query.positional import Phrase
 from whoosh.reading import TermNotFound
 
 from ..loading import numpy_wanted
-from .postings import position_reader, positioned_at, posting_ids
+from .postings import field_lengths, position_reader, positioned_at, posting_ids
 from .vector_postings import Term, term_from_info, vector_reader
 
 __all__ = ["BlockPhrase", "phrase_matches", "chain_found", "ARRAY_CANDIDATES", "CANDIDATE_COST"]
@@ -42,9 +42,8 @@ __all__ = ["BlockPhrase", "phrase_matches", "chain_found", "ARRAY_CANDIDATES", "
 CANDIDATE_COST = 64
 
 #: An adjacent phrase whose rarest word is in at least this many of a segment's documents (deleted
-#: ones included) is
-#: matched on the segment's position arrays (``.skv``) when every word has them; fewer
-#: candidates are read from the blocks as fast (a block or two each).
+#: ones included) is matched on the segment's position arrays (``.skv``) when every word has
+#: them; fewer candidates are read from the blocks as fast (a block or two each).
 ARRAY_CANDIDATES = 48
 
 
@@ -291,8 +290,6 @@ def _array_scores(np: Any, reader: Any, fieldname: str, scorers: dict, btexts: l
     ``score_array`` (the BM25F model's: the same doubles as its ``score``)
     and the segment's length column is one byte per document.
     """
-    from .postings import field_lengths
-
     if not all(hasattr(scorer, "score_array") for scorer in scorers.values()):
         return None
     raw = field_lengths(reader, fieldname)

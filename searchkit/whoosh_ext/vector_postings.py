@@ -43,9 +43,10 @@ before (the CRC covers the whole entry), and an entry without the bit has
 no positions.
 
 An entry is used only when it agrees with the segment's term info (count,
-first and last docnum, block count and offsets within the list's extent)
-and its CRC-32 matches (checked once per entry and reader); else, as for a
-segment without the file, the list is read from its blocks.  On a
+first and last docnum, block count and offsets within the list's extent),
+its CRC-32 matches and its parts, at the widths its kind byte (outside the
+CRC) says, fill it exactly (checked once per entry and reader); else, as for
+a segment without the file, the list is read from its blocks.  On a
 big-endian machine no file is written or read.
 
 A segment without the file (written before it existed, or merged by
@@ -77,7 +78,7 @@ _FOOTER = struct.Struct("<QQI4s")
 _SHORT_IDS = 1  # kind bit: ids as uint16 deltas (else uint32)
 _CODED = 2  # kind bit: weights as uint8 codes into the entry's table (else float32)
 _POSITIONS = 4  # kind bit: position counts and positions follow the weights
-_LONG_COUNTS = 8  # kind bit: position counts as uint32 (else uint16)
+_LONG_COUNTS = 8  # kind bit: position counts as uint32 (else uint16, or uint8 with _BYTE_COUNTS)
 _LONG_POSITIONS = 16  # kind bit: positions as uint32 (else uint16)
 _BYTE_COUNTS = 32  # kind bit: position counts as uint8
 _LITTLE = sys.byteorder == "little"  # the array module writes native order
