@@ -10,6 +10,7 @@ from whoosh.query.qcore import Every, NullQuery, Query
 from whoosh.query.terms import Term
 
 from ..analysis import EXACT_MARK, fold, normalise_word, word_terms
+from ..errors import QueryError
 from ..ranking import FieldsTerm
 from .filters import date_range_query, is_filter, split_filters
 from ..whoosh_ext.matchers import DisMax, Exclude, OrderedAnd, OrderedOr
@@ -188,7 +189,11 @@ class _Compiler:
             return self.words(Words(words[0], name), collect)
         fields = self.fields(name)
         if not self.spend(len(fields) * len(words)):
-            return None, set()
+            # Left out, the phrase would leave the rest of the query to match without it: more (and
+            # other) documents than asked for, or none. A one-line error instead.
+            raise QueryError(f"a quoted phrase of {len(words)} words is too long: a query may look up "
+                             f"{MAX_QUERY_TERMS} index terms, {MAX_QUERY_TERMS // len(fields)} words of a "
+                             f"phrase searched in {', '.join(fields)}")
         if collect:
             self.terms.update(words)
         gaps = [b - a for (_, a), (_, b) in zip(analysed, analysed[1:])]
@@ -354,7 +359,8 @@ def compile_query(node: Node, reader, default_fields: tuple[str, ...] = DEFAULT_
     ``filters`` (nodes for ``Index.search``'s keyword filters) become
     :attr:`CompiledQuery.filter`: they narrow the matches of the rest and
     never widen them.  A query that is only filters (``title:abe``) ranks by
-    its text filters.  Raises ``QueryError`` for an impossible date.
+    its text filters.  Raises ``QueryError`` for an impossible date, or a
+    quoted phrase too long for the query's term budget (``MAX_QUERY_TERMS``).
     """
     rest, own = split_filters(node)
     filters = [*own, *filters]

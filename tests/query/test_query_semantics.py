@@ -262,3 +262,23 @@ def test_random_command_lines_never_raise(args):
 def test_library_empty_query_by_date_lists_everything(wix):
     assert [h.id for h in wix.search("", sort="-date", limit=3)] == ["n2022", "t2022", "t2021"]
     assert wix.search("") == []
+
+
+def test_a_phrase_too_long_for_the_query_is_an_error_not_dropped(wix, run):
+    """A quoted phrase past the term budget used to be left out silently: `"<200 words>" cocoa` then
+    found every cocoa story.  Now a one-line error (exit 1); a phrase that fits still matches."""
+    from searchkit.errors import QueryError
+    from searchkit.query.syntax import MAX_QUERY_TERMS
+
+    fits = MAX_QUERY_TERMS // 3  # searched in title, body and tags
+    long_phrase = '"' + " ".join(["cocoa"] * (fits + 1)) + '"'
+    with pytest.raises(QueryError, match="too long"):
+        wix.search(long_phrase + " cocoa")
+    with pytest.raises(QueryError, match="too long"):
+        wix.search(long_phrase)
+    assert wix.search('title:"' + " ".join(["cocoa"] * (fits + 1)) + '"').total == 0  # one field: it fits
+    assert ids(wix.search('"cocoa rose in march"')) == ["c8703"]
+    result = run(long_phrase + " cocoa")
+    assert result.exit_code == 1
+    assert "too long" in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
