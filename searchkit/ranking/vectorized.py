@@ -34,7 +34,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from ..loading import NUMPY_IMPORT_WORTH, is_one_shot, numpy_installed, numpy_wanted
+from ..loading import NUMPY_IMPORT_WORTH, is_one_shot, numpy_installed
 from ..whoosh_ext.postings import field_lengths, has_blocks, iter_blocks, raw_postings
 from ..whoosh_ext.vector_postings import term_of, vector_reader
 from .filtering import segment_filter
@@ -93,7 +93,7 @@ def worth_it(searcher: Any, terms: list[tuple[str, float, float]], fieldnames: t
     counts = postings_read(searcher, terms, fieldnames)
     total = sum(counts)
     if not loaded and is_one_shot():
-        return numpy_wanted(total, IMPORT_WORTH)
+        return total >= IMPORT_WORTH
     documents = sum(sub.doc_count_all() for sub, _ in searcher.leaf_searchers())
     if total * DENSE_COST < documents * len(terms):
         return False

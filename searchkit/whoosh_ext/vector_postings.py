@@ -349,17 +349,18 @@ class VectorReader:
         at = self._entry_read(term)
         if at is None or not self._kinds[at] & _POSITIONS:
             return None
-        kind = self._kinds[at]
-        count = self._counts[at]
-        counts_at, positions_at = self._parts(at)[5:]
-        buf = self._buf
-        counts = np.frombuffer(buf, dtype=_COUNT_TYPES[_count_size(kind)], count=count, offset=counts_at)
-        starts = np.zeros(count + 1, dtype=np.int64)
+        counts = self._position_counts(np, at)
+        starts = np.zeros(len(counts) + 1, dtype=np.int64)
         np.cumsum(counts, out=starts[1:])
-        size = 4 if kind & _LONG_POSITIONS else 2
-        positions = np.frombuffer(buf, dtype="<u4" if size == 4 else "<u2", count=int(starts[-1]),
-                                  offset=positions_at)
+        dtype = "<u4" if self._kinds[at] & _LONG_POSITIONS else "<u2"
+        positions = np.frombuffer(self._buf, dtype=dtype, count=int(starts[-1]), offset=self._parts(at)[6])
         return starts, positions
+
+    def _position_counts(self, np: Any, at: int) -> Any:
+        """Entry ``at``'s count of positions per posting, as the NumPy view its kind byte says."""
+        kind = self._kinds[at]
+        return np.frombuffer(self._buf, dtype=_COUNT_TYPES[_count_size(kind)], count=self._counts[at],
+                             offset=self._parts(at)[5])
 
     def _entry_read(self, term: Term) -> int | None:
         """:meth:`_entry`, for reading its arrays: also checked to fill its extent exactly (needs NumPy).
@@ -376,11 +377,8 @@ class VectorReader:
         if kind & _POSITIONS:
             import numpy as np
 
-            counts_at, positions_at = self._parts(at)[5:]
-            counts = np.frombuffer(self._buf, dtype=_COUNT_TYPES[_count_size(kind)], count=self._counts[at],
-                                   offset=counts_at)
-            length = (4 if kind & _LONG_POSITIONS else 2) * int(counts.sum(dtype=np.int64))
-            fits = positions_at + length + (-length % 8) == self._end(at)
+            length = (4 if kind & _LONG_POSITIONS else 2) * int(self._position_counts(np, at).sum(dtype=np.int64))
+            fits = self._parts(at)[6] + length + (-length % 8) == self._end(at)
         if not fits:
             self._checked[at] = False
             return None
