@@ -1,11 +1,16 @@
 """Term proximity (BM25TP): a bonus for query words that occur near each other in the top documents.
 
 Positions are read only for the re-ranked documents (postings skipped to
-them), so the cost grows with the re-rank depth, not with the matches.
+them), so the cost grows with the re-rank depth, not with the matches:
+from a list's position arrays in the segment's ``.skv`` file when NumPy is
+loaded (only the blocks holding those documents are summed up,
+:meth:`~searchkit.whoosh_ext.vector_postings.VectorReader.positions_at`),
+else from the posting blocks that hold them.
 """
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from dataclasses import field, fields
 from typing import Any
@@ -14,6 +19,7 @@ from .bm25f import indexed_bytes, segments_of
 from .ties import order_ties
 from .config import RankingConfig
 from ..whoosh_ext.postings import position_reader, positioned_at, raw_postings
+from ..whoosh_ext.vector_postings import term_of, vector_reader
 
 
 def read_positions(searcher: Any, fieldname: str, terms: list[str], docnums: list[int]) -> dict[int, dict[str, list[int]]]:
@@ -21,18 +27,28 @@ def read_positions(searcher: Any, fieldname: str, terms: list[str], docnums: lis
 
     Reads the postings of each term once per segment, skipping straight to
     the wanted documents: the cost grows with ``len(terms) * len(docnums)``,
-    not with how many documents contain the terms.
+    not with how many documents contain the terms.  The same positions
+    from the ``.skv`` arrays as from the blocks.
     """
     out: dict[int, dict[str, list[int]]] = {}
     if fieldname not in searcher.schema or not docnums:
         return out
     field = searcher.schema[fieldname]
     wanted = sorted(set(docnums))
+    arrays = _arrays_loaded()
     for reader, offset, local in segments_of(searcher, wanted):
+        vectors = vector_reader(reader) if arrays else None
         for term in terms:
             btext = indexed_bytes(reader, fieldname, field, term)
             if btext is None:
                 continue
+            if vectors is not None:
+                entry = term_of(reader, fieldname, btext)
+                found = vectors.positions_at(entry, local) if entry is not None else None
+                if found is not None:
+                    for docnum, spots in found:
+                        out.setdefault(docnum + offset, {})[term] = spots
+                    continue
             postings = raw_postings(reader, fieldname, field, btext)
             if not postings.supports("positions"):
                 continue
@@ -40,6 +56,11 @@ def read_positions(searcher: Any, fieldname: str, terms: list[str], docnums: lis
             for docnum in positioned_at(postings, local):
                 out.setdefault(docnum + offset, {})[term] = positions()
     return out
+
+
+def _arrays_loaded() -> bool:
+    """Whether :func:`read_positions` reads the ``.skv`` arrays: when NumPy is loaded (not imported for them alone)."""
+    return "numpy" in sys.modules
 
 
 def pair_frequency(first: list[int], second: list[int], window: int) -> float:

@@ -22,7 +22,9 @@ also written here, as arrays NumPy reads without a Python step per posting:
   document after document (``uint16`` when every one fits, else ``uint32``),
   so a phrase is matched with array operations
   (:func:`searchkit.whoosh_ext.phrases.phrase_matches`) instead of unpickling
-  a position list per document.
+  a position list per document, and proximity reads its top documents'
+  positions by summing up only the blocks that hold them
+  (:meth:`VectorReader.positions_at`).
 
 The file is written with the array module (the writer needs no NumPy);
 :meth:`VectorReader.arrays` needs NumPy, the directory does not.
@@ -216,6 +218,7 @@ class VectorReader:
         self._buf = buf
         self._checked: dict[int, Any] = {}
         self._fitted: set[int] = set()  # entries found to fill their extent (_entry_read)
+        self._block_starts: dict[int, Any] = {}  # entry -> where each block's positions start (_block_positions)
 
     def release(self) -> None:
         """Let go of the file's buffer (before the segment's storage, and its memory map, is closed)."""
@@ -355,6 +358,81 @@ class VectorReader:
         dtype = "<u4" if self._kinds[at] & _LONG_POSITIONS else "<u2"
         positions = np.frombuffer(self._buf, dtype=dtype, count=int(starts[-1]), offset=self._parts(at)[6])
         return starts, positions
+
+    def positions_at(self, term: Term, docnums: Sequence[int]) -> list[tuple[int, list[int]]] | None:
+        """``(docnum, positions)`` of each of the sorted segment ``docnums`` the list holds (needs NumPy), or None.
+
+        None as for :meth:`positions`.  The same values as decoding the
+        blocks (:func:`searchkit.whoosh_ext.postings.position_reader`), for a
+        cost that grows with the blocks holding ``docnums``, not with the
+        list (:meth:`spans_at`).
+        """
+        import numpy as np
+
+        found = self.spans_at(term, np.asarray(docnums, dtype=np.int64))
+        if found is None:
+            return None
+        docs, firsts, ends, positions = found
+        return [(docnum, positions[first:end].tolist())
+                for docnum, first, end in zip(docs.tolist(), firsts.tolist(), ends.tolist())]
+
+    def spans_at(self, term: Term, docnums: Any) -> tuple[Any, Any, Any, Any] | None:
+        """``(docnums, firsts, ends, positions)``: where the positions of each of ``docnums`` the list holds are.
+
+        ``docnums``: ascending segment docnums (int64 NumPy array).  Returns
+        the ones the list holds (int64) and, for each, its positions'
+        ``positions[first:end]`` (``firsts``, ``ends`` int64; ``positions``
+        as :meth:`positions`).  None as for :meth:`positions`.  Only the
+        blocks holding ``docnums`` are summed up: their docnums from the
+        block before's last one (the directory), their positions from where
+        each block's start (:meth:`_block_positions`), so the cost grows with
+        those blocks, not with the list.
+        """
+        import numpy as np
+
+        at = self._entry_read(term)
+        if at is None or not self._kinds[at] & _POSITIONS:
+            return None
+        kind = self._kinds[at]
+        count = self._counts[at]
+        nblocks = self._nblocks[at]
+        size = self._blocklimit
+        buf = self._buf
+        _, _, last_at, ids_at, _, _, positions_at = self._parts(at)
+        dtype = "<u4" if kind & _LONG_POSITIONS else "<u2"
+        last = np.frombuffer(buf, dtype="<u4", count=nblocks, offset=last_at).astype(np.int64)
+        block = np.searchsorted(last, docnums)  # the block each document would be in
+        blocks = np.unique(block[block < nblocks])
+        if not len(blocks):
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty, np.zeros(0, dtype=dtype)
+        index = blocks[:, None] * size + np.arange(size, dtype=np.int64)  # a row per block
+        inside = index < count  # (the last block may be short)
+        index = np.minimum(index, count - 1)
+        deltas = np.frombuffer(buf, dtype="<u2" if kind & _SHORT_IDS else "<u4", count=count, offset=ids_at)
+        ids = np.cumsum(deltas[index], axis=1, dtype=np.int64)
+        ids += np.where(blocks > 0, last[blocks - 1], 0)[:, None]
+        counts = self._position_counts(np, at)[index].astype(np.int64)
+        counts[~inside] = 0
+        ends = np.cumsum(counts, axis=1)
+        ends += self._block_positions(np, at)[blocks][:, None]
+        ids, ends, counts = ids[inside], ends[inside], counts[inside]  # ascending, as the list
+        found = np.minimum(np.searchsorted(ids, docnums), len(ids) - 1)
+        found = found[ids[found] == docnums]
+        ends = ends[found]
+        positions = np.frombuffer(buf, dtype=dtype, count=int(ends[-1]) if len(ends) else 0, offset=positions_at)
+        return ids[found], ends - counts[found], ends, positions
+
+    def _block_positions(self, np: Any, at: int) -> Any:
+        """Where each block's positions start in entry ``at``'s positions (int64, one per block; kept)."""
+        found = self._block_starts.get(at)
+        if found is None:
+            counts = self._position_counts(np, at)
+            sums = np.add.reduceat(counts, np.arange(0, len(counts), self._blocklimit), dtype=np.int64)
+            found = np.zeros(len(sums), dtype=np.int64)
+            np.cumsum(sums[:-1], out=found[1:])
+            self._block_starts[at] = found
+        return found
 
     def _position_counts(self, np: Any, at: int) -> Any:
         """Entry ``at``'s count of positions per posting, as the NumPy view its kind byte says."""

@@ -97,11 +97,15 @@ def test_positions_read_back_exactly_in_every_width():
         assert reader.has_positions(term) is (positions is not None)
         if positions is None:
             assert found is None and reader.arrays(term)[0].tolist() == ids
+            assert reader.positions_at(term, ids[:3]) is None
             continue
         starts, flat = found
         widths.add((flat.dtype.itemsize, int(reader._kinds[reader._entry(term)]) & (8 | 32)))
         assert [flat[starts[i]:starts[i + 1]].tolist() for i in range(len(ids))] == positions
         assert reader.arrays(term)[0].tolist() == ids
+        held = dict(zip(ids, positions))
+        for wanted in ([], [ids[0]], [ids[-1]], [ids[-1] + 1], ids, sorted(rng.sample(range(ids[-1] + 9), 50))):
+            assert reader.positions_at(term, wanted) == [(d, held[d]) for d in wanted if d in held]
     # (positions' width, counts' width bits): 65,536 distinct positions or more are uint32 too
     assert widths == {(2, 32), (4, 32), (2, 0), (4, 8)}
 
@@ -251,6 +255,44 @@ def test_the_position_arrays_are_the_positions_of_the_blocks(built):
             assert [flat[starts[i]:starts[i + 1]].tolist() for i in range(len(starts) - 1)] == expected
             checked += 1
     assert checked > 40
+
+
+def test_positions_at_documents_are_those_the_blocks_give(built):
+    """positions_at (only the blocks holding the wanted documents summed up): each wanted document's
+    positions as the block walk reads them, for wanted lists of every shape, in every block."""
+    from searchkit.whoosh_ext.postings import position_reader, positioned_at
+
+    rng = random.Random(9)
+    compared = 0
+    for wanted, postings, walking in _both_ways(built._searcher_now(), ("title", "body"),
+                                                lambda size: ([], [0], [size - 1], list(range(size)),
+                                                              sorted(rng.sample(range(size), rng.randint(1, 60))))):
+        if postings is None:
+            continue
+        read = position_reader(walking)
+        expected = [(d, read()) for d in positioned_at(walking, wanted)]
+        assert postings._searchkit_vectors.positions_at(postings._searchkit_term, wanted) == expected
+        compared += 1
+    assert compared > 100
+
+
+def test_proximity_reads_the_same_positions_from_the_arrays_as_from_the_blocks(built, monkeypatch):
+    """read_positions with the .skv arrays and without them; and the rankings that use them."""
+    from searchkit.ranking import proximity
+
+    searcher = built._searcher_now()
+    rng = random.Random(3)
+    size = searcher.doc_count_all()
+    cases = [(fieldname, rng.sample([f"w{n}" for n in range(40)] + ["absent"], rng.randint(1, 5)),
+              rng.sample(range(size), rng.randint(1, 80))) for fieldname in ("title", "body") for _ in range(20)]
+    queries = ["w0 w1", "w3 w0 w5", "w20 w21 w22", "w1 w2 grain", "w30 w0"]
+    assert proximity._arrays_loaded()
+    with_arrays = [proximity.read_positions(searcher, *case) for case in cases]
+    ranked = [[(h.id, h.score) for h in built.search(q, limit=30)] for q in queries]
+    monkeypatch.setattr(proximity, "_arrays_loaded", lambda: False)
+    assert [proximity.read_positions(searcher, *case) for case in cases] == with_arrays
+    assert sum(len(found) for found in with_arrays) > 500
+    assert [[(h.id, h.score) for h in built.search(q, limit=30)] for q in queries] == ranked
 
 
 def _both_ways(searcher, fields, wanted_lists):
