@@ -147,6 +147,24 @@ def _deleted(np: Any, reader: Any) -> Any:
     return np.fromiter(reader.deleted_docs_set, dtype=np.int64)
 
 
+def _kth_highest(np: Any, values: Any, k: int) -> float:
+    """The ``k``-th highest of ``values`` (a float64 array of more than ``k``), as ``np.partition`` finds it.
+
+    On a large array a strided sample's ``k``-th highest is found first: it
+    is at most the whole array's (the sample is part of it), so every value
+    at or above the true one is at or above it, and the true one is the
+    ``k``-th highest of those few.  About ``2 * sqrt(len * k)`` values are
+    partitioned instead of all of them.
+    """
+    total = len(values)
+    size = int((total * k) ** 0.5)  # the sample; about as many candidates are left
+    if size > 2 * k and total > 4 * size:
+        sample = values[::total // size]
+        low = np.partition(sample, len(sample) - k)[len(sample) - k]
+        values = values[values >= low]
+    return np.partition(values, len(values) - k)[len(values) - k]
+
+
 def vector_first_pass(
     searcher: Any,
     model: Any,
@@ -230,7 +248,7 @@ def vector_first_pass(
     if n <= 0:
         return [], total
     if total > n + 1:
-        cut = np.partition(values, total - n - 1)[total - n - 1]  # the (n + 1)-th best score
+        cut = _kth_highest(np, values, n + 1)
         keep_mask = values >= cut
         docs, values = docs[keep_mask], values[keep_mask]
     return top_by_score(searcher, list(zip(docs.tolist(), values.tolist())), n), total

@@ -186,3 +186,27 @@ def test_the_python_pass_keeps_the_queries_it_is_faster_for(tmp_path, monkeypatc
             monkeypatch.setattr(vectorized, "DENSE_COST", 16)
     finally:
         ix.close()
+
+
+def test_the_kth_highest_found_on_a_sample_first_is_that_of_the_whole_array():
+    """_kth_highest (a strided sample's k-th highest first) against np.partition of the whole array:
+    sorted, reversed and random arrays, heavy ties, the k-th value tied across the cut."""
+    import random
+
+    import numpy as np
+
+    rng = random.Random(12)
+    arrays = [np.arange(5000, dtype=np.float64), np.arange(5000, dtype=np.float64)[::-1].copy(),
+              np.array([rng.random() for _ in range(20_000)]), np.array([float(rng.randint(0, 9)) for _ in range(9000)]),
+              np.array([1.0] * 3000 + [2.0] * 40), np.array([rng.choice([0.5, 7.25, 3.0]) for _ in range(700)])]
+    checked = sampled = 0
+    for values in arrays:
+        for k in (1, 2, 11, 41, 51, 300):
+            if k >= len(values):
+                continue
+            expected = np.partition(values, len(values) - k)[len(values) - k]
+            assert vectorized._kth_highest(np, values, k) == expected, (len(values), k)
+            size = int((len(values) * k) ** 0.5)
+            sampled += size > 2 * k and len(values) > 4 * size
+            checked += 1
+    assert checked > 30 and sampled > 15
