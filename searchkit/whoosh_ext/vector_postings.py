@@ -382,46 +382,72 @@ class VectorReader:
         ``docnums``: ascending segment docnums (int64 NumPy array).  Returns
         the ones the list holds (int64) and, for each, its positions'
         ``positions[first:end]`` (``firsts``, ``ends`` int64; ``positions``
-        as :meth:`positions`).  None as for :meth:`positions`.  Only the
-        blocks holding ``docnums`` are summed up: their docnums from the
-        block before's last one (the directory), their positions from where
-        each block's start (:meth:`_block_positions`), so the cost grows with
-        those blocks, not with the list.
+        as :meth:`positions`).  None as for :meth:`positions`.  On a long
+        list only the blocks holding ``docnums`` are summed up
+        (:meth:`_in_blocks`), and their positions start where each block's
+        do (:meth:`_block_positions`): the cost grows with those blocks, not
+        with the list.
         """
         import numpy as np
 
         at = self._entry_read(term)
         if at is None or not self._kinds[at] & _POSITIONS:
             return None
+        if self._whole_list(at, docnums):
+            ids = self.arrays(term)[0]
+            starts, positions = self.positions(term)
+            found = self._found(np, ids, docnums)
+            return ids[found], starts[found], starts[found + 1], positions
         kind = self._kinds[at]
-        count = self._counts[at]
-        nblocks = self._nblocks[at]
-        size = self._blocklimit
-        buf = self._buf
-        _, _, last_at, ids_at, _, _, positions_at = self._parts(at)
         dtype = "<u4" if kind & _LONG_POSITIONS else "<u2"
-        last = np.frombuffer(buf, dtype="<u4", count=nblocks, offset=last_at).astype(np.int64)
-        block = np.searchsorted(last, docnums)  # the block each document would be in
-        blocks = np.unique(block[block < nblocks])
-        if not len(blocks):
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, empty, np.zeros(0, dtype=dtype)
-        index = blocks[:, None] * size + np.arange(size, dtype=np.int64)  # a row per block
-        inside = index < count  # (the last block may be short)
-        index = np.minimum(index, count - 1)
-        deltas = np.frombuffer(buf, dtype="<u2" if kind & _SHORT_IDS else "<u4", count=count, offset=ids_at)
-        ids = np.cumsum(deltas[index], axis=1, dtype=np.int64)
-        ids += np.where(blocks > 0, last[blocks - 1], 0)[:, None]
+        blocks, index, inside, ids = self._in_blocks(np, at, docnums)
         counts = self._position_counts(np, at)[index].astype(np.int64)
         counts[~inside] = 0
         ends = np.cumsum(counts, axis=1)
         ends += self._block_positions(np, at)[blocks][:, None]
         ids, ends, counts = ids[inside], ends[inside], counts[inside]  # ascending, as the list
-        found = np.minimum(np.searchsorted(ids, docnums), len(ids) - 1)
-        found = found[ids[found] == docnums]
+        found = self._found(np, ids, docnums)
         ends = ends[found]
-        positions = np.frombuffer(buf, dtype=dtype, count=int(ends[-1]) if len(ends) else 0, offset=positions_at)
+        positions = np.frombuffer(self._buf, dtype=dtype, count=int(ends[-1]) if len(ends) else 0,
+                                  offset=self._parts(at)[6])
         return ids[found], ends - counts[found], ends, positions
+
+    def _whole_list(self, at: int, docnums: Any) -> bool:
+        """Whether reading all of entry ``at`` costs less than summing up the blocks holding ``docnums``
+        (as many postings, at least, as the list holds: a short list, or many documents)."""
+        return len(docnums) * self._blocklimit * 8 >= self._counts[at]
+
+    def _in_blocks(self, np: Any, at: int, docnums: Any) -> tuple[Any, Any, Any, Any]:
+        """``(blocks, index, inside, ids)`` of the blocks of entry ``at`` that would hold ``docnums``.
+
+        A row per block (ascending): ``index`` its postings' numbers in the
+        list, ``inside`` which of them exist (the last block may be short;
+        the others repeat the last posting), ``ids`` their docnums, summed up
+        from the block before's last docnum (the directory).
+        """
+        count = self._counts[at]
+        nblocks = self._nblocks[at]
+        size = self._blocklimit
+        _, _, last_at, ids_at = self._parts(at)[:4]
+        last = np.frombuffer(self._buf, dtype="<u4", count=nblocks, offset=last_at).astype(np.int64)
+        block = np.searchsorted(last, docnums)  # the block each document would be in
+        blocks = np.unique(block[block < nblocks])
+        index = blocks[:, None] * size + np.arange(size, dtype=np.int64)
+        inside = index < count
+        index = np.minimum(index, count - 1)
+        deltas = np.frombuffer(self._buf, dtype="<u2" if self._kinds[at] & _SHORT_IDS else "<u4", count=count,
+                               offset=ids_at)
+        ids = np.cumsum(deltas[index], axis=1, dtype=np.int64)
+        ids += np.where(blocks > 0, last[blocks - 1], 0)[:, None]
+        return blocks, index, inside, ids
+
+    @staticmethod
+    def _found(np: Any, ids: Any, docnums: Any) -> Any:
+        """Where in the ascending ``ids`` each of ``docnums`` it holds is (the others left out)."""
+        if not len(ids):
+            return np.zeros(0, dtype=np.int64)
+        found = np.minimum(np.searchsorted(ids, docnums), len(ids) - 1)
+        return found[ids[found] == docnums]
 
     def _block_positions(self, np: Any, at: int) -> Any:
         """Where each block's positions start in entry ``at``'s positions (int64, one per block; kept)."""

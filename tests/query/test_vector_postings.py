@@ -70,7 +70,15 @@ def _check_entries(reader, lists):
         assert reader.arrays(other) is None and reader.directory(other) is None
 
 
-def test_positions_read_back_exactly_in_every_width():
+@pytest.fixture(params=["whole list", "blocks"])
+def spans_way(request, monkeypatch):
+    """How spans_at finds documents' positions: from the whole list's arrays, or summing up only their blocks."""
+    whole = request.param == "whole list"
+    monkeypatch.setattr(VectorReader, "_whole_list", lambda self, at, docnums: whole)
+    return request.param
+
+
+def test_positions_read_back_exactly_in_every_width(spans_way):
     """Counts and positions as uint16 or uint32, beside every kind of ids and weights; lists without positions."""
     from whoosh.filedb.filestore import RamStorage
 
@@ -257,7 +265,7 @@ def test_the_position_arrays_are_the_positions_of_the_blocks(built):
     assert checked > 40
 
 
-def test_positions_at_documents_are_those_the_blocks_give(built):
+def test_positions_at_documents_are_those_the_blocks_give(built, spans_way):
     """positions_at (only the blocks holding the wanted documents summed up): each wanted document's
     positions as the block walk reads them, for wanted lists of every shape, in every block."""
     from searchkit.whoosh_ext.postings import position_reader, positioned_at
