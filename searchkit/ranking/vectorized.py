@@ -161,7 +161,9 @@ def _kth_highest(np: Any, values: Any, k: int) -> float:
     if size > 2 * k and total > 4 * size:
         sample = values[::total // size]
         low = np.partition(sample, len(sample) - k)[len(sample) - k]
-        values = values[values >= low]
+        above = values[values >= low]
+        if len(above) >= k:  # (always, unless a NaN made the comparisons false)
+            values = above
     return np.partition(values, len(values) - k)[len(values) - k]
 
 

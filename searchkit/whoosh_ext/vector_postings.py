@@ -317,12 +317,11 @@ class VectorReader:
         at = self._entry_read(term)
         if at is None:
             return None
-        table_at, _, _, ids_at, weights_at = self._parts(at)[:5]
+        table_at, _, _, _, weights_at = self._parts(at)[:5]
         count = self._counts[at]
         kind = self._kinds[at]
         buf = self._buf
-        deltas = np.frombuffer(buf, dtype="<u2" if kind & _SHORT_IDS else "<u4", count=count, offset=ids_at)
-        ids = np.cumsum(deltas, dtype=np.int64)
+        ids = self._ids(np, at)
         if kind & _CODED:
             table = np.frombuffer(buf, dtype="<f4", count=self._ntables[at], offset=table_at).astype(np.float64)
             codes = np.frombuffer(buf, dtype="u1", count=count, offset=weights_at)
@@ -333,6 +332,15 @@ class VectorReader:
         else:
             weights = np.frombuffer(buf, dtype="<f4", count=count, offset=weights_at).astype(np.float64)
         return ids, weights
+
+    def _ids(self, np: Any, at: int) -> Any:
+        """Entry ``at``'s docnums (int64), summed up from its deltas."""
+        deltas = np.frombuffer(self._buf, dtype=self._deltas_type(at), count=self._counts[at],
+                               offset=self._parts(at)[3])
+        return np.cumsum(deltas, dtype=np.int64)
+
+    def _deltas_type(self, at: int) -> str:
+        return "<u2" if self._kinds[at] & _SHORT_IDS else "<u4"
 
     def has_positions(self, term: Term) -> bool:
         """Whether a posting list has an entry here with its positions (see :meth:`positions`)."""
@@ -360,12 +368,14 @@ class VectorReader:
         return starts, positions
 
     def positions_at(self, term: Term, docnums: Sequence[int]) -> list[tuple[int, list[int]]] | None:
-        """``(docnum, positions)`` of each of the sorted segment ``docnums`` the list holds (needs NumPy), or None.
+        """``(docnum, positions)`` of each of the strictly ascending segment ``docnums`` the list holds (needs
+        NumPy), or None.
 
-        None as for :meth:`positions`.  The same values as decoding the
-        blocks (:func:`searchkit.whoosh_ext.postings.position_reader`), for a
-        cost that grows with the blocks holding ``docnums``, not with the
-        list (:meth:`spans_at`).
+        None as for :meth:`positions`, or when the entry is found damaged.
+        The same values as decoding the blocks
+        (:func:`searchkit.whoosh_ext.postings.position_reader`), for a cost
+        that grows with the blocks holding ``docnums``, not with the list,
+        once an entry's first use (a pass over it) is paid (:meth:`spans_at`).
         """
         import numpy as np
 
@@ -379,10 +389,11 @@ class VectorReader:
     def spans_at(self, term: Term, docnums: Any) -> tuple[Any, Any, Any, Any] | None:
         """``(docnums, firsts, ends, positions)``: where the positions of each of ``docnums`` the list holds are.
 
-        ``docnums``: ascending segment docnums (int64 NumPy array).  Returns
+        ``docnums``: strictly ascending segment docnums (int64 NumPy array).  Returns
         the ones the list holds (int64) and, for each, its positions'
         ``positions[first:end]`` (``firsts``, ``ends`` int64; ``positions``
-        as :meth:`positions`).  None as for :meth:`positions`.  On a long
+        as :meth:`positions`).  None as for :meth:`positions`, or when the
+        entry is found damaged (:meth:`_block_positions`).  On a long
         list only the blocks holding ``docnums`` are summed up
         (:meth:`_in_blocks`), and their positions start where each block's
         do (:meth:`_block_positions`): the cost grows with those blocks, not
@@ -394,17 +405,19 @@ class VectorReader:
         if at is None or not self._kinds[at] & _POSITIONS:
             return None
         if self._whole_list(at, docnums):
-            ids = self.arrays(term)[0]
+            ids = self._ids(np, at)
             starts, positions = self.positions(term)
             found = self._found(np, ids, docnums)
             return ids[found], starts[found], starts[found + 1], positions
+        block_starts = self._block_positions(np, at)
+        if block_starts is None:
+            return None
         kind = self._kinds[at]
         dtype = "<u4" if kind & _LONG_POSITIONS else "<u2"
         blocks, index, inside, ids = self._in_blocks(np, at, docnums)
         counts = self._position_counts(np, at)[index].astype(np.int64)
-        counts[~inside] = 0
-        ends = np.cumsum(counts, axis=1)
-        ends += self._block_positions(np, at)[blocks][:, None]
+        ends = np.cumsum(counts, axis=1)  # (a short last block's padding comes after its postings)
+        ends += block_starts[blocks][:, None]
         ids, ends, counts = ids[inside], ends[inside], counts[inside]  # ascending, as the list
         found = self._found(np, ids, docnums)
         ends = ends[found]
@@ -413,9 +426,10 @@ class VectorReader:
         return ids[found], ends - counts[found], ends, positions
 
     def _whole_list(self, at: int, docnums: Any) -> bool:
-        """Whether reading all of entry ``at`` costs less than summing up the blocks holding ``docnums``
-        (as many postings, at least, as the list holds: a short list, or many documents)."""
-        return len(docnums) * self._blocklimit * 8 >= self._counts[at]
+        """Whether reading all of entry ``at`` costs no more than summing up the blocks holding ``docnums``:
+        when those blocks could hold a quarter of its postings or more (a short list, or many documents;
+        measured on the Reuters bench's proximity reads at 1x and 10x)."""
+        return len(docnums) * self._blocklimit * 4 >= self._counts[at]
 
     def _in_blocks(self, np: Any, at: int, docnums: Any) -> tuple[Any, Any, Any, Any]:
         """``(blocks, index, inside, ids)`` of the blocks of entry ``at`` that would hold ``docnums``.
@@ -435,8 +449,7 @@ class VectorReader:
         index = blocks[:, None] * size + np.arange(size, dtype=np.int64)
         inside = index < count
         index = np.minimum(index, count - 1)
-        deltas = np.frombuffer(self._buf, dtype="<u2" if self._kinds[at] & _SHORT_IDS else "<u4", count=count,
-                               offset=ids_at)
+        deltas = np.frombuffer(self._buf, dtype=self._deltas_type(at), count=count, offset=ids_at)
         ids = np.cumsum(deltas[index], axis=1, dtype=np.int64)
         ids += np.where(blocks > 0, last[blocks - 1], 0)[:, None]
         return blocks, index, inside, ids
@@ -450,9 +463,25 @@ class VectorReader:
         return found[ids[found] == docnums]
 
     def _block_positions(self, np: Any, at: int) -> Any:
-        """Where each block's positions start in entry ``at``'s positions (int64, one per block; kept)."""
+        """Where each block's positions start in entry ``at``'s positions (int64, one per block; kept), or None.
+
+        Made once per entry, when the list's docnums are also checked to end
+        each block where the directory says: the block limit (in the footer,
+        outside every CRC) is what maps postings to blocks, and a wrong one
+        would give other documents' positions.  None (the entry is not used
+        again) when they do not.
+        """
         found = self._block_starts.get(at)
         if found is None:
+            size = self._blocklimit
+            ids = self._ids(np, at)
+            last = np.frombuffer(self._buf, dtype="<u4", count=self._nblocks[at], offset=self._parts(at)[2])
+            ends = ids[size - 1::size]
+            if len(ends) < len(last):
+                ends = np.append(ends, ids[-1])
+            if not np.array_equal(ends, last):
+                self._checked[at] = False
+                return None
             counts = self._position_counts(np, at)
             sums = np.add.reduceat(counts, np.arange(0, len(counts), self._blocklimit), dtype=np.int64)
             found = np.zeros(len(sums), dtype=np.int64)

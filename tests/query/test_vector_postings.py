@@ -155,6 +155,49 @@ def test_a_changed_kind_byte_never_gives_other_arrays():
     assert refused >= 4 * 5  # most flips are caught; the others (unused bits) change nothing
 
 
+def test_a_flipped_bit_in_the_index_or_footer_never_gives_other_positions(spans_way):
+    """Every bit of the index columns and the footer (outside every CRC) flipped in turn: a list's positions
+    for given documents are read right or not at all -- never other documents' (a wrong block limit maps
+    postings to the wrong blocks), never an exception (a lowered weight-table size)."""
+    from whoosh.filedb.filestore import RamStorage
+
+    rng = random.Random(17)
+    storage = RamStorage()
+    writer = VectorWriter(_Segment(), storage, 128)
+    ids = sorted(rng.sample(range(40_000), 1100))
+    positions = [sorted(rng.sample(range(3000), rng.randint(1, 4))) for _ in ids]
+    starts = [4 + 1000 * k for k in range(-(-len(ids) // 128))]
+    term = Term(17, starts[-1] + 900, len(ids), ids[0], ids[-1])
+    writer.add(term.offset, ids, _float32(rng.choice([1.0, 2.0, 3.0, 5.0]) for _ in ids), starts, positions)
+    writer.close()
+    data = storage.open_file("seg.skv").read()
+    held = dict(zip(ids, positions))
+    wanted = sorted(rng.sample(ids, 3) + [ids[0], ids[-1], ids[-1] + 5])
+    expected = [(d, held[d]) for d in wanted if d in held]
+    sound = VectorReader(data)
+    index = sound._index
+    assert sound._ntables[0] == 4
+    ntables_at = index + 8 + 8 + 8 + 8 + 8  # keys, offsets, counts, nblocks, CRCs: one entry, each padded to 8
+    assert data[ntables_at] == 4
+    lowered = bytearray(data)
+    lowered[ntables_at] = 3  # a table one shorter takes as many (padded) bytes: the layout does not move
+    damages = [bytes(lowered)]
+    for at in range(index, len(data)):
+        for bit in range(8):
+            damaged = bytearray(data)
+            damaged[at] ^= 1 << bit
+            damages.append(bytes(damaged))
+    refused = 0
+    for n, damaged in enumerate(damages):
+        try:
+            found = VectorReader(damaged).positions_at(term, wanted)
+        except ValueError:  # not taken for a .skv file at all
+            found = None
+        assert found in (expected, None), n
+        refused += found is None
+    assert refused > 100
+
+
 def test_a_damaged_entry_is_not_used():
     """Any byte of an entry changed: its arrays and directory are refused (CRC-32), the other entries still read."""
     from whoosh.filedb.filestore import RamStorage
@@ -284,7 +327,7 @@ def test_positions_at_documents_are_those_the_blocks_give(built, spans_way):
     assert compared > 100
 
 
-def test_proximity_reads_the_same_positions_from_the_arrays_as_from_the_blocks(built, monkeypatch):
+def test_proximity_reads_the_same_positions_from_the_arrays_as_from_the_blocks(built, monkeypatch, spans_way):
     """read_positions with the .skv arrays and without them; and the rankings that use them."""
     from searchkit.ranking import proximity
 

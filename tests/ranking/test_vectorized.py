@@ -210,3 +210,6 @@ def test_the_kth_highest_found_on_a_sample_first_is_that_of_the_whole_array():
             sampled += size > 2 * k and len(values) > 4 * size
             checked += 1
     assert checked > 30 and sampled > 15
+    # Scores are never NaN; if one were, the sample's cut would be NaN and match nothing: no IndexError
+    with_nan = np.array([float("nan")] * 200 + [rng.random() for _ in range(5000)])
+    vectorized._kth_highest(np, with_nan, 10)
