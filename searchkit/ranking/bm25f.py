@@ -32,7 +32,7 @@ from .stats import CollectionStats, stats_of
 from .config import DEFAULT_RANKING, RankingConfig
 from ..whoosh_ext.matchers import layout_stable
 from ..whoosh_ext.postings import (field_lengths, has_blocks, iter_blocks, positioned_at, posting_ids, raw_postings,
-                                   weights_at)
+                                   term_weights_at)
 
 #: Fields searched by words that name no field (scored together as one BM25F term).
 DEFAULT_FIELDS = ("title", "body", "tags")
@@ -319,7 +319,7 @@ def bm25f_scores(
                 btext = indexed_bytes(reader, fieldname, field, term)
                 if btext is None:
                     continue
-                for docnum, freq in weights_at(raw_postings(reader, fieldname, field, btext), local):
+                for docnum, freq in term_weights_at(reader, fieldname, field, btext, local):
                     key = docnum + offset
                     norm = norms.get((key, fieldname))
                     if norm is None:

@@ -18,8 +18,8 @@ from typing import Any, Callable, Generator, Iterable, Iterator, Sequence
 
 from .vector_postings import term_of, vector_reader
 
-__all__ = ["BLOCK_API", "has_blocks", "iter_blocks", "positioned_at", "weights_at", "raw_postings", "field_lengths",
-           "posting_ids", "position_reader"]
+__all__ = ["BLOCK_API", "has_blocks", "iter_blocks", "positioned_at", "weights_at", "term_weights_at", "raw_postings",
+           "field_lengths", "posting_ids", "position_reader"]
 
 #: What the block readers here use of Whoosh 3's on-disk posting matcher.
 BLOCK_API = ("is_active", "_read_ids", "_read_weights", "_next_block", "block_max_id", "_maxid", "_i")
@@ -112,14 +112,32 @@ def weights_at(postings: Any, docnums: list[int]) -> Iterable[tuple[int, float]]
     if getattr(postings, "_searchkit_directory", None) is not None and "numpy" in sys.modules and docnums:
         arrays = postings._searchkit_vectors.arrays(postings._searchkit_term)
         if arrays is not None:
-            import numpy as np
-
-            ids, weights = arrays
-            wanted = np.asarray(docnums, dtype=np.int64)
-            at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
-            hit = ids[at] == wanted
-            return zip(wanted[hit].tolist(), weights[at[hit]].tolist())
+            return _weights_from(arrays, docnums)
     return ((docnum, postings.weight()) for docnum in positioned_at(postings, docnums))
+
+
+def term_weights_at(reader: Any, fieldname: str, field: Any, btext: bytes,
+                    docnums: list[int]) -> Iterable[tuple[int, float]]:
+    """:func:`weights_at` of a term's postings in a segment, without making Whoosh's matcher where the
+    segment's ``.skv`` arrays serve (NumPy loaded, the list there): the same pairs."""
+    if "numpy" in sys.modules and docnums:
+        vectors = vector_reader(reader)
+        term = term_of(reader, fieldname, btext) if vectors is not None else None
+        arrays = vectors.arrays(term) if term is not None else None
+        if arrays is not None:
+            return _weights_from(arrays, docnums)
+    return weights_at(raw_postings(reader, fieldname, field, btext), docnums)
+
+
+def _weights_from(arrays: tuple[Any, Any], docnums: list[int]) -> Iterable[tuple[int, float]]:
+    """``(docnum, weight)`` of each of the sorted ``docnums`` in a list's ``(ids, weights)`` arrays."""
+    import numpy as np
+
+    ids, weights = arrays
+    wanted = np.asarray(docnums, dtype=np.int64)
+    at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+    hit = ids[at] == wanted
+    return zip(wanted[hit].tolist(), weights[at[hit]].tolist())
 
 
 def raw_postings(reader: Any, fieldname: str, field: Any, btext: bytes) -> Any:

@@ -479,3 +479,27 @@ def test_a_reader_dropped_without_closing_is_freed_at_once(built):
     finally:
         if was:
             gc.enable()
+
+
+def test_exact_form_scores_are_the_same_from_the_arrays_as_from_the_blocks(built, monkeypatch):
+    """bm25f_scores (the exact-form stage) reads weights from the .skv arrays without making Whoosh's
+    matcher; the same scores, bit for bit, as from the blocks."""
+    from searchkit.ranking import RankingConfig, bm25f_scores
+    from searchkit.ranking.bm25f import _weighting
+    from searchkit.whoosh_ext import postings
+
+    searcher = built._searcher_now()
+    model = _weighting(RankingConfig())
+    rng = random.Random(23)
+    size = searcher.doc_count_all()
+    cases = [([(f"w{n}", 1.0 + n / 10, 1.5) for n in rng.sample(range(40), rng.randint(1, 4))],
+              rng.sample(range(size), rng.randint(1, 120))) for _ in range(30)]
+    read = []
+    real = postings.vector_reader
+    monkeypatch.setattr(postings, "vector_reader", lambda reader: read.append(1) or real(reader))
+    with_arrays = [bm25f_scores(searcher, model, terms, docnums, ("title", "body")) for terms, docnums in cases]
+    assert read and sum(len(found) for found in with_arrays) > 300
+    monkeypatch.setattr(postings, "vector_reader", lambda reader: None)
+    without = [bm25f_scores(searcher, model, terms, docnums, ("title", "body")) for terms, docnums in cases]
+    assert [{d: s.hex() for d, s in found.items()} for found in with_arrays] == \
+        [{d: s.hex() for d, s in found.items()} for found in without]
