@@ -435,9 +435,10 @@ class VectorReader:
         """``(blocks, index, inside, ids)`` of the blocks of entry ``at`` that would hold ``docnums``.
 
         A row per block (ascending): ``index`` its postings' numbers in the
-        list, ``inside`` which of them exist (the last block may be short;
-        the others repeat the last posting), ``ids`` their docnums, summed up
-        from the block before's last docnum (the directory).
+        list, ``inside`` which of them exist (the list's last block may be
+        short: its missing places repeat the list's last posting), ``ids``
+        their docnums, summed up from the block before's last docnum (the
+        directory).
         """
         count = self._counts[at]
         nblocks = self._nblocks[at]
