@@ -164,3 +164,43 @@ def test_a_misspelling_sharing_a_frequent_word_s_stem_is_not_as_frequent_as_the_
     assert int(counts["government"]) == 9 and int(counts["governent"]) == 3
     assert index.search("goverment bonds").suggestion == "government bonds"
     index.close()
+
+
+def test_vocabulary_frequencies_read_in_one_pass_are_those_looked_up_word_by_word(tmp_path):
+    """document_frequencies (one pass over each segment's term dictionary) gives, for every stem and exact
+    form of stems.tsv, document_frequency's count -- over several segments, after deletions and updates."""
+    import random
+
+    from searchkit.analysis import EXACT_MARK
+    from searchkit.ranking import document_frequency
+    from searchkit.suggest import document_frequencies
+
+    rng = random.Random(4)
+    vocab = ["government", "governments", "oil", "oils", "prices", "price", "traded", "trading", "cocoa",
+             "Élysée", "ministers", "minister", "bank", "banks", "zürich"]
+    ix = searchkit.Index(tmp_path / "index")
+    def write(part, docs):
+        folder = tmp_path / f"p{part}"
+        folder.mkdir(exist_ok=True)
+        (folder / "docs.jsonl").write_text("\n".join(json.dumps(d) for d in docs), "utf-8")
+        ix.add(folder)
+
+    parts = [[{"id": f"d{n}", "title": " ".join(rng.choices(vocab, k=3) + ["flash"]),  # in more titles than bodies
+               "body": " ".join(rng.choices(vocab, k=rng.randint(3, 30)) + ["flash"] * (n % 7 == 0))}
+              for n in range(part * 400, part * 400 + 400)] for part in range(2)]
+    for part, docs in enumerate(parts):
+        write(part, docs)
+    for doc in parts[0][:60]:  # changed stories: updated, so deleted documents in the older segment
+        doc["body"] += " cocoa trading"
+    write(0, parts[0])
+    searcher = ix._searcher_now()
+    reader = searcher.reader()
+    assert len(searcher.leaf_searchers()) >= 2 and reader.has_deletions()
+    table = document_frequencies(reader)
+    pairs = [line.split("\t") for line in (tmp_path / "index" / "stems.tsv").read_text("utf-8").splitlines()]
+    texts = {stem for _, stem in pairs} | {EXACT_MARK + word for word, _ in pairs} | {"absent", EXACT_MARK + "absent"}
+    assert len(texts) > 20
+    for text in texts:
+        assert table.get(text.encode("utf-8"), 0) == document_frequency(reader, text), text
+    assert sum(1 for text in texts if document_frequency(reader, text)) > 15
+    ix.close()
