@@ -102,24 +102,17 @@ def _jumping_to(postings: Any, docnums: list[int], directory: tuple[Sequence[int
 
 
 def weights_at(postings: Any, docnums: list[int]) -> Iterable[tuple[int, float]]:
-    """``(docnum, weight)`` for each of the sorted segment ``docnums`` that ``postings`` holds.
-
-    From the list's arrays in the segment's ``.skv`` file (docnums found by
-    NumPy's bisection, no block decoded) when NumPy is loaded and the list is
-    there; else from the blocks, through :func:`positioned_at`.  The same
-    pairs either way (the weights are the float32 values Whoosh stores).
-    """
-    if getattr(postings, "_searchkit_directory", None) is not None and "numpy" in sys.modules and docnums:
-        arrays = postings._searchkit_vectors.arrays(postings._searchkit_term)
-        if arrays is not None:
-            return _weights_from(arrays, docnums)
+    """``(docnum, weight)`` for each of the sorted segment ``docnums`` that ``postings`` holds, from its blocks
+    (through :func:`positioned_at`; :func:`term_weights_at` reads the ``.skv`` arrays where they serve)."""
     return ((docnum, postings.weight()) for docnum in positioned_at(postings, docnums))
 
 
 def term_weights_at(reader: Any, fieldname: str, field: Any, btext: bytes,
                     docnums: list[int]) -> Iterable[tuple[int, float]]:
-    """:func:`weights_at` of a term's postings in a segment, without making Whoosh's matcher where the
-    segment's ``.skv`` arrays serve (NumPy loaded, the list there): the same pairs."""
+    """:func:`weights_at` of a term's postings in a segment: from the list's arrays in the segment's ``.skv``
+    file when NumPy is loaded and the list is there (docnums found by NumPy's bisection; no block decoded,
+    no Whoosh matcher made), else from the blocks.  The same pairs either way (the weights are the
+    float32 values Whoosh stores)."""
     if "numpy" in sys.modules and docnums:
         vectors = vector_reader(reader)
         term = term_of(reader, fieldname, btext) if vectors is not None else None
@@ -156,8 +149,6 @@ def raw_postings(reader: Any, fieldname: str, field: Any, btext: bytes) -> Any:
             term = term_of(reader, fieldname, btext)
             if term is not None and term.offset == postings._startoffset:
                 postings._searchkit_directory = vectors.directory(term)
-                postings._searchkit_vectors = vectors
-                postings._searchkit_term = term
         return postings
     return reader.postings(fieldname, btext)
 

@@ -315,14 +315,15 @@ def test_positions_at_documents_are_those_the_blocks_give(built, spans_way):
 
     rng = random.Random(9)
     compared = 0
-    for wanted, postings, walking in _both_ways(built._searcher_now(), ("title", "body"),
+    for wanted, postings, walking, where in _both_ways(built._searcher_now(), ("title", "body"),
                                                 lambda size: ([], [0], [size - 1], list(range(size)),
                                                               sorted(rng.sample(range(size), rng.randint(1, 60))))):
         if postings is None:
             continue
         read = position_reader(walking)
         expected = [(d, read()) for d in positioned_at(walking, wanted)]
-        assert postings._searchkit_vectors.positions_at(postings._searchkit_term, wanted) == expected
+        reader, fieldname, btext = where
+        assert vector_reader(reader).positions_at(term_of(reader, fieldname, btext), wanted) == expected
         compared += 1
     assert compared > 100
 
@@ -348,7 +349,8 @@ def test_proximity_reads_the_same_positions_from_the_arrays_as_from_the_blocks(b
 
 def _both_ways(searcher, fields, wanted_lists):
     """For each list of ``fields`` and each of ``wanted_lists(segment size)``: ``(wanted, postings with
-    its directory, or None when the list has none; postings that walk every block)``."""
+    its directory, or None when the list has none; postings that walk every block; (segment reader,
+    field name, term bytes))``."""
     for sub, _ in searcher.leaf_searchers():
         reader = sub.reader()
         for fieldname, btext in reader.all_terms():
@@ -359,7 +361,8 @@ def _both_ways(searcher, fields, wanted_lists):
                 postings = raw_postings(reader, fieldname, field, btext)
                 walking = raw_postings(reader, fieldname, field, btext)
                 walking._searchkit_directory = None
-                yield wanted, postings if postings._searchkit_directory is not None else None, walking
+                yield wanted, postings if postings._searchkit_directory is not None else None, walking, \
+                    (reader, fieldname, btext)
 
 
 def test_the_directory_finds_the_documents_the_block_walk_finds(built):
@@ -368,7 +371,7 @@ def test_the_directory_finds_the_documents_the_block_walk_finds(built):
 
     rng = random.Random(2)
     compared = 0
-    for wanted, postings, walking in _both_ways(built._searcher_now(), ("title", "body"),
+    for wanted, postings, walking, where in _both_ways(built._searcher_now(), ("title", "body"),
                                                 lambda size: [sorted(rng.sample(range(size), rng.randint(1, 60)))
                                                               for _ in range(3)]):
         if postings is None:
@@ -381,17 +384,28 @@ def test_the_directory_finds_the_documents_the_block_walk_finds(built):
 
 
 def test_weights_from_the_arrays_are_those_of_the_blocks(built):
-    from searchkit.whoosh_ext.postings import positioned_at, weights_at
+    """term_weights_at (the arrays, where a list has them): the pairs of walking every block."""
+    from searchkit.whoosh_ext.postings import positioned_at, term_weights_at
 
+    searcher = built._searcher_now()
     rng = random.Random(4)
     compared = 0
-    for wanted, postings, walking in _both_ways(built._searcher_now(), vector_postings.FIELDS,
-                                                lambda size: ([], [0], [size - 1], sorted(rng.sample(range(size), 40)),
-                                                              list(range(size)))):
-        if postings is None:
-            continue
-        assert list(weights_at(postings, wanted)) == [(d, walking.weight()) for d in positioned_at(walking, wanted)]
-        compared += 1
+    for sub, _ in searcher.leaf_searchers():
+        reader = sub.reader()
+        vectors = vector_reader(reader)
+        size = reader.doc_count_all()
+        for fieldname, btext in reader.all_terms():
+            if fieldname not in vector_postings.FIELDS:
+                continue
+            field = searcher.schema[fieldname]
+            term = term_of(reader, fieldname, btext)
+            from_arrays = term is not None and vectors.arrays(term) is not None
+            for wanted in ([], [0], [size - 1], sorted(rng.sample(range(size), 40)), list(range(size))):
+                walking = raw_postings(reader, fieldname, field, btext)
+                walking._searchkit_directory = None
+                assert list(term_weights_at(reader, fieldname, field, btext, wanted)) == \
+                    [(d, walking.weight()) for d in positioned_at(walking, wanted)], (fieldname, btext)
+                compared += from_arrays
     assert compared > 50
 
 
