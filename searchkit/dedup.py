@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 import zlib
 from typing import Any
 
@@ -167,15 +168,21 @@ class Deduplicator:
         self._minhash = MinHash
         self._permutations = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME).permutations
         self._np = numpy
+        self._local = threading.local()
 
     def signature(self, text: str):
         """The MinHash signature of ``text`` (a numpy uint16 array), or None for a text without words."""
         found = shingles(text)
         if not found:
             return None
-        minhash = self._minhash(num_perm=self.num_perm, seed=SEED, permutations=self._permutations,
-                                scheme=SCHEME, hashfunc=zlib.crc32)
-        minhash.update_batch(list(found))
+        minhash = getattr(self._local, "minhash", None)
+        if minhash is None:  # one per thread (a sharded build's tasks may share this object), cleared for each text
+            minhash = self._local.minhash = self._minhash(num_perm=self.num_perm, seed=SEED,
+                                                          permutations=self._permutations, scheme=SCHEME,
+                                                          hashfunc=zlib.crc32)
+        else:
+            minhash.clear()
+        minhash.update_batch(found)
         return (minhash.hashvalues & 0xFFFF).astype(self._np.uint16)
 
     def band_keys(self, signature) -> list[int]:

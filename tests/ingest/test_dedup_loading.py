@@ -69,3 +69,22 @@ def test_other_thresholds_ask_datasketch():
     lsh = MinHashLSH(threshold=0.6, num_perm=128)
     assert dedup.lsh_bands(0.6) == (lsh.b, lsh.r)
     assert dedup.lsh_bands(1.0) == (2, 64)  # one band would be best: datasketch refuses it
+
+
+def test_signatures_made_in_several_threads_are_each_texts_own():
+    """A Deduplicator keeps one MinHash per thread, cleared for each text: threads sharing it do not mix."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    d = dedup.Deduplicator()
+    texts = [f"story {i} " + " ".join(f"w{(i * 7 + j) % 97}" for j in range(40 + i % 30)) for i in range(300)]
+    texts += ["", "one", "Ünïcödé wörds ä ö ü ß " * 7]
+    serial = [d.signature(text) for text in texts]
+    fresh = [dedup.Deduplicator().signature(text) for text in texts[::-1]][::-1]
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(d.signature, texts * 3))
+    for i, text in enumerate(texts * 3):
+        want = serial[i % len(texts)]
+        assert (threaded[i] is None) == (want is None) == (fresh[i % len(texts)] is None)
+        if want is not None:
+            assert threaded[i].tobytes() == want.tobytes() == fresh[i % len(texts)].tobytes()
+    assert len({s.tobytes() for s in serial if s is not None}) == len(texts) - 1  # distinct texts, distinct signatures ("" has none)
