@@ -559,7 +559,7 @@ def _read_sgml(raw: bytes, base_id: str, display: str, first: int = 1) -> Iterat
                     tags.append(item)
         fields = {
             "title": record["title"] or None,
-            "body": record["body"] or record["title"],
+            "body": record["body"],  # a headline-only story (TYPE="BRIEF") has none: its title is not counted twice
             "date": record["date"],
             "date_raw": record["date_raw"],
             "dateline": record["dateline"] or None,
