@@ -15,12 +15,13 @@ spans (no second pass over the text).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from . import analysis
 from .analysis import WORD_PATTERN, normalise_word
 
-__all__ = ["Snippet", "make_snippet", "escape_marks", "match_spans", "MARK_OPEN", "MARK_CLOSE"]
+__all__ = ["Snippet", "Marks", "make_snippet", "escape_marks", "match_spans", "MARK_OPEN", "MARK_CLOSE"]
 
 MARK_OPEN, MARK_CLOSE = "**", "**"
 _WINDOW_WORDS = 32
@@ -43,6 +44,26 @@ def escape_marks(text: str) -> str:
     ``**`` marks a highlight in a marked snippet (a literal ``**`` in an article
     becomes ``\\*\\*``)."""
     return _ESCAPE.sub(r"\\\1", text) if ("*" in text or "\\" in text) else text
+
+
+@dataclass(frozen=True)
+class Marks:
+    """What to mark in a text: ``terms`` wherever they occur, and each phrase's words only where they form it.
+
+    ``terms``: index terms (analysed) matched on their own; ``phrases``:
+    ``((term, ...), slop)`` -- the terms in order, each at most ``slop`` words
+    after the one before (as the phrase query matches them:
+    :attr:`CompiledQuery.phrases <searchkit.query.CompiledQuery>`).  For
+    ``"white house" budget``, ``budget`` is marked anywhere but ``white`` and
+    ``house`` only side by side.
+    """
+
+    terms: frozenset[str] = frozenset()
+    phrases: tuple[tuple[tuple[str, ...], int], ...] = ()
+
+    def all_terms(self) -> set[str]:
+        """Every term that may be marked somewhere."""
+        return set(self.terms).union(*(words for words, _ in self.phrases))
 
 
 @dataclass
@@ -76,12 +97,13 @@ class Snippet:
         return spans
 
 
-def make_snippet(text: str, terms: set[str], window: int = _WINDOW_WORDS) -> Snippet:
+def make_snippet(text: str, terms: set[str] | Marks, window: int = _WINDOW_WORDS) -> Snippet:
     """The ``window``-word stretch of ``text`` holding the most distinct ``terms``.
 
-    ``terms`` are index terms (already analysed).  When none occurs the
-    snippet is the start of the text.  Only the first ``_SCAN_CHARS``
-    characters are searched.
+    ``terms`` are index terms (already analysed), marked wherever they occur,
+    or :class:`Marks` (whose phrases' words are marked only where they form
+    the phrase).  When none occurs the snippet is the start of the text.
+    Only the first ``_SCAN_CHARS`` characters are searched.
     """
     if not text:
         return Snippet([])
@@ -90,7 +112,12 @@ def make_snippet(text: str, terms: set[str], window: int = _WINDOW_WORDS) -> Sni
     words = pieces[1::2]
     if not words:
         return Snippet([(_clip(text, 240), False)])
+    phrases = ()
+    if isinstance(terms, Marks):
+        phrases, lone, terms = terms.phrases, terms.terms, terms.all_terms()
     hits, hit_terms = _hits(words, terms, scanned) if terms else ([], [])
+    if phrases and hits:
+        hits, hit_terms = _phrase_hits(hits, hit_terms, lone, phrases)
     best_start = 0
     if hits:
         # For each match as anchor, the window [anchor - 3, anchor - 3 + window):
@@ -185,6 +212,41 @@ def _hits(words: list[str], terms: set[str], scanned: str) -> tuple[list[int], l
     return hits, hit_terms
 
 
+def _phrase_hits(hits: list[int], hit_terms: list[str], lone: frozenset[str],
+                 phrases: tuple[tuple[tuple[str, ...], int], ...]) -> tuple[list[int], list[str]]:
+    """The hits (ascending word positions, and their terms) whose term is in ``lone`` or that are
+    a word of some occurrence of one of ``phrases`` (see :class:`Marks`).
+
+    An occurrence of ``((t0, ..., tn), slop)``: positions ``p0 < ... < pn``
+    holding those terms, each at most ``slop`` after the one before.  The
+    positions on some occurrence are found in two sweeps: forward, those a
+    chain from a ``t0`` reaches; backward, those of them from which a chain
+    reaches a ``tn`` (linear in the hits, whatever the repeats).
+    """
+    where: dict[str, list[int]] = {}
+    for i, term in zip(hits, hit_terms):
+        where.setdefault(term, []).append(i)
+    kept: set[int] = set()
+    for words, slop in phrases:
+        if any(word not in where for word in words):
+            continue
+        reached = [where[words[0]]]
+        for word in words[1:]:
+            before = reached[-1]
+            reached.append([q for q in where[word]
+                            if (at := bisect_left(before, q - slop)) < len(before) and before[at] < q])
+            if not reached[-1]:
+                break
+        else:
+            onward = reached[-1]
+            kept.update(onward)
+            for k in range(len(words) - 2, -1, -1):
+                onward = [p for p in reached[k] if (at := bisect_right(onward, p)) < len(onward) and onward[at] <= p + slop]
+                kept.update(onward)
+    pairs = [(i, term) for i, term in zip(hits, hit_terms) if term in lone or i in kept]
+    return [i for i, _ in pairs], [term for _, term in pairs]
+
+
 def _flatten(text: str) -> str:
     return _SPACES.sub(" ", _CONTROL.sub("", text))
 
@@ -206,19 +268,25 @@ def _merge(parts: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
     return merged
 
 
-def match_spans(text: str, terms: set[str]) -> list[tuple[int, int]]:
+def match_spans(text: str, terms: set[str] | Marks) -> list[tuple[int, int]]:
     """Character spans ``[(start, end)]`` of every word of ``text`` whose index term is in ``terms``.
 
     ``terms`` are index terms (analysed, as :attr:`CompiledQuery.terms
-    <searchkit.query.CompiledQuery>`); words are matched as snippets match
-    them.  Spans are in order and do not overlap.
+    <searchkit.query.CompiledQuery>`), or :class:`Marks` (a phrase's words
+    only where they form it, as :attr:`CompiledQuery.marks`); words are
+    matched as snippets match them.  Spans are in order and do not overlap.
     """
+    phrases = ()
+    if isinstance(terms, Marks):
+        phrases, lone, terms = terms.phrases, terms.terms, terms.all_terms()
     if not text or not terms:
         return []
     spans = []
+    positions: list[int] = []
+    found_terms: list[str] = []
     memo = analysis._cache.get
     initials = {term[:1] for term in terms}
-    for match in WORD_PATTERN.finditer(text):
+    for position, match in enumerate(WORD_PATTERN.finditer(text)):
         word = match.group()
         term = memo(word)
         if term is None:
@@ -228,4 +296,9 @@ def match_spans(text: str, terms: set[str]) -> list[tuple[int, int]]:
             term = normalise_word(word)
         if term in terms:
             spans.append(match.span())
+            positions.append(position)
+            found_terms.append(term)
+    if phrases and spans:
+        kept = set(_phrase_hits(positions, found_terms, lone, phrases)[0])
+        spans = [span for span, position in zip(spans, positions) if position in kept]
     return spans

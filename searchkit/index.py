@@ -24,6 +24,7 @@ from .settings import SETTINGS
 if TYPE_CHECKING:  # the indexing machinery is not on a query's path
     from .ingest.run import IndexSummary, Progress
     from .timeline import Timeline
+    from .highlight import Marks
 
 __all__ = ["Index", "META_FILE", "DEFAULT_LOCK_TIMEOUT", "read_meta"]
 
@@ -541,6 +542,14 @@ class Index:
         from .query import compile_query, parse_query
 
         return set(compile_query(parse_query(text), self._searcher_now().reader()).terms)
+
+    def query_marks(self, text: str) -> Marks:
+        """What the query's snippets mark (:class:`searchkit.highlight.Marks`): its words anywhere,
+        a quoted phrase's words only where they form the phrase.  For
+        :func:`searchkit.highlight.match_spans` on a whole stored document."""
+        from .query import compile_query, parse_query
+
+        return compile_query(parse_query(text), self._searcher_now().reader()).marks
 
     def get(self, doc_id: str) -> Document | None:
         """The stored document with this id, or None."""

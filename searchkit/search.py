@@ -164,7 +164,7 @@ def run_search(
         stored = searcher.stored_fields(docnum)
         snippet = Snippet([])
         if snippets:
-            snippet = make_snippet(stored.get("body") or stored.get("title") or "", compiled.terms)
+            snippet = make_snippet(stored.get("body") or stored.get("title") or "", compiled.marks)
         label = labels.get(docnum) if labels else None
         return Hit(score=float(score), snippet=str(snippet), rank=rank, snippet_parts=snippet.parts,
                    copies=copy_count(searcher, label), cluster=label if label and label[0] != "#" else None,

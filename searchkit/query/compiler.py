@@ -11,6 +11,7 @@ from whoosh.query.terms import Term
 
 from ..analysis import EXACT_MARK, fold, normalise_word, word_terms
 from ..errors import QueryError
+from ..highlight import Marks
 from ..ranking import FieldsTerm
 from .filters import date_range_query, is_filter, split_filters
 from ..whoosh_ext.matchers import DisMax, Exclude, OrderedAnd, OrderedOr
@@ -68,6 +69,17 @@ class CompiledQuery:
     #: ``(exact-form term, weight)`` of each best-match word whose stem differs
     #: from it (``("=executive", 0.1)``): a bonus when re-ranking the top matches.
     exact: list[tuple[str, float]] = field(default_factory=list)
+    #: The terms of ``terms`` a document matches on their own (words, prefixes), as against
+    #: those only searched inside a phrase.
+    lone_terms: set[str] = field(default_factory=set)
+    #: ``((term, ...), slop)`` of each positive phrase: its terms in order, each at most
+    #: ``slop`` positions after the one before.
+    phrases: list[tuple[tuple[str, ...], int]] = field(default_factory=list)
+
+    @property
+    def marks(self) -> Marks:
+        """What a snippet marks: the lone terms anywhere, a phrase's words only where they form it."""
+        return Marks(frozenset(self.lone_terms), tuple(dict.fromkeys(self.phrases)))
 
 
 class _Compiler:
@@ -76,6 +88,8 @@ class _Compiler:
         self.reader = reader
         self.default_fields = default_fields
         self.terms: set[str] = set()
+        self.lone_terms: set[str] = set()  # terms matched on their own, not only inside a phrase
+        self.phrases: list[tuple[tuple[str, ...], int]] = []
         self.budget = MAX_QUERY_TERMS  # index terms this query may still use
         self.drop_stopwords = drop_stopwords  # plain-word stopwords leave the ranking (other words remain)
         self.mixed_case = mixed_case  # the query has lower case: a stopword in capitals is an acronym
@@ -110,6 +124,7 @@ class _Compiler:
             return None, set()
         if collect:
             self.terms.add(term)
+            self.lone_terms.add(term)
         query = self.term_query(fields, term)
         if loose and collect and self.exact_boost > 0 and node.field is None:
             # the word as typed counts a little more than another word of its stem (a re-ranking bonus)
@@ -169,12 +184,15 @@ class _Compiler:
                 covered |= {(f, joined[0]) for f in fields}
                 if collect:
                     self.terms.add(joined[0])
+                    self.lone_terms.add(joined[0])
         if loose:
             for part in dict.fromkeys(parts):
                 if len(part) < 2 or part in joined or not self.spend(len(fields)):
                     continue
                 alternatives.append(self.term_query(fields, part, boost=HYPHEN_PART_BOOST))
                 covered |= {(f, part) for f in fields}
+                if collect:
+                    self.lone_terms.add(part)
         return _or(alternatives), covered
 
     def phrase_terms(self, analysed, name, collect, boost: float = 1.0,
@@ -194,10 +212,11 @@ class _Compiler:
             raise QueryError(f"a quoted phrase of {len(words)} words is too long: a query may look up "
                              f"{MAX_QUERY_TERMS} index terms, {MAX_QUERY_TERMS // len(fields)} words of a "
                              f"phrase searched in {', '.join(fields)}")
-        if collect:
-            self.terms.update(words)
         gaps = [b - a for (_, a), (_, b) in zip(analysed, analysed[1:])]
         slop = max(1, max(gaps)) + max(0, slop)
+        if collect:
+            self.terms.update(words)
+            self.phrases.append((tuple(words), slop))
         phrase = BlockPhrase if BLOCK_PHRASES else WPhrase  # the same hits and scores; BlockPhrase reads blocks
         queries = [phrase(f, words, slop=slop, boost=boost) for f in fields]
         return _or(queries), {(f, w) for f in fields for w in words}
@@ -237,7 +256,9 @@ class _Compiler:
                 covered.add((fieldname, term))
                 if collect and fieldname in ("body", "title"):
                     # snippets mark words by their stem: the stem of a word as written
-                    self.terms.add(normalise_word(term[1:]) if term.startswith(EXACT_MARK) else term)
+                    marked = normalise_word(term[1:]) if term.startswith(EXACT_MARK) else term
+                    self.terms.add(marked)
+                    self.lone_terms.add(marked)
         if not queries:
             # a prefix that matches nothing still means "this word": stemmed, it might
             normal = normalise_word(node.text)
@@ -383,7 +404,8 @@ def compile_query(node: Node, reader, default_fields: tuple[str, ...] = DEFAULT_
             query = _and(scoring) if scoring and NullQuery not in scoring else None
             flt = None if query is not None and len(scoring) == len(parts) else flt
     return CompiledQuery(query=query, clauses=clauses, terms=compiler.terms, best_match=is_best_match(rest),
-                         filter=flt, node=rest, exact=compiler.exact)
+                         filter=flt, node=rest, exact=compiler.exact, lone_terms=compiler.lone_terms,
+                         phrases=compiler.phrases)
 
 
 def is_best_match(node: Node, kinds: tuple[type, ...] = (Words, PhraseNode, PrefixNode)) -> bool:

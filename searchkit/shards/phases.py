@@ -261,10 +261,10 @@ def _raw_facets(searcher, docnums: list[int], names: tuple[str, ...], raw_groups
     return reply
 
 
-def shard_fetch(searcher, docnums: list[int], terms: set[str] | None, labels: list[str]) -> dict[str, Any]:
+def shard_fetch(searcher, docnums: list[int], terms, labels: list[str]) -> dict[str, Any]:
     """The fetch phase on one shard: ``{"docs": {docnum: (stored fields, snippet text, snippet parts,
     label)}, "copies": {label: documents of this shard holding it}}``.  ``terms``: the words to mark
-    in snippets (None: no snippets)."""
+    in snippets (a set of index terms or :class:`~searchkit.highlight.Marks`; None: no snippets)."""
     from ..clusters import labels_of
     from ..highlight import Snippet, make_snippet
 

@@ -394,7 +394,7 @@ class SearchApp:
         params = SearchParams(q=q)
         with self.lock:
             doc = self.ix.get(doc_id)
-            terms = self.ix.query_terms(q) if doc is not None and q.strip() else set()
+            terms = self.ix.query_marks(q) if doc is not None and q.strip() else set()
         if doc is None:
             return self.render("error.html", 404, message=f"No document with id {doc_id!r}.", params=params)
         similar = self._similar(doc.id)
