@@ -157,8 +157,8 @@ def index_command(paths: tuple[str, ...], index_dir: str, rebuild: bool, as_json
         examples = "; ".join(f"{oneline(w)}: {oneline(d)!r}" for w, d in summary.bad_date_examples)
         click.echo(f"warning: {plural(summary.bad_dates, 'document has', 'documents have')} a date that could not be read, "
                    f"indexed without a date (e.g. {examples})", err=True)
-    if as_json:
-        click.echo(json.dumps(summary.to_dict()))
+    if as_json:  # the run's counts, and what the index holds after it (as the text line says)
+        click.echo(json.dumps({**summary.to_dict(), "documents": len(ix), "index": index_dir}))
     else:
         click.echo(f"{summary} ({plural(summary.files, 'file')}, {plural(len(ix), 'document')} in {index_dir}, "
                    f"{summary.seconds:.1f} s)")
@@ -250,6 +250,9 @@ def query_command(text: str, index_dir: str, limit: int, offset: int, sort: str,
     if as_json and fmt not in (None, "json"):
         fail("--json and --format " + fmt + " disagree; give one", 2)
     fmt = "json" if as_json else (fmt or "text")
+    if fields_text is not None and fmt == "text":  # not silently ignored: the user expects those fields
+        fail("--fields chooses the fields of json, ndjson, csv or tsv output; add --format tsv (or json, "
+             "ndjson, csv)", 2)
     try:
         fields = parse_fields(fields_text)
     except ValueError as exc:

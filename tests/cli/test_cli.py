@@ -44,6 +44,10 @@ def test_index_json_summary_and_skip_reasons(run, corpus):
     lines = result.output.strip().splitlines()
     summary = json.loads(lines[-1])
     assert summary["added"] == 6 and summary["skipped"] == 1
+    assert summary["documents"] == 6  # what the index holds after the run, as the text line says
+    (corpus / "notes.md").unlink()
+    again = json.loads(run("index", str(corpus), "--json").output.strip().splitlines()[-1])
+    assert again["added"] == 0 and again["unchanged"] == 6 and again["documents"] == 6
     assert "skipped notes.md: unsupported file type" in result.output  # stderr is mixed in by CliRunner
 
 

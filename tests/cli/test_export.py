@@ -226,3 +226,12 @@ def test_copies_text_names_each_copy_without_a_copy_count(index_dir):
     data = json.loads(run("copies", "sport/001.json", "--index", index_dir, "--json").output)
     assert [(hit["id"], hit["copies"]) for hit in data["hits"]] == [("sport/003.json", 1)]  # the JSON as it was
     assert "[sport/001.json]  (+1 copy)" in run("query", "derby", "--index", index_dir).output  # a query still counts
+
+
+@pytest.mark.parametrize("extra", [[], ["--format", "text"]])
+def test_fields_with_text_output_is_an_error_not_ignored(index_dir, extra):
+    result = run("query", "archive", "--index", index_dir, "--fields", "id,title", *extra)
+    assert result.exit_code == 2
+    assert "--fields" in result.output and "--format" in result.output
+    assert "Traceback" not in result.output and "archive" not in result.output.split("\n", 1)[-1]
+    assert run("query", "archive", "--index", index_dir, "--format", "tsv", "--fields", "id,title").exit_code == 0
