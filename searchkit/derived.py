@@ -77,6 +77,7 @@ class DerivedFieldsWriter:
         self._assigner = None  # made for the first document: a run that writes none never imports datasketch
         self._forgotten: list[str] = []
         self._ended = False
+        self._records: dict[str, str] | None = None  # committed record digests, read when first asked
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._writer, name)
@@ -111,6 +112,7 @@ class DerivedFieldsWriter:
     def _derive(self, fields: dict[str, Any]) -> dict[str, Any]:
         if "_ref" in fields:  # read by a read task: derived there but for the cluster (see below)
             signature = fields.pop("_signature", None)
+            fields.pop("_record", None)
             if self._clusters is not None:
                 fields.update(self._clusters.assign(
                     str(fields["id"]), None if signature is None else self._clusters.dedup.from_bytes(signature)))
@@ -122,6 +124,45 @@ class DerivedFieldsWriter:
 
     def add_document(self, **fields: Any) -> None:
         self._writer.add_document(**self._derive(fields))
+
+    def same_as_committed(self, fields: dict[str, Any], committed: bool = True) -> bool:
+        """Whether the committed document of ``fields["id"]`` was written from these very fields
+        (so it need not be written again); ``committed=False``: the id has no committed document
+        of this file, so the answer is no (and the committed digests are not read for it).
+
+        Either way, ``fields["hash"]`` (the file's content hash) gets the record digest after it
+        (:func:`searchkit.ingest.incremental.record_digest`), over the fields as they would be
+        written (the run's defaults and facets derived).  A sharded read task's reference
+        (``_ref``) carries the digest its read task made (``_record``, taken out here), and the
+        fields it refers to already hold it."""
+        from .ingest.incremental import hash_value, record_digest
+
+        if "_ref" in fields:
+            record = fields.pop("_record", None)
+        else:
+            record = record_digest(derive_fields(dict(fields), self._roots, self._source, self._tags))
+            fields["hash"] = hash_value(str(fields.get("hash") or ""), record)
+        if record is None or not committed or self._reader is None:
+            return False
+        if self._records is None:
+            self._records = self._committed_records()
+        return self._records.get(str(fields["id"])) == record
+
+    def _committed_records(self) -> dict[str, str]:
+        """``{id: record digest}`` of the committed documents that have one (one pass over two columns)."""
+        from .ingest.incremental import split_hash
+
+        reader = self._reader
+        if not reader.doc_count():
+            return {}
+        ids, hashes = reader.column_reader("id"), reader.column_reader("hash")
+        found = {}
+        for docnum in reader.all_doc_ids():
+            record = split_hash(hashes[docnum])[1]
+            if record is not None:
+                doc_id = ids[docnum]
+                found[doc_id.decode("utf-8", "surrogateescape") if isinstance(doc_id, bytes) else doc_id] = record
+        return found
 
     def _forget(self, doc_id: str) -> None:
         if self._ended:

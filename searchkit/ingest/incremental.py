@@ -16,6 +16,16 @@ the columns are read instead -- they are the truth, the list a shortcut.  A
 time within :data:`RACY_SECONDS` of the list's writing is not kept (a file
 changed again in the same clock tick would look unchanged): such a file is
 hashed next time.
+
+A changed file is read again, but only its records that changed are written:
+each document's ``hash`` column holds the content hash of its file and, after
+a space, the *record digest* of the fields it was written with
+(:func:`record_digest`); a record whose digest is the committed document's
+is left as it is (a JSON Lines dump that grew by ten records writes ten).
+Documents written before the digest existed have the file hash alone, and are
+rewritten once.  The file hash of a document left as it is stays the one it
+was written with: the columns then disagree within a file, which only makes a
+later run that has no file list read that file again (and write nothing).
 """
 
 from __future__ import annotations
@@ -26,7 +36,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["source_table", "base_id", "under", "read_file_list", "write_file_list", "ids_from_file", "FILE_LIST"]
+__all__ = ["source_table", "base_id", "under", "read_file_list", "write_file_list", "ids_from_file", "FILE_LIST",
+           "record_digest", "hash_value", "split_hash"]
 
 #: The file list, beside the index's own files.
 FILE_LIST = "files.json"
@@ -83,6 +94,35 @@ def write_file_list(folder: str | os.PathLike[str], generation: int, existing: E
     os.replace(tmp, path)
 
 
+#: Bumped when what a record digest covers changes (every record is then written once more).
+RECORD_DIGEST_VERSION = b"1"
+
+
+def record_digest(fields: dict[str, Any]) -> str:
+    """A digest of the fields a document is written with (``hash``, ``cluster`` and ``minhash``
+    left out: the first is the file's, the others follow from the body): equal digests, equal
+    documents.  ``fields``: Whoosh field name -> str, list of str, datetime or None."""
+    import hashlib
+
+    skipped = ("hash", "cluster", "minhash")
+    text = repr(sorted((name, value) for name, value in fields.items() if name not in skipped))
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16, person=RECORD_DIGEST_VERSION)
+    return digest.hexdigest()
+
+
+def hash_value(file_digest: str, record: str | None) -> str:
+    """The ``hash`` column's value: the file's content hash, and the record digest after a space."""
+    return f"{file_digest} {record}" if record else file_digest
+
+
+def split_hash(value: Any) -> tuple[str, str | None]:
+    """``(file content hash, record digest or None)`` of a ``hash`` column value (str or bytes)."""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    file_digest, _, record = (value or "").partition(" ")
+    return file_digest, record or None
+
+
 def source_table(reader) -> tuple[dict[str, tuple[str, set[str]]], dict[str, str]]:
     """``({source file: (content hash, its ids)}, {id: source file})``, read from a Whoosh reader's columns."""
     existing: dict[str, tuple[str, set[str]]] = {}
@@ -95,7 +135,7 @@ def source_table(reader) -> tuple[dict[str, tuple[str, set[str]]], dict[str, str
     for docnum in reader.all_doc_ids():
         file_key, digest, doc_id = files[docnum], hashes[docnum], ids[docnum]
         file_key = file_key.decode() if isinstance(file_key, bytes) else file_key
-        digest = digest.decode() if isinstance(digest, bytes) else digest
+        digest = split_hash(digest)[0]
         doc_id = doc_id.decode() if isinstance(doc_id, bytes) else doc_id
         known[doc_id] = file_key
         entry = existing.setdefault(file_key, (digest, set()))

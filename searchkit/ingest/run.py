@@ -350,7 +350,10 @@ def _write_batch(writer, batch, rel, file_key, digest, existing, owners, written
             summary.warnings.append(f"{rel}: id {doc.id!r} is already used by {owner}; record skipped")
             continue
         fields = document_fields(doc, file_key, digest) if reading is None else reading.fields(doc, file_key, digest)
-        if owner is not None:
+        same = getattr(writer, "same_as_committed", None)
+        if same is not None and same(fields, committed=(owner == file_key)):
+            summary.unchanged += 1  # a record of a changed file that did not change: left as it is
+        elif owner is not None:
             writer.update_document(**fields)
             summary.updated += 1
         else:

@@ -312,6 +312,8 @@ def _sweep(path: Path, manifest: Manifest) -> None:
 
 def _source_table(reader) -> tuple[dict[str, tuple[str, set[str]]], dict[str, str]]:
     """{source file: (content hash, its ids)} and {id: source file} over every shard."""
+    from ..ingest.incremental import split_hash
+
     existing: dict[str, tuple[str, set[str]]] = {}
     known: dict[str, str] = {}
     if reader is None or reader.doc_count() == 0:
@@ -322,7 +324,7 @@ def _source_table(reader) -> tuple[dict[str, tuple[str, set[str]]], dict[str, st
         return value.decode() if isinstance(value, bytes) else value
 
     for docnum in reader.all_doc_ids():
-        file_key, digest, doc_id = text(files[docnum]), text(hashes[docnum]), text(ids[docnum])
+        file_key, digest, doc_id = text(files[docnum]), split_hash(hashes[docnum])[0], text(ids[docnum])
         known[doc_id] = file_key
         existing.setdefault(file_key, (digest, set()))[1].add(doc_id)
     return existing, known

@@ -65,6 +65,9 @@ class SpooledDocument(NamedTuple):
     ref: tuple[str, int]
     #: Its MinHash signature (bytes of uint16), or None (no words, or no clustering).
     signature: bytes | None
+    #: The digest of its fields (:func:`searchkit.ingest.incremental.record_digest`): a record
+    #: the index already holds as it is is not written again.
+    record: str | None = None
 
 
 # --- cutting big dumps into byte ranges ------------------------------------------
@@ -241,6 +244,7 @@ def read_task(task: dict[str, Any]) -> dict[str, Any]:
     """
     from ..derived import derive_fields
     from ..document import Document
+    from ..ingest.incremental import hash_value, record_digest
     from ..readers import MAX_LISTED_BAD_LINES, RecordError
     from .build import fault_point
 
@@ -278,11 +282,13 @@ def read_task(task: dict[str, Any]) -> dict[str, Any]:
                 if path is not given and item.path == path.as_posix():
                     item.path = given.as_posix()  # named as a one-process run names it
                 fields = derive_fields(document_fields(item, file_key, digest), roots, source, tags)
+                record = record_digest(fields)
+                fields["hash"] = hash_value(digest, record)
                 signature = dedup.signature(fields.get("body") or "") if dedup is not None else None
                 offset = out.tell()
                 pickle.dump(fields, out, protocol=pickle.HIGHEST_PROTOCOL)
                 kept.append(SpooledDocument(item.id, item.path, len(item.body or ""), (name, offset),
-                                            None if signature is None else signature.tobytes()))
+                                            None if signature is None else signature.tobytes(), record))
                 documents += 1
             results.append({"items": kept, "unlisted": unlisted})
     return {"parts": results, "documents": documents, "seconds": time.perf_counter() - started,
@@ -448,7 +454,7 @@ class ReadPlan(LocalReading):
         return _merge(parts, rel, entry.ranged == "jsonl") if entry.ranged else parts[0]["items"]
 
     def fields(self, doc: Any, file_key: str, digest: str) -> dict[str, Any]:
-        return {"id": doc.id, "_ref": doc.ref, "_signature": doc.signature}
+        return {"id": doc.id, "_ref": doc.ref, "_signature": doc.signature, "_record": doc.record}
 
     def _part(self, task: int, number: int) -> dict[str, Any]:
         result = self._results.get(task)

@@ -63,8 +63,14 @@ def jsonl_dump(records: list[dict]) -> str:
 
 
 def whole(path: Path, rel: str) -> list:
-    """The items of one read of the whole file (documents as the fields a read task spools)."""
-    return [derive_fields(document_fields(i, "k", "d"), [], None, []) if isinstance(i, Document) else i
+    """The items of one read of the whole file (documents as the fields a read task spools: the
+    hash column holds the file's hash and the record digest)."""
+    from searchkit.ingest.incremental import hash_value, record_digest
+
+    def spooled(fields: dict) -> dict:
+        return {**fields, "hash": hash_value(fields["hash"], record_digest(fields))}
+
+    return [spooled(derive_fields(document_fields(i, "k", "d"), [], None, [])) if isinstance(i, Document) else i
             for i in read_items(path, rel)]
 
 
