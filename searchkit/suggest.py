@@ -369,9 +369,10 @@ def _correct_word(speller, word: str, own: int) -> str | None:
 def suggest_query(searcher, text: str, index_path: Path | None = None) -> str | None:
     """``text`` with its absent or rare words replaced by frequent spellings, or None when none needs it."""
     from .analysis import fold, normalise_word
-    from .ranking import document_frequency
+    from .ranking.stats import SearcherStats
 
     reader = searcher.reader()
+    stats = SearcherStats(searcher)  # the frequencies the query's ranking just looked up are remembered there
     replacements: list[tuple[int, int, str]] = []
     stems: list[tuple[int, int, str]] = []
     for match in _WORD.finditer(text):
@@ -381,7 +382,7 @@ def suggest_query(searcher, text: str, index_path: Path | None = None) -> str | 
         term = normalise_word(word)
         if not term or not term.isalpha():
             continue
-        own = document_frequency(reader, term)
+        own = max(stats.doc_frequency(name, term) for name in _FIELDS)
         if own > RARE_DF:
             continue
         typed = fold(word)
