@@ -108,10 +108,12 @@ class Index:
                 f"no index at {self.path} (build one with: searchkit index PATH --index {self.path})"
             )
         from .analysis import use_stem_table
+        from .whoosh_ext.columns import fix_multi_column_reader
         from .whoosh_ext.speedups import lazy_buffer_files
 
         use_stem_table(self.path)  # queries for words the index has seen need no NLTK
         lazy_buffer_files()  # opening a searcher no longer copies the whole index
+        fix_multi_column_reader()  # a segment without a column has its documents' defaults
 
     # --- opening and metadata ---------------------------------------------
 

@@ -122,10 +122,12 @@ class ShardedIndex(Index):
             raise SearchkitError("fanout 'dask' needs the address of a Dask scheduler (scheduler=...)")
         self.manifest = self._load()
         from ..analysis import use_stem_table
+        from ..whoosh_ext.columns import fix_multi_column_reader
         from ..whoosh_ext.speedups import lazy_buffer_files
 
         use_stem_table(self.path)
         lazy_buffer_files()
+        fix_multi_column_reader()  # a segment (or shard) without a column has its documents' defaults
 
     @classmethod
     def create(cls, path: str | os.PathLike[str], shards: int, *,

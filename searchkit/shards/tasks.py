@@ -48,6 +48,7 @@ def open_shard_searcher(root: str, folder: str):
     from ..index import INDEX_NAME, read_meta
     from ..schema import make_schema, recorded_title_boost
     from ..whoosh_ext.speedups import lazy_buffer_files
+    from ..whoosh_ext.columns import fix_multi_column_reader
 
     path = Path(root) / folder
     storage = FileStorage(str(path))
@@ -63,6 +64,7 @@ def open_shard_searcher(root: str, folder: str):
             return searcher
         use_stem_table(root)
         lazy_buffer_files()
+        fix_multi_column_reader()
         try:
             schema = make_schema(title_boost=recorded_title_boost(read_meta(path)))
             reader = FileIndex(storage, schema=schema, indexname=INDEX_NAME).reader()

@@ -15,7 +15,35 @@ import sys
 from array import array
 from typing import Any
 
-__all__ = ["column_values", "segment_docnums", "raw_column", "reader_cache", "whole_column"]
+__all__ = ["column_values", "segment_docnums", "raw_column", "reader_cache", "whole_column",
+           "fix_multi_column_reader"]
+
+_fixed = False
+
+
+def fix_multi_column_reader() -> None:
+    """Make Whoosh's ``MultiReader.column_reader`` give every segment's documents their own values.
+
+    Whoosh leaves out the segments without a file for the column (none of
+    their documents had a value: a segment of title-only records has no
+    ``minhash``), and the joined reader then answers for their documents
+    from the segment before -- another document's value, or ``IndexError``
+    past its end.  A segment's own ``column_reader`` already stands in the
+    column's default for a missing column; here every segment is asked.
+    """
+    global _fixed
+    if _fixed:
+        return
+    from whoosh import columns
+    from whoosh.reading import MultiReader
+
+    def column_reader(self, fieldname, column=None, reverse=False, translate=True):
+        readers = [r.column_reader(fieldname, column=column, reverse=reverse, translate=translate)
+                   for r in self.readers]
+        return columns.MultiColumnReader(readers, list(self.doc_offsets))
+
+    MultiReader.column_reader = column_reader
+    _fixed = True
 
 
 def segment_docnums(searcher, docnums: list[int]):
