@@ -20,8 +20,9 @@ of its most similar earlier copy.  The signature is kept as a column
 band keys rebuilt from that column, and labels never need rewriting: a copy added later joins its story's cluster, and a removed
 document simply leaves it.  Clusters are thus single-link and order
 dependent in one respect: a document similar to two clusters joins the more
-similar one (they are not merged), and removing a document never splits the
-cluster it linked.
+similar one (they are not merged), and removing or editing a document never
+splits the cluster it linked (the others keep their labels; an edited document
+is assigned again, as a new one).
 """
 
 from __future__ import annotations

@@ -124,7 +124,11 @@ def split_hash(value: Any) -> tuple[str, str | None]:
 
 
 def source_table(reader) -> tuple[dict[str, tuple[str, set[str]]], dict[str, str]]:
-    """``({source file: (content hash, its ids)}, {id: source file})``, read from a Whoosh reader's columns."""
+    """``({source file: (content hash, its ids)}, {id: source file})``, read from a Whoosh reader's columns.
+
+    A file whose documents were written from different versions of it (records left as they
+    were when it changed) has no one content hash: ``""``, so that it is read again and its
+    records compared -- its current content may be an older version's."""
     existing: dict[str, tuple[str, set[str]]] = {}
     known: dict[str, str] = {}
     if reader.doc_count() == 0:
@@ -139,6 +143,8 @@ def source_table(reader) -> tuple[dict[str, tuple[str, set[str]]], dict[str, str
         doc_id = doc_id.decode() if isinstance(doc_id, bytes) else doc_id
         known[doc_id] = file_key
         entry = existing.setdefault(file_key, (digest, set()))
+        if entry[0] != digest:
+            entry = existing[file_key] = ("", entry[1])
         entry[1].add(doc_id)
     return existing, known
 

@@ -326,7 +326,10 @@ def _source_table(reader) -> tuple[dict[str, tuple[str, set[str]]], dict[str, st
     for docnum in reader.all_doc_ids():
         file_key, digest, doc_id = text(files[docnum]), split_hash(hashes[docnum])[0], text(ids[docnum])
         known[doc_id] = file_key
-        existing.setdefault(file_key, (digest, set()))[1].add(doc_id)
+        entry = existing.setdefault(file_key, (digest, set()))
+        if entry[0] != digest:  # written from several versions of the file: no one hash (see source_table)
+            entry = existing[file_key] = ("", entry[1])
+        entry[1].add(doc_id)
     return existing, known
 
 
