@@ -10,6 +10,7 @@ from whoosh.query.qcore import Every, NullQuery, Query
 from whoosh.query.terms import Term
 
 from ..analysis import EXACT_MARK, fold, normalise_word, word_terms
+from ..analysis.cjk import has_nospace
 from ..errors import QueryError
 from ..highlight import Marks
 from ..ranking import FieldsTerm
@@ -216,7 +217,12 @@ class _Compiler:
         slop = max(1, max(gaps)) + max(0, slop)
         if collect:
             self.terms.update(words)
-            self.phrases.append((tuple(words), slop))
+            if any(has_nospace(word) for word in words):
+                # a run of a script without spaces is one word of a snippet's text, its bigrams a
+                # position each: the phrase could not be found there, its terms are marked as words
+                self.lone_terms.update(words)
+            else:
+                self.phrases.append((tuple(words), slop))
         phrase = BlockPhrase if BLOCK_PHRASES else WPhrase  # the same hits and scores; BlockPhrase reads blocks
         queries = [phrase(f, words, slop=slop, boost=boost) for f in fields]
         return _or(queries), {(f, w) for f in fields for w in words}

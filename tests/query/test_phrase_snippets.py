@@ -139,3 +139,17 @@ def test_the_web_document_page_marks_the_phrase_only(ix):
         page = client.get("/doc/a", params={"q": '"white house"'}).text
     assert "<mark>White</mark> <mark>House</mark>" in page
     assert "<mark>house</mark>" not in page and "<mark>white</mark>" not in page
+
+
+def test_words_of_scripts_without_spaces_are_marked_as_before(tmp_path):
+    """A query word in such a script is a phrase of bigrams, but the text's run is one word of a
+    snippet: its terms are marked as words (a phrase could never be found there)."""
+    records = [{"id": "ja", "title": "t", "body": "東京 日本銀行 発表", "date": "2020-01-01"},
+               {"id": "zh", "title": "t", "body": "央行宣布降息。中国银行随后跟进。", "date": "2020-01-01"}]
+    write(tmp_path / "n" / "n.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    with searchkit.Index(tmp_path / "ix") as ix:
+        ix.add(tmp_path / "n")
+        assert [marked(hit) for hit in ix.search("日本銀行")] == [["日本銀行"]]
+        assert [hit.id for hit in ix.search("中国银行")] == ["zh"] and marked(ix.search("中国银行")[0])
+        body = ix.get("ja").body
+        assert [body[a:b] for a, b in match_spans(body, ix.query_marks('"日本銀行"'))] == ["日本銀行"]
