@@ -198,9 +198,14 @@ def index_paths(
     stats = {} if stats is None else stats
     written: set[str] = set()
     anchor = id_anchor(paths)
-    for root in paths:
+    walks = [(root, reading.sources(Path(root), anchor)) for root in paths]
+    # Files that are gone: their ids are free for the files that give them now (a dump renamed
+    # or moved), not conflicts -- their documents would otherwise be removed with none to replace them.
+    gone = set()
+    for root, found in walks:
+        gone |= set(_gone_files(existing, root, found))
+    for root, found in walks:
         root_key = Path(os.path.abspath(root)).as_posix()
-        found = reading.sources(Path(root), anchor)
         seen: set[str] = set()
         kept: list[str] = []  # unreadable folders: their documents are kept, not removed as gone
         for number, source in enumerate(found, 1):
@@ -223,7 +228,7 @@ def index_paths(
                     def report(records: int, _n=number, _total=len(found), _rel=source.rel) -> None:
                         progress(_n - 1, _total, f"{_rel}: {records:,} records")
                 _index_file(writer, source.path, base, file_key, existing, owners, written, summary, report,
-                            stats=stats, reading=reading)
+                            stats=stats, reading=reading, gone=gone)
             if progress:
                 progress(number, len(found), source.rel)
         for file_key, (_, ids) in list(existing.items()):
@@ -239,6 +244,17 @@ def index_paths(
     if end is not None:
         end()
     return summary
+
+
+def _gone_files(existing: dict, root, found: list) -> list[str]:
+    """The indexed files under ``root`` its walk ``found`` no longer has (as :func:`index_paths`
+    removes them: not under a folder that could not be read this time)."""
+    root_key = Path(os.path.abspath(root)).as_posix()
+    seen = {Path(os.path.abspath(source.path)).as_posix() for source in found}
+    kept = [Path(os.path.abspath(source.path)).as_posix() for source in found
+            if source.skip and source.skip != UNSUPPORTED]
+    return [file_key for file_key in existing
+            if under(file_key, root_key) and file_key not in seen and not any(under(file_key, k) for k in kept)]
 
 
 def _skip(summary: IndexSummary, where: str, reason: str) -> None:
@@ -263,7 +279,7 @@ PROGRESS_RECORDS = 500
 
 def _index_file(writer, path: Path, rel: str, file_key: str, existing, owners, written, summary,
                 report: Callable[[int], None] | None = None, *, stats: dict | None = None,
-                reading: LocalReading | None = None) -> None:
+                reading: LocalReading | None = None, gone: set[str] = frozenset()) -> None:
     stats = {} if stats is None else stats
     reading = LocalReading() if reading is None else reading
     reason, figures = reading.stat(path, file_key)
@@ -301,12 +317,14 @@ def _index_file(writer, path: Path, rel: str, file_key: str, existing, owners, w
         batch.append(item)
         size += item_chars(item)
         if size >= BATCH_CHARS or len(batch) >= BATCH_DOCS:
-            _write_batch(writer, batch, rel, file_key, digest, existing, owners, written, new_ids, summary, reading)
+            _write_batch(writer, batch, rel, file_key, digest, existing, owners, written, new_ids, summary, reading,
+                         gone)
             batch, size, flushed = [], 0, True
     if failure is not None and not flushed:
         _skip(summary, rel, failure)  # nothing written: the file keeps the documents it had
         return
-    _write_batch(writer, batch, rel, file_key, digest, existing, owners, written, new_ids, summary, reading)
+    _write_batch(writer, batch, rel, file_key, digest, existing, owners, written, new_ids, summary, reading,
+                         gone)
     if failure is not None:
         # Part of a big file was written before reading failed: those documents
         # stay (each is whole), the file's other documents are kept as they were.
@@ -324,7 +342,7 @@ def _index_file(writer, path: Path, rel: str, file_key: str, existing, owners, w
 
 
 def _write_batch(writer, batch, rel, file_key, digest, existing, owners, written, new_ids, summary,
-                 reading: LocalReading | None = None) -> None:
+                 reading: LocalReading | None = None, gone: set[str] = frozenset()) -> None:
     from ..readers import BadDate, Notice, RecordError
 
     for item in batch:
@@ -345,7 +363,8 @@ def _write_batch(writer, batch, rel, file_key, digest, existing, owners, written
             summary.conflicts.append((doc.id, doc.path or rel, doc.path or rel))
             summary.warnings.append(f"{rel}: id {doc.id!r} occurs twice; the first record is kept")
             continue
-        if doc.id in written or (owner is not None and owner != file_key and owner in existing):
+        if doc.id in written or (owner is not None and owner != file_key and owner in existing
+                                 and owner not in gone):
             summary.conflicts.append((doc.id, owner or "", doc.path or rel))
             summary.warnings.append(f"{rel}: id {doc.id!r} is already used by {owner}; record skipped")
             continue

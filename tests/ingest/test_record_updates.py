@@ -188,3 +188,33 @@ def test_title_only_records_then_a_story_index_and_search(tmp_path):
         assert run(ix, tmp_path / "news") == (1, 0, 2, 0)
         hits = ix.search("seven eight", collapse=False)
         assert sorted(hit.id for hit in hits) == ["s", "s2"] and all(hit.copies == 1 for hit in hits)
+
+
+@pytest.mark.parametrize("sharded", [False, True])
+def test_a_renamed_or_moved_dump_keeps_its_documents(tmp_path, sharded):
+    """Its records' ids belonged to a file that is gone: they are the renamed file's now, not conflicts
+    (the documents were removed with the old name, and none written for the new one)."""
+    records = [record(i) for i in range(6)]
+    dump(tmp_path / "news" / "b.jsonl", records)
+    dump(tmp_path / "news" / "other.jsonl", [record(10)])
+    if sharded:
+        from searchkit.shards.search import ShardedIndex
+
+        ix = ShardedIndex.create(tmp_path / "ix", 2)
+    else:
+        ix = searchkit.Index(tmp_path / "ix")
+    with ix:
+        ix.add(tmp_path / "news")
+        (tmp_path / "news" / "b.jsonl").rename(tmp_path / "news" / "a.jsonl")  # walked before its old name
+        summary = ix.add(tmp_path / "news")
+        assert (summary.added, summary.updated, summary.removed, len(summary.conflicts)) == (0, 6, 0, 0)
+        assert len(ix) == 7 and ix.get("r3").path.endswith("a.jsonl")
+        (tmp_path / "news" / "old").mkdir()
+        (tmp_path / "news" / "a.jsonl").rename(tmp_path / "news" / "old" / "a.jsonl")
+        summary = ix.add(tmp_path / "news")
+        assert (summary.updated, summary.removed, len(summary.conflicts)) == (6, 0, 0) and len(ix) == 7
+        assert run(ix, tmp_path / "news") == (0, 0, 7, 0)
+        # a copy of a file that is still there is a conflict, as before: the first file keeps its ids
+        dump(tmp_path / "news" / "copy.jsonl", records)
+        summary = ix.add(tmp_path / "news")
+        assert (summary.added, len(summary.conflicts)) == (0, 6) and ix.get("r3").path.endswith("old/a.jsonl")
