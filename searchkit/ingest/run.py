@@ -329,7 +329,9 @@ def _index_file(writer, path: Path, rel: str, file_key: str, existing, owners, w
         # Part of a big file was written before reading failed: those documents
         # stay (each is whole), the file's other documents are kept as they were.
         _skip(summary, rel, f"{failure} (after {len(new_ids):,} documents, which were indexed)")
-        existing[file_key] = (old_hash or "", old_ids | new_ids)
+        # no one version of the file is indexed now: no hash, so that the next run reads it again
+        # (put back as it was, it would otherwise look unchanged and keep this version's records)
+        existing[file_key] = ("", old_ids | new_ids)
         return
     for doc_id in old_ids - new_ids:
         if doc_id not in written:

@@ -218,3 +218,36 @@ def test_a_renamed_or_moved_dump_keeps_its_documents(tmp_path, sharded):
         dump(tmp_path / "news" / "copy.jsonl", records)
         summary = ix.add(tmp_path / "news")
         assert (summary.added, len(summary.conflicts)) == (0, 6) and ix.get("r3").path.endswith("old/a.jsonl")
+
+
+def test_a_file_whose_read_failed_half_way_is_read_again_even_if_put_back(tmp_path, monkeypatch):
+    """Part of a new version was written before its read failed: put back as it was, the file is read
+    again (its hash is no longer the index's), and the old version's records are back."""
+    import searchkit.ingest.run as indexing
+    from searchkit.ingest.pipeline import ReadFailed
+
+    monkeypatch.setattr(indexing, "BATCH_DOCS", 2)
+    v1 = [record(i) for i in range(8)]
+    v2 = [record(i, " edited") for i in range(8)]
+    dump(tmp_path / "news" / "a.jsonl", v1)
+    real = indexing.read_items
+
+    def failing(path, rel):
+        for number, item in enumerate(real(path, rel)):
+            if number == 5 and "edited" in path.read_text():
+                yield ReadFailed("disk error")
+                return
+            yield item
+
+    with searchkit.Index(tmp_path / "ix") as ix:
+        ix.add(tmp_path / "news")
+        dump(tmp_path / "news" / "a.jsonl", v2)
+        with monkeypatch.context() as patched:
+            patched.setattr(indexing, "read_items", failing)
+            summary = ix.add(tmp_path / "news")
+        assert summary.skipped == 1 and "disk error" in summary.skipped_files[0][1]
+        assert ix.get("r0").body.endswith("edited") and not ix.get("r7").body.endswith("edited")
+        dump(tmp_path / "news" / "a.jsonl", v1)  # put back
+        summary = ix.add(tmp_path / "news")
+        assert (summary.updated, summary.unchanged) == (5, 3)  # the 5 records read before the failure
+        assert not any(ix.get(f"r{i}").body.endswith("edited") for i in range(8))
