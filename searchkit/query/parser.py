@@ -41,7 +41,7 @@ class _Parser:
         return token
 
     def parse(self) -> Node:
-        parts = [self.parse_or(depth=0)]
+        parts = [_exclusions_apply_to_all(self.parse_or(depth=0))]
         while self.pos < len(self.tokens):  # stray ")" and what follows it
             self.take()
             parts.append(self.parse_or(depth=0))
@@ -119,6 +119,32 @@ class _Parser:
             return None
         modifiers = token[3] if len(token) > 3 else {}
         return _leaf(token[1], token[2], kind == "PHRASE", modifiers.get("boost", 1.0), modifiers.get("slop", 0))
+
+
+def _exclusions_apply_to_all(node: Node) -> Node:
+    """``japan OR korea -chips`` is ``(japan OR korea) -chips``: outside parentheses an exclusion
+    applies to the whole query, as in Lucene's and web search engines' queries (read as ``japan OR
+    (korea -chips)``, stories of Japan about chips came back).  Inside parentheses it keeps to its
+    group: ``(korea -chips) OR japan``."""
+    if not isinstance(node, OrNode) or node.field is not None:
+        return node
+    excluded: list[tuple[Node, str]] = []
+    alternatives: list[Node] = []
+    for alternative in node.alternatives:
+        if isinstance(alternative, Group) and alternative.field is None:
+            kept = [(item, mode) for item, mode in alternative.items if mode != MUST_NOT]
+            excluded.extend((item, mode) for item, mode in alternative.items if mode == MUST_NOT)
+            if kept:
+                alternatives.append(Group(kept))
+        else:
+            alternatives.append(alternative)
+    if not excluded:
+        return node
+    group = Group()
+    if alternatives:
+        group.items.append((OrNode(alternatives) if len(alternatives) > 1 else alternatives[0], SHOULD))
+    group.items.extend(excluded)
+    return group
 
 
 def _leaf(text: str, name: str | None, phrase: bool, boost: float = 1.0, slop: int = 0) -> Node:

@@ -123,3 +123,31 @@ def test_exclusion_matches_set_semantics_on_random_corpus(tmp_path):
                                 assert set(ids) == expected and hits.total == len(expected)
     finally:
         ix.close()
+
+
+def test_an_exclusion_outside_parentheses_applies_to_every_alternative(tmp_path):
+    """``japan OR korea -chips`` is ``(japan OR korea) -chips`` (as in Lucene and web search): no
+    result holds the excluded word; inside parentheses it keeps to its group."""
+    rng = random.Random(20261201)
+    vocabulary = ["japan", "korea", "chips", "oil", "trade", "yen"]
+    records = [{"id": f"r{i}", "body": " ".join(rng.choices(vocabulary, k=rng.randint(1, 6)))} for i in range(150)]
+    ix = _index(tmp_path, records)
+    terms = {r["id"]: set(r["body"].split()) for r in records}
+
+    def found(text):
+        hits = ix.search(text, limit=500, snippets=False, collapse=False)
+        return {hit.id: round(hit.score, 9) for hit in hits}
+
+    try:
+        either = {d for d, t in terms.items() if t & {"japan", "korea"}}
+        without = {d for d in either if "chips" not in terms[d]}
+        bracketed = found("(japan OR korea) -chips")
+        assert set(bracketed) == without
+        for text in ("japan OR korea -chips", "japan OR korea NOT chips", "japan -chips OR korea",
+                     "japan OR korea AND NOT chips", "-chips japan OR korea"):
+            assert found(text) == bracketed, text  # the same documents and scores
+        grouped = {d for d, t in terms.items() if "japan" in t or ("korea" in t and "chips" not in t)}
+        assert set(found("japan OR (korea -chips)")) == grouped != without
+        assert set(found("oil OR -chips")) == {d for d, t in terms.items() if "oil" in t and "chips" not in t}
+    finally:
+        ix.close()
