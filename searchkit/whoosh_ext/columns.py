@@ -34,13 +34,13 @@ def fix_multi_column_reader() -> None:
     global _fixed
     if _fixed:
         return
-    from whoosh import columns
+    from whoosh.columns import MultiColumnReader
     from whoosh.reading import MultiReader
 
     def column_reader(self, fieldname, column=None, reverse=False, translate=True):
         readers = [r.column_reader(fieldname, column=column, reverse=reverse, translate=translate)
                    for r in self.readers]
-        return columns.MultiColumnReader(readers, list(self.doc_offsets))
+        return MultiColumnReader(readers, list(self.doc_offsets))
 
     MultiReader.column_reader = column_reader
     _fixed = True
