@@ -33,6 +33,15 @@ def results(ix, **kwargs):
             for q in QUERIES}
 
 
+def new_index(path, sharded: bool):
+    """An empty index at ``path``: plain, or of two shards."""
+    if sharded:
+        from searchkit.shards.search import ShardedIndex
+
+        return ShardedIndex.create(path, 2)
+    return searchkit.Index(path)
+
+
 def run(ix, root, **kwargs):
     summary = ix.add(root, **kwargs)
     return summary.added, summary.updated, summary.unchanged, summary.removed
@@ -156,13 +165,7 @@ def test_a_file_back_at_an_older_version_is_found_changed_without_the_file_list(
     v2 = [record(0, " rose"), record(1), record(2)]
     dump(tmp_path / "news" / "a.jsonl", v1)
     write(tmp_path / "news" / "b.txt", "Other\n\nother story\n")
-    if sharded:
-        from searchkit.shards.search import ShardedIndex
-
-        ix = ShardedIndex.create(tmp_path / "ix", 2)
-    else:
-        ix = searchkit.Index(tmp_path / "ix")
-    with ix:
+    with new_index(tmp_path / "ix", sharded) as ix:
         ix.add(tmp_path / "news")
         dump(tmp_path / "news" / "a.jsonl", v2)
         assert run(ix, tmp_path / "news") == (1, 1, 2, 0)
@@ -197,13 +200,7 @@ def test_a_renamed_or_moved_dump_keeps_its_documents(tmp_path, sharded):
     records = [record(i) for i in range(6)]
     dump(tmp_path / "news" / "b.jsonl", records)
     dump(tmp_path / "news" / "other.jsonl", [record(10)])
-    if sharded:
-        from searchkit.shards.search import ShardedIndex
-
-        ix = ShardedIndex.create(tmp_path / "ix", 2)
-    else:
-        ix = searchkit.Index(tmp_path / "ix")
-    with ix:
+    with new_index(tmp_path / "ix", sharded) as ix:
         ix.add(tmp_path / "news")
         (tmp_path / "news" / "b.jsonl").rename(tmp_path / "news" / "a.jsonl")  # walked before its old name
         summary = ix.add(tmp_path / "news")
