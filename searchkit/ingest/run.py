@@ -205,22 +205,14 @@ def index_paths(
     for root, found in walks:
         gone |= set(_gone_files(existing, root, found))
     for root, found in walks:
-        root_key = Path(os.path.abspath(root)).as_posix()
-        seen: set[str] = set()
-        kept: list[str] = []  # unreadable folders: their documents are kept, not removed as gone
         for number, source in enumerate(found, 1):
             file_key = Path(os.path.abspath(source.path)).as_posix()
-            seen.add(file_key)
             if source.skip == INDEX_FOLDER_SKIP:
                 summary.notes.append(f"{source.rel}: {source.skip}")
-                kept.append(file_key)
                 continue
             summary.files += 1
-            if source.skip == UNSUPPORTED:
+            if source.skip:
                 _skip(summary, source.rel, source.skip)
-            elif source.skip:
-                _skip(summary, source.rel, source.skip)
-                kept.append(file_key)
             else:
                 base = base_id(source.rel, file_key, existing, owners)
                 report = None
@@ -231,15 +223,14 @@ def index_paths(
                             stats=stats, reading=reading, gone=gone)
             if progress:
                 progress(number, len(found), source.rel)
-        for file_key, (_, ids) in list(existing.items()):
-            if under(file_key, root_key) and file_key not in seen and not any(under(file_key, k) for k in kept):
-                for doc_id in ids:
-                    if doc_id not in written and owners.get(doc_id) == file_key:
-                        writer.delete_by_term("id", doc_id)
-                        summary.removed += 1
-                        del owners[doc_id]
-                del existing[file_key]
-                stats.pop(file_key, None)
+        for file_key in _gone_files(existing, root, found):
+            for doc_id in existing[file_key][1]:
+                if doc_id not in written and owners.get(doc_id) == file_key:
+                    writer.delete_by_term("id", doc_id)
+                    summary.removed += 1
+                    del owners[doc_id]
+            del existing[file_key]
+            stats.pop(file_key, None)
     end = getattr(writer, "end_of_documents", None)
     if end is not None:
         end()
@@ -247,8 +238,9 @@ def index_paths(
 
 
 def _gone_files(existing: dict, root, found: list) -> list[str]:
-    """The indexed files under ``root`` its walk ``found`` no longer has (as :func:`index_paths`
-    removes them: not under a folder that could not be read this time)."""
+    """The indexed files under ``root`` its walk ``found`` no longer has: their documents are removed
+    (but not those under a folder or of a file that could not be read this time, nor of an index
+    folder passed over: kept as they were)."""
     root_key = Path(os.path.abspath(root)).as_posix()
     seen = {Path(os.path.abspath(source.path)).as_posix() for source in found}
     kept = [Path(os.path.abspath(source.path)).as_posix() for source in found
@@ -317,14 +309,14 @@ def _index_file(writer, path: Path, rel: str, file_key: str, existing, owners, w
         batch.append(item)
         size += item_chars(item)
         if size >= BATCH_CHARS or len(batch) >= BATCH_DOCS:
-            _write_batch(writer, batch, rel, file_key, digest, existing, owners, written, new_ids, summary, reading,
-                         gone)
+            _write_batch(writer, batch, rel, file_key, digest, existing, owners, written, new_ids, summary,
+                         reading, gone)
             batch, size, flushed = [], 0, True
     if failure is not None and not flushed:
         _skip(summary, rel, failure)  # nothing written: the file keeps the documents it had
         return
-    _write_batch(writer, batch, rel, file_key, digest, existing, owners, written, new_ids, summary, reading,
-                         gone)
+    _write_batch(writer, batch, rel, file_key, digest, existing, owners, written, new_ids, summary,
+                 reading, gone)
     if failure is not None:
         # Part of a big file was written before reading failed: those documents
         # stay (each is whole), the file's other documents are kept as they were.
