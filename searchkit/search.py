@@ -160,11 +160,13 @@ def run_search(
     if labels is None:
         labels = labels_of(searcher, (docnum for docnum, _ in page))
 
+    marks = compiled.marks  # what the snippets mark, made once for the page
+
     def hit_at(rank: int, docnum: int, score: float) -> Hit:
         stored = searcher.stored_fields(docnum)
         snippet = Snippet([])
         if snippets:
-            snippet = make_snippet(stored.get("body") or stored.get("title") or "", compiled.marks)
+            snippet = make_snippet(stored.get("body") or stored.get("title") or "", marks)
         label = labels.get(docnum) if labels else None
         return Hit(score=float(score), snippet=str(snippet), rank=rank, snippet_parts=snippet.parts,
                    copies=copy_count(searcher, label), cluster=label if label and label[0] != "#" else None,
