@@ -135,13 +135,12 @@ class DerivedFieldsWriter:
         written (the run's defaults and facets derived).  A sharded read task's reference
         (``_ref``) carries the digest its read task made (``_record``, taken out here), and the
         fields it refers to already hold it."""
-        from .ingest.incremental import hash_value, record_digest
+        from .ingest.incremental import stamp_record
 
         if "_ref" in fields:
             record = fields.pop("_record", None)
-        else:
-            record = record_digest(derive_fields(dict(fields), self._roots, self._source, self._tags))
-            fields["hash"] = hash_value(str(fields.get("hash") or ""), record)
+        else:  # derived here (writing derives again: the same fields, nothing added twice)
+            record = stamp_record(derive_fields(fields, self._roots, self._source, self._tags))
         if record is None or not committed or self._reader is None:
             return False
         if self._records is None:

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["source_table", "base_id", "under", "read_file_list", "write_file_list", "ids_from_file", "FILE_LIST",
-           "record_digest", "hash_value", "split_hash"]
+           "record_digest", "stamp_record", "hash_value", "split_hash"]
 
 #: The file list, beside the index's own files.
 FILE_LIST = "files.json"
@@ -108,6 +108,14 @@ def record_digest(fields: dict[str, Any]) -> str:
     text = repr(sorted((name, value) for name, value in fields.items() if name not in skipped))
     digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16, person=RECORD_DIGEST_VERSION)
     return digest.hexdigest()
+
+
+def stamp_record(fields: dict[str, Any]) -> str:
+    """The record digest of ``fields`` (as they will be written), also put after the file's hash in
+    ``fields["hash"]``; returns the digest."""
+    record = record_digest(fields)
+    fields["hash"] = hash_value(str(fields.get("hash") or ""), record)
+    return record
 
 
 def hash_value(file_digest: str, record: str | None) -> str:

@@ -311,13 +311,11 @@ def _sweep(path: Path, manifest: Manifest) -> None:
 
 
 def _source_table(reader) -> tuple[dict[str, tuple[str, set[str]]], dict[str, str]]:
-    """{source file: (content hash, its ids)} and {id: source file} over every shard."""
-    from ..ingest.incremental import split_hash
+    """{source file: (content hash, its ids)} and {id: source file} over every shard (the joined
+    reader's columns, read as for one index: :func:`searchkit.ingest.incremental.source_table`)."""
+    from ..ingest.incremental import source_table
 
-    existing: dict[str, tuple[str, set[str]]] = {}
-    known: dict[str, str] = {}
-    if reader is None or reader.doc_count() == 0:
-        return existing, known
+    return ({}, {}) if reader is None else source_table(reader)
     files, hashes, ids = (reader.column_reader(name) for name in ("file", "hash", "id"))
 
     def text(value: Any) -> str:

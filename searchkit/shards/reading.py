@@ -244,7 +244,7 @@ def read_task(task: dict[str, Any]) -> dict[str, Any]:
     """
     from ..derived import derive_fields
     from ..document import Document
-    from ..ingest.incremental import hash_value, record_digest
+    from ..ingest.incremental import stamp_record
     from ..readers import MAX_LISTED_BAD_LINES, RecordError
     from .build import fault_point
 
@@ -282,8 +282,7 @@ def read_task(task: dict[str, Any]) -> dict[str, Any]:
                 if path is not given and item.path == path.as_posix():
                     item.path = given.as_posix()  # named as a one-process run names it
                 fields = derive_fields(document_fields(item, file_key, digest), roots, source, tags)
-                record = record_digest(fields)
-                fields["hash"] = hash_value(digest, record)
+                record = stamp_record(fields)
                 signature = dedup.signature(fields.get("body") or "") if dedup is not None else None
                 offset = out.tell()
                 pickle.dump(fields, out, protocol=pickle.HIGHEST_PROTOCOL)
