@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from . import analysis
 from .analysis import WORD_PATTERN, normalise_word
 
-__all__ = ["Snippet", "Marks", "make_snippet", "escape_marks", "match_spans", "MARK_OPEN", "MARK_CLOSE"]
+__all__ = ["Snippet", "Marks", "make_snippet", "document_snippet", "escape_marks", "match_spans", "MARK_OPEN", "MARK_CLOSE"]
 
 MARK_OPEN, MARK_CLOSE = "**", "**"
 _WINDOW_WORDS = 32
@@ -170,6 +170,22 @@ def make_snippet(text: str, terms: set[str] | Marks, window: int = _WINDOW_WORDS
     if char_end < len(text.rstrip()):
         parts.append(("…", False))
     return Snippet(_merge(parts))
+
+
+def document_snippet(stored, marks: set[str] | Marks | dict[str, Marks]) -> Snippet:
+    """The snippet of a stored document (a mapping of field names to values): of its body, or of its
+    title when it has no body text.
+
+    ``marks``: what to mark, as for :func:`make_snippet`, or per field,
+    ``{"body": Marks, "title": Marks}`` (:attr:`CompiledQuery.snippet_marks
+    <searchkit.query.CompiledQuery>`): then a title-only document marks
+    what was searched in titles.
+    """
+    body = stored.get("body")
+    fieldname, text = ("body", body) if body else ("title", stored.get("title") or "")
+    if isinstance(marks, dict):
+        marks = marks.get(fieldname) or Marks()
+    return make_snippet(text, marks)
 
 
 def _hits(words: list[str], terms: set[str], scanned: str) -> tuple[list[int], list[str]]:

@@ -545,13 +545,18 @@ class Index:
 
         return set(compile_query(parse_query(text), self._searcher_now().reader()).terms)
 
-    def query_marks(self, text: str) -> Marks:
+    def query_marks(self, text: str, field: str | None = None) -> Marks:
         """What the query's snippets mark (:class:`searchkit.highlight.Marks`): its words anywhere,
         a quoted phrase's words only where they form the phrase.  For
-        :func:`searchkit.highlight.match_spans` on a whole stored document."""
+        :func:`searchkit.highlight.match_spans` on a whole stored document.
+
+        ``field`` (``"title"``, ``"body"``): only what was searched in that
+        field (``title:gold`` marks "gold" in a title, not in a body); None:
+        every field's."""
         from .query import compile_query, parse_query
 
-        return compile_query(parse_query(text), self._searcher_now().reader()).marks
+        compiled = compile_query(parse_query(text), self._searcher_now().reader())
+        return compiled.marks if field is None else compiled.marks_for(field)
 
     def get(self, doc_id: str) -> Document | None:
         """The stored document with this id, or None."""

@@ -15,7 +15,7 @@ from .dates import DateError, parse_date_bound
 from .document import stored_metadata
 from .errors import QueryError
 from .facets import count_facets, matching_docnums
-from .highlight import Snippet, make_snippet
+from .highlight import Snippet, document_snippet
 from .query import (
     DateNode,
     ExactNode,
@@ -160,13 +160,13 @@ def run_search(
     if labels is None:
         labels = labels_of(searcher, (docnum for docnum, _ in page))
 
-    marks = compiled.marks  # what the snippets mark, made once for the page
+    marks = compiled.snippet_marks  # what the snippets mark, made once for the page
 
     def hit_at(rank: int, docnum: int, score: float) -> Hit:
         stored = searcher.stored_fields(docnum)
         snippet = Snippet([])
         if snippets:
-            snippet = make_snippet(stored.get("body") or stored.get("title") or "", marks)
+            snippet = document_snippet(stored, marks)
         label = labels.get(docnum) if labels else None
         return Hit(score=float(score), snippet=str(snippet), rank=rank, snippet_parts=snippet.parts,
                    copies=copy_count(searcher, label), cluster=label if label and label[0] != "#" else None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from whoosh.query.compound import AndMaybe
 from whoosh.query.positional import Phrase as WPhrase
@@ -76,11 +77,32 @@ class CompiledQuery:
     #: ``((term, ...), slop)`` of each positive phrase: its terms in order, each at most
     #: ``slop`` positions after the one before.
     phrases: list[tuple[tuple[str, ...], int]] = field(default_factory=list)
+    #: The fields each of ``lone_terms`` and ``phrases`` was searched in (``title:gold``: ``{"title"}``).
+    marked_fields: dict[Any, frozenset[str]] = field(default_factory=dict)
 
     @property
     def marks(self) -> Marks:
-        """What a snippet marks: the lone terms anywhere, a phrase's words only where they form it."""
+        """What a text marks, whatever its field: the lone terms anywhere, a phrase's words only where they form it."""
         return Marks(frozenset(self.lone_terms), tuple(dict.fromkeys(self.phrases)))
+
+    def marks_for(self, fieldname: str) -> Marks:
+        """What a text of field ``fieldname`` marks: only the words and phrases searched in that field.
+
+        ``title:gold`` marks "gold" in a title, not in a body (as
+        Elasticsearch's highlighter does with ``require_field_match``).  A
+        query built without :attr:`marked_fields` marks everything everywhere.
+        """
+        if not self.marked_fields:
+            return self.marks
+        fields = self.marked_fields
+        return Marks(frozenset(term for term in self.lone_terms if fieldname in fields.get(term, ())),
+                     tuple(p for p in dict.fromkeys(self.phrases) if fieldname in fields.get(p, ())))
+
+    @property
+    def snippet_marks(self) -> dict[str, Marks]:
+        """``{"body": Marks, "title": Marks}``: what a snippet marks in each text it may be made of
+        (:func:`searchkit.highlight.document_snippet`)."""
+        return {name: self.marks_for(name) for name in ("body", "title")}
 
 
 class _Compiler:
@@ -91,11 +113,19 @@ class _Compiler:
         self.terms: set[str] = set()
         self.lone_terms: set[str] = set()  # terms matched on their own, not only inside a phrase
         self.phrases: list[tuple[tuple[str, ...], int]] = []
+        self.marked_fields: dict[Any, frozenset[str]] = {}  # lone term or phrase -> fields searched
         self.budget = MAX_QUERY_TERMS  # index terms this query may still use
         self.drop_stopwords = drop_stopwords  # plain-word stopwords leave the ranking (other words remain)
         self.mixed_case = mixed_case  # the query has lower case: a stopword in capitals is an acronym
         self.exact_boost = EXACT_FORM_BOOST if exact_boost is None else exact_boost
         self.exact: list[tuple[str, float]] = []  # (exact-form term, weight) of the best-match words
+
+    def mark(self, key: Any, fields: tuple[str, ...]) -> None:
+        """Note that ``key`` (a lone term, or a phrase ``((term, ...), slop)``) was searched in ``fields``:
+        snippets of those fields' texts mark it (:meth:`CompiledQuery.marks_for`)."""
+        if isinstance(key, str):
+            self.lone_terms.add(key)
+        self.marked_fields[key] = self.marked_fields.get(key, frozenset()) | frozenset(fields)
 
     def spend(self, count: int) -> bool:
         """Use ``count`` terms of the budget; False (and nothing used) when they do not fit."""
@@ -125,7 +155,7 @@ class _Compiler:
             return None, set()
         if collect:
             self.terms.add(term)
-            self.lone_terms.add(term)
+            self.mark(term, fields)
         query = self.term_query(fields, term)
         if loose and collect and self.exact_boost > 0 and node.field is None:
             # the word as typed counts a little more than another word of its stem (a re-ranking bonus)
@@ -185,7 +215,7 @@ class _Compiler:
                 covered |= {(f, joined[0]) for f in fields}
                 if collect:
                     self.terms.add(joined[0])
-                    self.lone_terms.add(joined[0])
+                    self.mark(joined[0], fields)
         if loose:
             for part in dict.fromkeys(parts):
                 if len(part) < 2 or part in joined or not self.spend(len(fields)):
@@ -193,7 +223,7 @@ class _Compiler:
                 alternatives.append(self.term_query(fields, part, boost=HYPHEN_PART_BOOST))
                 covered |= {(f, part) for f in fields}
                 if collect:
-                    self.lone_terms.add(part)
+                    self.mark(part, fields)
         return _or(alternatives), covered
 
     def phrase_terms(self, analysed, name, collect, boost: float = 1.0,
@@ -220,9 +250,11 @@ class _Compiler:
             if any(has_nospace(word) for word in words):
                 # a run of a script without spaces is one word of a snippet's text, its bigrams a
                 # position each: the phrase could not be found there, its terms are marked as words
-                self.lone_terms.update(words)
+                for word in words:
+                    self.mark(word, fields)
             else:
                 self.phrases.append((tuple(words), slop))
+                self.mark((tuple(words), slop), fields)
         phrase = BlockPhrase if BLOCK_PHRASES else WPhrase  # the same hits and scores; BlockPhrase reads blocks
         queries = [phrase(f, words, slop=slop, boost=boost) for f in fields]
         return _or(queries), {(f, w) for f in fields for w in words}
@@ -264,7 +296,7 @@ class _Compiler:
                     # snippets mark words by their stem: the stem of a word as written
                     marked = normalise_word(term[1:]) if term.startswith(EXACT_MARK) else term
                     self.terms.add(marked)
-                    self.lone_terms.add(marked)
+                    self.mark(marked, (fieldname,))
         if not queries:
             # a prefix that matches nothing still means "this word": stemmed, it might
             normal = normalise_word(node.text)
@@ -411,7 +443,7 @@ def compile_query(node: Node, reader, default_fields: tuple[str, ...] = DEFAULT_
             flt = None if query is not None and len(scoring) == len(parts) else flt
     return CompiledQuery(query=query, clauses=clauses, terms=compiler.terms, best_match=is_best_match(rest),
                          filter=flt, node=rest, exact=compiler.exact, lone_terms=compiler.lone_terms,
-                         phrases=compiler.phrases)
+                         phrases=compiler.phrases, marked_fields=compiler.marked_fields)
 
 
 def is_best_match(node: Node, kinds: tuple[type, ...] = (Words, PhraseNode, PrefixNode)) -> bool:

@@ -225,7 +225,7 @@ def fanout_search(ix, shards, text: str, *, limit: int = 10, offset: int = 0, so
     counted = _merge_facets([reply["facets"] for reply in replies.values()], names, facet_size, collapse) \
         if names else None
     page = ranked[offset:wanted]
-    hits = _fetch(shards, page, meta, labels, compiled.marks if snippets else None, offset)  # 5. fetch
+    hits = _fetch(shards, page, meta, labels, compiled.snippet_marks if snippets else None, offset)  # 5. fetch
     return SearchResults(hits, total, (time.perf_counter() - started) * 1000, text,
                          total_uncollapsed=uncollapsed, facets=counted)
 

@@ -264,9 +264,10 @@ def _raw_facets(searcher, docnums: list[int], names: tuple[str, ...], raw_groups
 def shard_fetch(searcher, docnums: list[int], terms, labels: list[str]) -> dict[str, Any]:
     """The fetch phase on one shard: ``{"docs": {docnum: (stored fields, snippet text, snippet parts,
     label)}, "copies": {label: documents of this shard holding it}}``.  ``terms``: the words to mark
-    in snippets (a set of index terms or :class:`~searchkit.highlight.Marks`; None: no snippets)."""
+    in snippets (a set of index terms, :class:`~searchkit.highlight.Marks`, or per field as
+    :func:`~searchkit.highlight.document_snippet` takes them; None: no snippets)."""
     from ..clusters import labels_of
-    from ..highlight import Snippet, make_snippet
+    from ..highlight import Snippet, document_snippet
 
     found = labels_of(searcher, docnums) if docnums else {}
     docs = {}
@@ -274,7 +275,7 @@ def shard_fetch(searcher, docnums: list[int], terms, labels: list[str]) -> dict[
         stored = dict(searcher.stored_fields(docnum))
         snippet = Snippet([])
         if terms is not None:
-            snippet = make_snippet(stored.get("body") or stored.get("title") or "", terms)
+            snippet = document_snippet(stored, terms)
         label = found.get(docnum)
         docs[docnum] = (stored, str(snippet), list(snippet.parts), None if not label or label[0] == "#" else label)
     copies = {}

@@ -394,12 +394,14 @@ class SearchApp:
         params = SearchParams(q=q)
         with self.lock:
             doc = self.ix.get(doc_id)
-            terms = self.ix.query_marks(q) if doc is not None and q.strip() else set()
+            wanted = doc is not None and q.strip()
+            title_marks = self.ix.query_marks(q, "title") if wanted else set()
+            body_marks = self.ix.query_marks(q, "body") if wanted else set()
         if doc is None:
             return self.render("error.html", 404, message=f"No document with id {doc_id!r}.", params=params)
         similar = self._similar(doc.id)
-        title_spans = match_spans(doc.title or "", terms)
-        body = paragraphs(doc.body or "", match_spans(doc.body or "", terms))
+        title_spans = match_spans(doc.title or "", title_marks)
+        body = paragraphs(doc.body or "", match_spans(doc.body or "", body_marks))
         return self.render("doc.html", params=params, doc=doc.to_dict(), body=body,
                            title_html=render_highlighted(doc.title or "(untitled)", title_spans),
                            link=safe_link(doc.url), similar=similar)
