@@ -17,9 +17,11 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
 
 from . import analysis
 from .analysis import WORD_PATTERN, normalise_word
+from .analysis.cjk import has_nospace
 
 __all__ = ["Snippet", "Marks", "make_snippet", "document_snippet", "escape_marks", "match_spans", "MARK_OPEN", "MARK_CLOSE"]
 
@@ -97,25 +99,42 @@ class Snippet:
         return spans
 
 
-def make_snippet(text: str, terms: set[str] | Marks, window: int = _WINDOW_WORDS) -> Snippet:
+def make_snippet(text: str, terms: set[str] | Marks, window: int = _WINDOW_WORDS,
+                 positions: dict[str, list[int]] | None = None) -> Snippet:
     """The ``window``-word stretch of ``text`` holding the most distinct ``terms``.
 
     ``terms`` are index terms (already analysed), marked wherever they occur,
     or :class:`Marks` (whose phrases' words are marked only where they form
     the phrase).  When none occurs the snippet is the start of the text.
     Only the first ``_SCAN_CHARS`` characters are searched.
+
+    ``positions``: ``{term: [word positions]}`` of every one of ``terms`` in
+    ``text`` as the index holds them (a body's postings: a term missing has
+    none), e.g. read for ranking.  Then only the words at those positions
+    are looked up, not every word; the snippet is the same.
     """
     if not text:
         return Snippet([])
     scanned = text[:_SCAN_CHARS]
-    pieces = (_ASCII_PIECES if scanned.isascii() else _PIECES).split(scanned)
-    words = pieces[1::2]
-    if not words:
-        return Snippet([(_clip(text, 240), False)])
+    ascii_text = scanned.isascii()
     phrases = ()
     if isinstance(terms, Marks):
         phrases, lone, terms = terms.phrases, terms.terms, terms.all_terms()
-    hits, hit_terms = _hits(words, terms, scanned) if terms else ([], [])
+    at = None
+    split_words = 0  # all
+    if positions is not None and terms and (ascii_text or not has_nospace(scanned)):
+        # Every word takes one index position (none is a run of a script without spaces):
+        # the words at the terms' positions are the only ones that can be hits, and the
+        # words after the last of them and its window need not be split out.
+        at = sorted({p for term in terms for p in positions.get(term, ())})
+        split_words = (at[-1] if at else 0) + window + 1
+    pieces = (_ASCII_PIECES if ascii_text else _PIECES).split(scanned, split_words)
+    words = pieces[1::2]
+    if not words:
+        return Snippet([(_clip(text, 240), False)])
+    if at and at[-1] >= len(words):
+        at = [p for p in at if p < len(words)]
+    hits, hit_terms = _hits(words, terms, scanned, at) if terms else ([], [])
     if phrases and hits:
         hits, hit_terms = _phrase_hits(hits, hit_terms, lone, phrases)
     best_start = 0
@@ -142,15 +161,13 @@ def make_snippet(text: str, terms: set[str] | Marks, window: int = _WINDOW_WORDS
             if key > best_key:
                 best_key, best_start = key, first
     end_word = min(len(words), best_start + window)
-    # word i is pieces[2 * i + 1]: the window's offsets from the lengths of the pieces before it
-    offset = sum(map(len, pieces[:2 * best_start + 1]))
+    # word i is pieces[2 * i + 1]: the window's offsets from the lengths of the pieces before it;
+    # bounds[2 * j] and bounds[2 * j + 1] are where the window's word j starts and ends
+    first_piece = 2 * best_start + 1
+    offset = sum(map(len, pieces[:first_piece]))
     char_start = offset if best_start > 0 else 0
-    spans = []
-    for k in range(2 * best_start + 1, 2 * end_word, 2):
-        size = len(pieces[k])
-        spans.append((offset, offset + size))
-        offset += size + len(pieces[k + 1])
-    char_end = spans[-1][1]
+    bounds = list(accumulate(map(len, pieces[first_piece:2 * end_word]), initial=offset))
+    char_end = bounds[-1]
     parts: list[tuple[str, bool]] = []
     if char_start > 0:
         parts.append(("…", False))
@@ -160,10 +177,11 @@ def make_snippet(text: str, terms: set[str] | Marks, window: int = _WINDOW_WORDS
             continue
         if i >= end_word:
             break
-        start, end = spans[i - best_start]
+        start, end = bounds[2 * (i - best_start)], bounds[2 * (i - best_start) + 1]
         if start > cursor:
             parts.append((_flatten(scanned[cursor:start]), False))
-        parts.append((_CONTROL.sub("", scanned[start:end]), True))
+        word = scanned[start:end]
+        parts.append((word if word.isprintable() else _CONTROL.sub("", word), True))
         cursor = end
     if char_end > cursor:
         parts.append((_flatten(scanned[cursor:char_end]), False))
@@ -172,30 +190,37 @@ def make_snippet(text: str, terms: set[str] | Marks, window: int = _WINDOW_WORDS
     return Snippet(_merge(parts))
 
 
-def document_snippet(stored, marks: set[str] | Marks | dict[str, Marks]) -> Snippet:
+def document_snippet(stored, marks: set[str] | Marks | dict[str, Marks],
+                     body_positions: dict[str, list[int]] | None = None) -> Snippet:
     """The snippet of a stored document (a mapping of field names to values): of its body, or of its
     title when it has no body text.
 
     ``marks``: what to mark, as for :func:`make_snippet`, or per field,
     ``{"body": Marks, "title": Marks}`` (:attr:`CompiledQuery.snippet_marks
     <searchkit.query.CompiledQuery>`): then a title-only document marks
-    what was searched in titles.
+    what was searched in titles.  ``body_positions``: the body's
+    ``positions`` for :func:`make_snippet`, if known.
     """
     body = stored.get("body")
-    fieldname, text = ("body", body) if body else ("title", stored.get("title") or "")
+    if body:
+        if isinstance(marks, dict):
+            marks = marks.get("body") or Marks()
+        return make_snippet(body, marks, positions=body_positions)
     if isinstance(marks, dict):
-        marks = marks.get(fieldname) or Marks()
-    return make_snippet(text, marks)
+        marks = marks.get("title") or Marks()
+    return make_snippet(stored.get("title") or "", marks)
 
 
-def _hits(words: list[str], terms: set[str], scanned: str) -> tuple[list[int], list[str]]:
+def _hits(words: list[str], terms: set[str], scanned: str,
+          at: list[int] | None = None) -> tuple[list[int], list[str]]:
     """The positions in ``words`` (ascending) of the words whose index term is in ``terms``, and those terms.
 
     A word's term is its first in :func:`~searchkit.analysis.word_terms`,
     or, for a word with an apostrophe whose term is not wanted, a later one
     that is (``l'Élysée``: ``elyse``, ``Ankara'da``: ``ankara``).  ``scanned``:
     the text ``words`` come from (apostrophes are looked for in a word only
-    when it has one).
+    when it has one).  ``at``: ascending positions, the only words that may
+    be hits (the rest are not looked at).
     """
     memo = analysis._cache.get
     # A word's term starts with the word's first letter, lower-cased (the
@@ -206,7 +231,7 @@ def _hits(words: list[str], terms: set[str], scanned: str) -> tuple[list[int], l
     marks = "'" in scanned or "’" in scanned  # no apostrophe in the text: no word has one
     hits: list[int] = []
     hit_terms: list[str] = []
-    for i, word in enumerate(words):
+    for i, word in enumerate(words) if at is None else zip(at, map(words.__getitem__, at)):
         term = memo(word)
         if term in terms:
             hits.append(i)
@@ -264,6 +289,8 @@ def _phrase_hits(hits: list[int], hit_terms: list[str], lone: frozenset[str],
 
 
 def _flatten(text: str) -> str:
+    if text.isprintable() and "  " not in text:
+        return text  # no control character, no space but single ASCII ones: nothing to do
     return _SPACES.sub(" ", _CONTROL.sub("", text))
 
 

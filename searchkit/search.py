@@ -33,6 +33,7 @@ from .ranking.config import RankingConfig, resolve_ranking
 from .ranking.filtering import filter_docnums
 from .ranking.matches import _lazy_total
 from .ranking.pipeline import _ranked
+from .ranking.proximity import BodyPositions
 
 SORTS = ("relevance", "date", "-date")
 
@@ -139,10 +140,11 @@ def run_search(
     if stream:
         wanted = searcher.doc_count_all() + 1  # every match
     fetch = wanted * 2 + 10 if collapse and wanted else wanted
+    read = BodyPositions()  # the body positions ranking read: the snippets need not look for the words
     while True:  # collapsed, a page needs more ranked matches than it shows
         if sort == "relevance":
             ranked, total = _ranked(searcher, query, flt, compiled, fetch, config,
-                                    plain=is_best_match(node, kinds=(Words,)), stats=stats)
+                                    plain=is_best_match(node, kinds=(Words,)), stats=stats, kept=read)
         else:
             ranked, total = _by_date(searcher, query, flt, fetch, newest_first=(sort == "-date"),
                                      context=searcher.context(weighting=_weighting(config, stats)))
@@ -161,12 +163,13 @@ def run_search(
         labels = labels_of(searcher, (docnum for docnum, _ in page))
 
     marks = compiled.snippet_marks  # what the snippets mark, made once for the page
+    body_terms = marks["body"].all_terms()
 
     def hit_at(rank: int, docnum: int, score: float) -> Hit:
         stored = searcher.stored_fields(docnum)
         snippet = Snippet([])
         if snippets:
-            snippet = document_snippet(stored, marks)
+            snippet = document_snippet(stored, marks, read.of(docnum, body_terms))
         label = labels.get(docnum) if labels else None
         return Hit(score=float(score), snippet=str(snippet), rank=rank, snippet_parts=snippet.parts,
                    copies=copy_count(searcher, label), cluster=label if label and label[0] != "#" else None,

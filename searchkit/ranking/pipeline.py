@@ -31,14 +31,17 @@ from .filtering import filter_docnums
 from .exact import EXACT_DEPTH, _exact_rerank
 from .feedback import _expanded, _feedback_rerank
 from .matches import _lazy_total, _or_operands
-from .proximity import _proximity_rerank, _single_words
+from .proximity import BodyPositions, _proximity_rerank, _single_words
 from .ties import top_by_score, whoosh_top
 from . import vectorized
 
 
 def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
-            plain: bool = False, stats: CollectionStats | None = None) -> tuple[list[tuple[int, float]], int]:
-    """The ranking pipeline on one searcher: :func:`first_pass`, then :func:`rerank` of its pool."""
+            plain: bool = False, stats: CollectionStats | None = None,
+            kept: BodyPositions | None = None) -> tuple[list[tuple[int, float]], int]:
+    """The ranking pipeline on one searcher: :func:`first_pass`, then :func:`rerank` of its pool.
+
+    ``kept``: filled with the body positions the proximity stage read, if it runs (for snippets)."""
     config = query_config(compiled, config)
     if wanted == 0:
         context = searcher.context(weighting=_weighting(config, stats))
@@ -46,7 +49,7 @@ def _ranked(searcher, query, flt, compiled, wanted: int, config: RankingConfig,
         return [], _lazy_total([results])
     top, counted = first_pass(searcher, query, flt, compiled, wanted, config, stats=stats)
     top, related = rerank(searcher, top, compiled, config, stats=stats, query=query, flt=flt,
-                          wanted=wanted, plain=plain)
+                          wanted=wanted, plain=plain, kept=kept)
     if related is not None:
         counted.append(related)
     return top, _lazy_total(counted)
@@ -108,7 +111,7 @@ def first_pass(searcher, query, flt, compiled, wanted: int, config: RankingConfi
 
 def rerank(searcher, top: list[tuple[int, float]], compiled, config: RankingConfig,
            stats: CollectionStats | None = None, *, query=None, flt=None, wanted: int = 0,
-           plain: bool = False) -> tuple[list[tuple[int, float]], Any]:
+           plain: bool = False, kept: BodyPositions | None = None) -> tuple[list[tuple[int, float]], Any]:
     """The re-rank stages, in order, on a pool of ``(docnum, score)`` (best first): exact forms, proximity, feedback.
 
     ``top`` may come from :func:`first_pass` on this searcher or be merged
@@ -119,7 +122,8 @@ def rerank(searcher, top: list[tuple[int, float]], compiled, config: RankingConf
     words keeps together) from the pool.  ``query``/``flt``/``wanted``/
     ``plain`` serve only the ``fb_mode="tiers"`` extension (documents found
     by the expansion terms alone); its Whoosh results are the second item
-    (None otherwise).
+    (None otherwise).  ``kept``: filled with the body positions the
+    proximity stage reads (:class:`~.proximity.BodyPositions`), for snippets.
     """
     context = searcher.context(weighting=_weighting(config, stats))
     feedback = _feedback_applies(compiled, config) and config.fb_mode != "full"
@@ -130,7 +134,7 @@ def rerank(searcher, top: list[tuple[int, float]], compiled, config: RankingConf
     if exact_depth:
         top = _exact_rerank(searcher, top, compiled.exact, context.weighting, exact_depth)
     if depth:
-        top = _proximity_rerank(searcher, top, words, config, context.weighting)
+        top = _proximity_rerank(searcher, top, words, config, context.weighting, kept)
     if feedback:
         top, extra = _feedback_rerank(searcher, top, compiled, config, context)
         if extra and config.fb_mode == "tiers" and plain and len(top) < wanted and query is not None:

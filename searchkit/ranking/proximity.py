@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from dataclasses import field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .bm25f import indexed_bytes, segments_of
@@ -56,6 +56,26 @@ def read_positions(searcher: Any, fieldname: str, terms: list[str], docnums: lis
             for docnum in positioned_at(postings, local):
                 out.setdefault(docnum + offset, {})[term] = positions()
     return out
+
+
+@dataclass
+class BodyPositions:
+    """The body positions a proximity re-rank read, kept for the same query's snippets.
+
+    ``terms``: the words read; ``docnums``: the documents they were read
+    for (one holding none of them has no entry in ``positions``);
+    ``positions``: ``{docnum: {term: [positions]}}`` (:func:`read_positions`).
+    """
+
+    terms: frozenset[str] = frozenset()
+    docnums: frozenset[int] = frozenset()
+    positions: dict[int, dict[str, list[int]]] = field(default_factory=dict)
+
+    def of(self, docnum: int, terms: set[str] | frozenset[str]) -> dict[str, list[int]] | None:
+        """``{term: positions}`` of ``terms`` in ``docnum``'s body, or None when they were not all read for it."""
+        if docnum in self.docnums and terms <= self.terms:
+            return self.positions.get(docnum, {})
+        return None
 
 
 def _arrays_loaded() -> bool:
@@ -102,8 +122,10 @@ def _single_words(clauses) -> list[str]:
 MAX_PROXIMITY_WORDS = 32
 
 
-def _proximity_rerank(searcher, ranked, words, config: RankingConfig, model):
-    """Add a term-proximity bonus to the top ``prox_depth`` documents and re-sort them."""
+def _proximity_rerank(searcher, ranked, words, config: RankingConfig, model, kept: BodyPositions | None = None):
+    """Add a term-proximity bonus to the top ``prox_depth`` documents and re-sort them.
+
+    ``kept``, when given, is filled with the body positions read (for snippets)."""
     depth = min(config.prox_depth, len(ranked))
     head, tail = ranked[:depth], ranked[depth:]
     docnums = [docnum for docnum, _ in head]
@@ -119,6 +141,8 @@ def _proximity_rerank(searcher, ranked, words, config: RankingConfig, model):
             continue
         avg = stats.avg_field_length(fieldname) or 1.0
         per_field.append((fieldname, weight, b, avg, read_positions(searcher, fieldname, words, docnums)))
+        if kept is not None and fieldname == "body":
+            kept.terms, kept.docnums, kept.positions = frozenset(words), frozenset(docnums), per_field[-1][-1]
     k = config.prox_k
     window = config.prox_window
     found_pairs: list[list[tuple[tuple[str, str], float, float]]] = []  # per document: (pair, idf, tf)

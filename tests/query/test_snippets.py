@@ -20,6 +20,7 @@ from hypothesis import given, settings, strategies as st
 
 from searchkit import analysis
 from searchkit.analysis import WORD_PATTERN, normalise_word, word_terms
+from searchkit.analysis.chain import term_positions
 from searchkit.highlight import _CONTROL, _SCAN_CHARS, _WINDOW_WORDS, Snippet, _clip, _flatten, _merge, make_snippet
 
 from ..conftest import FIXTURES
@@ -180,3 +181,88 @@ def test_long_text_is_cut_where_the_reference_cut_it():
     assert len(text) > _SCAN_CHARS
     for terms in ({"treati"}, {"filler", "treati"}):
         assert make_snippet(text, terms).parts == reference_snippet(text, terms).parts
+
+
+# --- the words' index positions given (read for ranking): only those words are looked up -----------------
+
+
+def test_fixture_corpora_snippets_from_index_positions_are_the_reference_ones():
+    rng = random.Random(17)
+    compared = 0
+    for text in _fixture_texts():
+        positions = term_positions(text)  # what the index holds for the text as a body
+        for terms in _queries(text, rng, 4) + [set()]:
+            for window in (_WINDOW_WORDS, 3):
+                analysis._cache.clear()
+                wanted = {term: positions[term] for term in terms if term in positions}
+                assert make_snippet(text, terms, window, positions=wanted).parts == \
+                    reference_snippet(text, terms, window).parts
+                compared += 1
+    assert compared > 1000
+
+
+@settings(max_examples=400, deadline=None)
+@given(pieces=st.lists(st.sampled_from(_PIECES), max_size=120), seps=st.lists(st.sampled_from([" ", "", "\n", " - "]),
+       max_size=120), picks=st.lists(st.sampled_from(_PIECES), max_size=4), window=st.sampled_from([32, 8, 3, 1]))
+def test_generated_texts_from_index_positions_give_the_reference_snippets(pieces, seps, picks, window):
+    """Hyphenated words (indexed joined too), clitics, abbreviations, control characters and runs of
+    scripts without spaces (which take several positions: the words are then looked up one by one)."""
+    text = "".join(piece + (seps[i] if i < len(seps) else " ") for i, piece in enumerate(pieces))
+    terms = {t for pick in picks for t in (word_terms(w)[0][-1] for w in WORD_PATTERN.findall(pick)) if t}
+    terms |= {normalise_word(w) for pick in picks[:2] for w in WORD_PATTERN.findall(pick)} - {""}
+    terms |= {"email", "cooper"} & set(term_positions(text))  # joined forms: a position, not a word's term
+    positions = term_positions(text)
+    wanted = {term: positions[term] for term in terms if term in positions}
+    assert make_snippet(text, terms, window, positions=wanted).parts == reference_snippet(text, terms, window).parts
+
+
+def test_long_text_from_index_positions_is_cut_where_the_reference_cut_it():
+    text = ("filler words here " * 20_000) + " treaty " + ("more words " * 10)
+    positions = term_positions(text)
+    for terms in ({"treati"}, {"filler", "treati"}, {"word"}):
+        wanted = {term: positions[term] for term in terms if term in positions}
+        assert make_snippet(text, terms, positions=wanted).parts == reference_snippet(text, terms).parts
+
+
+def test_search_snippets_use_the_positions_ranking_read(tmp_path, monkeypatch):
+    """A two-word query's proximity stage reads the top documents' body positions; their snippets are
+    made from them, and are those made from the text alone."""
+    import json
+
+    import numpy  # noqa: F401  (the positions are read from the posting arrays when NumPy is loaded)
+
+    import searchkit
+    from searchkit import highlight
+
+    bodies = ["Oil prices rose. The e-mail said oil output fell in U.S. fields.",
+              "Prices of crude oil fell; l'Élysée said nothing about oil.",
+              "Nothing here but prices, and prices again.", "金利上昇 oil prices 金利"]
+    records = [{"id": f"d{i}", "title": "t", "body": body, "date": "2020-01-01"} for i, body in enumerate(bodies)]
+    (tmp_path / "n").mkdir()
+    (tmp_path / "n" / "n.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    given = []
+    original = highlight.make_snippet
+
+    def spy(text, terms, window=_WINDOW_WORDS, positions=None):
+        given.append(positions)
+        return original(text, terms, window, positions=positions)
+
+    monkeypatch.setattr(highlight, "make_snippet", spy)
+    with searchkit.Index(tmp_path / "ix") as ix:
+        ix.add(tmp_path / "n")
+        for query in ("oil prices", "oil prices email", "elysee oil"):
+            given.clear()
+            hits = ix.search(query)
+            assert hits and all(positions is not None for positions in given), query
+            marks = ix.query_marks(query, "body")
+            for hit in hits:
+                assert hit.snippet_parts == original(ix.get(hit.id).body, marks).parts
+        given.clear()
+        assert ix.search("oil") and given and all(positions is None for positions in given)  # no proximity stage
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from([" ", "\n", "\t", "\xa0", "\x07", "\u200b", "\u2066", ",", ".", "a", "é", "…"]),
+               max_size=12))
+def test_flatten_skips_only_texts_it_would_leave_as_they_are(gap):
+    assert _flatten(gap) == re.sub(r"\s+", " ", _CONTROL.sub("", gap))
