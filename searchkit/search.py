@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from datetime import date, datetime
@@ -33,7 +34,7 @@ from .ranking.config import RankingConfig, resolve_ranking
 from .ranking.filtering import filter_docnums
 from .ranking.matches import _lazy_total
 from .ranking.pipeline import _ranked
-from .ranking.proximity import BodyPositions
+from .ranking.proximity import BodyPositions, read_positions
 
 SORTS = ("relevance", "date", "-date")
 
@@ -164,6 +165,8 @@ def run_search(
 
     marks = compiled.snippet_marks  # what the snippets mark, made once for the page
     body_terms = marks["body"].all_terms()
+    if snippets and not stream:
+        read = _page_positions(searcher, [docnum for docnum, _ in page], body_terms, read)
 
     def hit_at(rank: int, docnum: int, score: float) -> Hit:
         stored = searcher.stored_fields(docnum)
@@ -194,6 +197,19 @@ def run_search(
     hits = [hit_at(rank, docnum, score) for rank, (docnum, score) in enumerate(page, offset + 1)]
     took = (time.perf_counter() - started) * 1000
     return SearchResults(hits, total, took, text, total_uncollapsed=uncollapsed, facets=counted)
+
+
+def _page_positions(searcher, docnums: list[int], terms: set[str], read: BodyPositions) -> BodyPositions:
+    """The body positions of ``terms`` in every document of a page: those ranking read, the others
+    read now -- when the posting arrays are read (NumPy loaded), a few array look-ups per word and
+    segment cost less than looking up every word of ten texts."""
+    known = {docnum: read.of(docnum, terms) for docnum in docnums}
+    missing = [docnum for docnum, positions in known.items() if positions is None]
+    if not missing or not terms or "numpy" not in sys.modules:
+        return read
+    positions = {docnum: found for docnum, found in known.items() if found}
+    positions.update(read_positions(searcher, "body", sorted(terms), missing))
+    return BodyPositions(frozenset(terms), frozenset(docnums), positions)
 
 
 def _and_filters(*parts):

@@ -257,8 +257,38 @@ def test_search_snippets_use_the_positions_ranking_read(tmp_path, monkeypatch):
             marks = ix.query_marks(query, "body")
             for hit in hits:
                 assert hit.snippet_parts == original(ix.get(hit.id).body, marks).parts
-        given.clear()
-        assert ix.search("oil") and given and all(positions is None for positions in given)  # no proximity stage
+        for query in ("oil", '"oil prices"', "title:t oil"):  # no proximity stage: read for the page
+            given.clear()
+            hits = ix.search(query)
+            assert hits and given and all(positions is not None for positions in given), query
+            marks = ix.query_marks(query, "body")
+            assert [hit.snippet_parts for hit in hits] == [original(ix.get(hit.id).body, marks).parts for hit in hits]
+
+
+def test_a_page_keeps_the_positions_ranking_read_and_reads_the_others(tmp_path, monkeypatch):
+    import json
+
+    import numpy  # noqa: F401
+
+    import searchkit
+    from searchkit import search
+    from searchkit.ranking.proximity import BodyPositions
+
+    records = [{"id": f"d{i}", "title": "t", "body": f"{'oil ' * i}prices", "date": "2020-01-01"} for i in range(1, 4)]
+    (tmp_path / "n").mkdir()
+    (tmp_path / "n" / "n.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    asked = []
+    monkeypatch.setattr(search, "read_positions", lambda s, f, terms, docnums: asked.append(docnums) or {
+        docnum: {"oil": [0]} for docnum in docnums})
+    with searchkit.Index(tmp_path / "ix") as ix:
+        ix.add(tmp_path / "n")
+        searcher = ix._searcher_now()
+        read = BodyPositions(frozenset({"oil", "price", "other"}), frozenset({0, 1}), {0: {"price": [5]}})
+        page = search._page_positions(searcher, [1, 0, 2], {"oil", "price"}, read)
+        assert asked == [[2]]  # only the document ranking did not read
+        assert page.of(0, {"oil", "price"}) == {"price": [5]} and page.of(1, {"oil"}) == {}
+        assert page.of(2, {"oil", "price"}) == {"oil": [0]} and page.of(3, {"oil"}) is None
+        assert page.of(0, {"other"}) is None  # not a term read for the page
 
 
 @settings(max_examples=300, deadline=None)
