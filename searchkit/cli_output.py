@@ -116,6 +116,11 @@ def render_snippet(parts: list[tuple[str, bool]], color: bool) -> str:
     return "".join(f"**{escape_marks(text)}**" if hit else escape_marks(text) for text, hit in parts)
 
 
+def _is_title(hit) -> bool:
+    """Whether a hit's snippet is its title (a story without a body), already shown above it."""
+    return bool(hit.title) and " ".join(hit.snippet_text.split()) == " ".join(hit.title.split())
+
+
 def echo_hits(results, color: bool, always_id: bool = True, blank_line: bool = False,
               show_copies: bool = True) -> None:
     """Each hit as a numbered title, a line of date · source · path [id] (+N copies), and its snippet.
@@ -131,7 +136,7 @@ def echo_hits(results, color: bool, always_id: bool = True, blank_line: bool = F
         ident = f"  [{oneline(hit.id)}]" if always_id or hit.path and hit.id != hit.path else ""
         click.echo(f"     {where}" + ident
                    + (f"  (+{hit.copies} {'copy' if hit.copies == 1 else 'copies'})" if show_copies and hit.copies else ""))
-        if hit.snippet_parts:
+        if hit.snippet_parts and not _is_title(hit):
             click.echo(f"     {render_snippet(hit.snippet_parts, color)}", color=color)
         if blank_line:
             click.echo()

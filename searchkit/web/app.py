@@ -341,12 +341,15 @@ class SearchApp:
         link = safe_link(hit.get("url"))
         local = doc_path(hit["id"], params.q or None)
         tags = hit.get("tags") or []
+        # a story without a body: its snippet is its title, shown once, with its highlights
+        title_is_snippet = bool(hit.get("title")) and " ".join(text.split()) == " ".join(hit["title"].split())
         return {
             **hit,
             "href": link or local,
             "external": bool(link),
             "doc_href": local,
-            "snippet_html": render_highlighted(text, spans),
+            "title_html": render_highlighted(text, spans) if title_is_snippet else None,
+            "snippet_html": None if title_is_snippet else render_highlighted(text, spans),
             "day": (hit.get("date") or "")[:10] or None,
             "tag_links": [(tag, params.url(filters=[*params.filters, ("tags", tag)])) for tag in tags],
             "source_link": params.url(filters=[*params.filters, ("source", hit["source"])])
