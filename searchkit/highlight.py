@@ -21,7 +21,7 @@ from itertools import accumulate
 
 from . import analysis
 from .analysis import WORD_PATTERN, normalise_word
-from .analysis.cjk import has_nospace
+from .analysis.cjk import _NOSPACE_PARTS, _NOSPACE_RUN, has_nospace
 
 __all__ = ["Snippet", "Marks", "make_snippet", "document_snippet", "escape_marks", "match_spans", "MARK_OPEN", "MARK_CLOSE"]
 
@@ -134,7 +134,13 @@ def make_snippet(text: str, terms: set[str] | Marks, window: int = _WINDOW_WORDS
         return Snippet([(_clip(text, 240), False)])
     if at and at[-1] >= len(words):
         at = [p for p in at if p < len(words)]
-    hits, hit_terms = _hits(words, terms, scanned, at) if terms else ([], [])
+    inner: dict[int, list[tuple[int, int]]] = {}  # a run of a script without spaces: the spans to mark in it
+    if not terms:
+        hits, hit_terms = [], []
+    elif at is None and not ascii_text and has_nospace(scanned):
+        hits, hit_terms, inner = _nospace_hits(words, terms)
+    else:
+        hits, hit_terms = _hits(words, terms, scanned, at)
     if phrases and hits:
         hits, hit_terms = _phrase_hits(hits, hit_terms, lone, phrases)
     best_start = 0
@@ -178,11 +184,12 @@ def make_snippet(text: str, terms: set[str] | Marks, window: int = _WINDOW_WORDS
         if i >= end_word:
             break
         start, end = bounds[2 * (i - best_start)], bounds[2 * (i - best_start) + 1]
-        if start > cursor:
-            parts.append((_flatten(scanned[cursor:start]), False))
-        word = scanned[start:end]
-        parts.append((word if word.isprintable() else _CONTROL.sub("", word), True))
-        cursor = end
+        for a, b in inner.get(i) or ((0, end - start),):
+            if start + a > cursor:
+                parts.append((_flatten(scanned[cursor:start + a]), False))
+            word = scanned[start + a:start + b]
+            parts.append((word if word.isprintable() else _CONTROL.sub("", word), True))
+            cursor = start + b
     if char_end > cursor:
         parts.append((_flatten(scanned[cursor:char_end]), False))
     if char_end < len(text.rstrip()):
@@ -251,6 +258,65 @@ def _hits(words: list[str], terms: set[str], scanned: str,
             hits.append(i)
             hit_terms.append(term)
     return hits, hit_terms
+
+
+def _nospace_hits(words: list[str], terms: set[str]) -> tuple[list[int], list[str], dict[int, list[tuple[int, int]]]]:
+    """:func:`_hits` for a text holding a script without spaces, and, for each run of it that is a
+    hit, the spans to mark in it (:func:`_nospace_spans`): not the whole run, the query's characters."""
+    hits: list[int] = []
+    hit_terms: list[str] = []
+    inner: dict[int, list[tuple[int, int]]] = {}
+    for i, word in enumerate(words):
+        if _NOSPACE_RUN.search(word) is None:
+            found, found_terms = _hits([word], terms, word)
+            if found:
+                hits.append(i)
+                hit_terms.append(found_terms[0])
+            continue
+        spans = _nospace_spans(word, terms)
+        if spans:
+            hits.append(i)
+            hit_terms.append(spans[0][2])
+            inner[i] = [(a, b) for a, b, _ in spans]
+    return hits, hit_terms, inner
+
+
+def _nospace_spans(word: str, terms: set[str]) -> list[tuple[int, int, str]]:
+    """``(start, end, term)`` in ``word`` (one :data:`WORD_PATTERN` match holding a script without
+    spaces) of each part whose index term is in ``terms``, as the index reads it
+    (:func:`~searchkit.analysis.cjk.nospace_terms`): two adjacent characters forming a wanted
+    bigram (``金利`` in ``金利上昇``), a run of one character that is wanted, or a word of
+    digits or letters beside them.  Overlapping spans are joined; a combining mark after a span
+    is kept in it."""
+    found: list[tuple[int, int, str]] = []
+    for part in _NOSPACE_PARTS.finditer(word):
+        text, base = part.group(), part.start()
+        if _NOSPACE_RUN.match(text):
+            kept = [(k, folded) for k, char in enumerate(text) if (folded := analysis.fold(char))]
+            if len(kept) == 1:
+                if kept[0][1] in terms:
+                    found.append((base, base + len(text), kept[0][1]))
+                continue
+            for (k1, first), (k2, second) in zip(kept, kept[1:]):
+                if first + second in terms:
+                    end = k2 + 1
+                    while end < len(text) and not analysis.fold(text[end]):
+                        end += 1  # a combining mark belongs with its character
+                    found.append((base + k1, base + end, first + second))
+        else:
+            stripped = text.strip("'’.")
+            if stripped:
+                term = next((t for t in analysis.word_terms(stripped)[0] if t in terms), None)
+                if term is not None:
+                    lead = base + len(text) - len(text.lstrip("'’."))
+                    found.append((lead, lead + len(stripped), term))
+    joined: list[tuple[int, int, str]] = []
+    for start, end, term in sorted(found):
+        if joined and start <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(end, joined[-1][1]), joined[-1][2])
+        else:
+            joined.append((start, end, term))
+    return joined
 
 
 def _phrase_hits(hits: list[int], hit_terms: list[str], lone: frozenset[str],
@@ -329,8 +395,15 @@ def match_spans(text: str, terms: set[str] | Marks) -> list[tuple[int, int]]:
     found_terms: list[str] = []
     memo = analysis._cache.get
     initials = {term[:1] for term in terms}
+    nospace = not text.isascii() and has_nospace(text)
     for position, match in enumerate(WORD_PATTERN.finditer(text)):
         word = match.group()
+        if nospace and _NOSPACE_RUN.search(word) is not None:
+            for start, end, term in _nospace_spans(word, terms):  # the query's characters, not the run
+                spans.append((match.start() + start, match.start() + end))
+                positions.append(position)
+                found_terms.append(term)
+            continue
         term = memo(word)
         if term is None:
             first = word[0]
