@@ -107,6 +107,15 @@ class Progress:
             self.stream.flush()
 
 
+def _parts(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:
+    """``text`` cut into (text, highlighted?) parts at ``spans`` (in order, not overlapping)."""
+    parts, cursor = [], 0
+    for start, end in spans:
+        parts += [(text[cursor:start], False), (text[start:end], True)]
+        cursor = end
+    return [part for part in [*parts, (text[cursor:], False)] if part[0]]
+
+
 def render_snippet(parts: list[tuple[str, bool]], color: bool) -> str:
     """A hit's snippet parts (text, highlighted?) as bold text, or with ``**marks**`` when not in colour."""
     if color:
@@ -114,11 +123,6 @@ def render_snippet(parts: list[tuple[str, bool]], color: bool) -> str:
     from .highlight import escape_marks
 
     return "".join(f"**{escape_marks(text)}**" if hit else escape_marks(text) for text, hit in parts)
-
-
-def _is_title(hit) -> bool:
-    """Whether a hit's snippet is its title (a story without a body), already shown above it."""
-    return bool(hit.title) and " ".join(hit.snippet_text.split()) == " ".join(hit.title.split())
 
 
 def echo_hits(results, color: bool, always_id: bool = True, blank_line: bool = False,
@@ -129,14 +133,24 @@ def echo_hits(results, color: bool, always_id: bool = True, blank_line: bool = F
     ``blank_line`` ends each hit with an empty line; ``show_copies=False`` leaves out
     the (+N copies) of each hit (a listing of one document's copies, where each hit is a copy).
     """
+    from .highlight import snippet_in_title
+
     for hit in results:
         title = hit.title or "(untitled)"
-        click.echo(f"{hit.rank:>3}. " + (click.style(title, bold=True) if color else title), color=color)
+        # a story without a body: its snippet is (part of) its title, shown once with its highlights
+        in_title = snippet_in_title(hit.title, hit.snippet_text, hit.highlights) if hit.snippet_parts else None
+        if in_title is not None:
+            parts = _parts(*in_title)
+            shown = ("".join(click.style(text, bold=True, underline=marked) for text, marked in parts) if color
+                     else render_snippet(parts, color))  # in a bold title, highlights are underlined
+            click.echo(f"{hit.rank:>3}. {shown}", color=color)
+        else:
+            click.echo(f"{hit.rank:>3}. " + (click.style(title, bold=True) if color else title), color=color)
         where = " · ".join(part for part in (hit.date and hit.date[:10], hit.source, hit.path or hit.id) if part)
         ident = f"  [{oneline(hit.id)}]" if always_id or hit.path and hit.id != hit.path else ""
         click.echo(f"     {where}" + ident
                    + (f"  (+{hit.copies} {'copy' if hit.copies == 1 else 'copies'})" if show_copies and hit.copies else ""))
-        if hit.snippet_parts and not _is_title(hit):
+        if hit.snippet_parts and in_title is None:
             click.echo(f"     {render_snippet(hit.snippet_parts, color)}", color=color)
         if blank_line:
             click.echo()

@@ -17,13 +17,13 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, compress, count
 
 from . import analysis
 from .analysis import WORD_PATTERN, normalise_word
-from .analysis.cjk import _NOSPACE_PARTS, _NOSPACE_RUN, has_nospace
+from .analysis.cjk import NOSPACE_CHAR, NOSPACE_PARTS, has_nospace
 
-__all__ = ["Snippet", "Marks", "make_snippet", "document_snippet", "escape_marks", "match_spans", "MARK_OPEN", "MARK_CLOSE"]
+__all__ = ["Snippet", "Marks", "make_snippet", "document_snippet", "snippet_in_title", "escape_marks", "match_spans", "MARK_OPEN", "MARK_CLOSE"]
 
 MARK_OPEN, MARK_CLOSE = "**", "**"
 _WINDOW_WORDS = 32
@@ -111,7 +111,8 @@ def make_snippet(text: str, terms: set[str] | Marks, window: int = _WINDOW_WORDS
     ``positions``: ``{term: [word positions]}`` of every one of ``terms`` in
     ``text`` as the index holds them (a body's postings: a term missing has
     none), e.g. read for ranking.  Then only the words at those positions
-    are looked up, not every word; the snippet is the same.
+    are looked up, not every word; the snippet is the same.  (Not for a
+    text longer than ``_SCAN_CHARS``, whose last word searched may be cut.)
     """
     if not text:
         return Snippet([])
@@ -122,7 +123,7 @@ def make_snippet(text: str, terms: set[str] | Marks, window: int = _WINDOW_WORDS
         phrases, lone, terms = terms.phrases, terms.terms, terms.all_terms()
     at = None
     split_words = 0  # all
-    if positions is not None and terms and (ascii_text or not has_nospace(scanned)):
+    if positions is not None and terms and len(text) <= _SCAN_CHARS and (ascii_text or not has_nospace(scanned)):
         # Every word takes one index position (none is a run of a script without spaces):
         # the words at the terms' positions are the only ones that can be hits, and the
         # words after the last of them and its window need not be split out.
@@ -138,7 +139,8 @@ def make_snippet(text: str, terms: set[str] | Marks, window: int = _WINDOW_WORDS
     if not terms:
         hits, hit_terms = [], []
     elif at is None and not ascii_text and has_nospace(scanned):
-        hits, hit_terms, inner = _nospace_hits(words, terms)
+        # a run's spans are of the lone terms: a phrase's words are marked by where they stand
+        hits, hit_terms, inner = _nospace_hits(words, terms, scanned, lone if phrases else terms)
     else:
         hits, hit_terms = _hits(words, terms, scanned, at)
     if phrases and hits:
@@ -260,25 +262,41 @@ def _hits(words: list[str], terms: set[str], scanned: str,
     return hits, hit_terms
 
 
-def _nospace_hits(words: list[str], terms: set[str]) -> tuple[list[int], list[str], dict[int, list[tuple[int, int]]]]:
-    """:func:`_hits` for a text holding a script without spaces, and, for each run of it that is a
-    hit, the spans to mark in it (:func:`_nospace_spans`): not the whole run, the query's characters."""
-    hits: list[int] = []
-    hit_terms: list[str] = []
+def _nospace_hits(words: list[str], terms: set[str], scanned: str,
+                  run_terms: set[str]) -> tuple[list[int], list[str], dict[int, list[tuple[int, int]]]]:
+    """:func:`_hits` for a text holding a script without spaces, and, for each word holding a run
+    of it that is a hit, the spans to mark in it (:func:`_nospace_spans` of ``run_terms``): the
+    query's characters, not the whole run."""
+    runs = set(filter(NOSPACE_CHAR.search, set(words)))  # the distinct words holding such a run
+    hits, hit_terms = _hits(words, terms, scanned)
+    pairs = [(i, term) for i, term in zip(hits, hit_terms) if words[i] not in runs]
+    spans_of = {word: _nospace_spans(word, run_terms) for word in runs}
     inner: dict[int, list[tuple[int, int]]] = {}
-    for i, word in enumerate(words):
-        if _NOSPACE_RUN.search(word) is None:
-            found, found_terms = _hits([word], terms, word)
-            if found:
-                hits.append(i)
-                hit_terms.append(found_terms[0])
-            continue
-        spans = _nospace_spans(word, terms)
+    for i in compress(count(), map(runs.__contains__, words)):
+        spans = spans_of[words[i]]
         if spans:
-            hits.append(i)
-            hit_terms.append(spans[0][2])
+            pairs.append((i, spans[0][2]))
             inner[i] = [(a, b) for a, b, _ in spans]
-    return hits, hit_terms, inner
+    pairs.sort()
+    return [i for i, _ in pairs], [term for _, term in pairs], inner
+
+
+#: A character of a script without spaces -> its folded characters (the run's folding, one at a time).
+_FOLDED: dict[str, str] = {}
+
+
+def _folded_chars(text: str) -> list[tuple[int, str]]:
+    """``(index in text, folded character)`` of each character ``text`` folds to, in order: a run
+    as :func:`~searchkit.analysis.fold` folds it (``ำ`` gives two, a dropped mark none)."""
+    if len(folded := analysis.fold(text)) == len(text):
+        return list(enumerate(folded))  # one for one: ideographs, kana, most Thai
+    out = []
+    for k, char in enumerate(text):
+        found = _FOLDED.get(char)
+        if found is None:
+            found = _FOLDED[char] = analysis.fold(char)
+        out.extend((k, ch) for ch in found)
+    return out
 
 
 def _nospace_spans(word: str, terms: set[str]) -> list[tuple[int, int, str]]:
@@ -286,23 +304,23 @@ def _nospace_spans(word: str, terms: set[str]) -> list[tuple[int, int, str]]:
     spaces) of each part whose index term is in ``terms``, as the index reads it
     (:func:`~searchkit.analysis.cjk.nospace_terms`): two adjacent characters forming a wanted
     bigram (``金利`` in ``金利上昇``), a run of one character that is wanted, or a word of
-    digits or letters beside them.  Overlapping spans are joined; a combining mark after a span
-    is kept in it."""
+    digits or letters beside them.  Overlapping spans are joined."""
     found: list[tuple[int, int, str]] = []
-    for part in _NOSPACE_PARTS.finditer(word):
+    bigrams = [term for term in terms if len(term) == 2]
+    for part in NOSPACE_PARTS.finditer(word):
         text, base = part.group(), part.start()
-        if _NOSPACE_RUN.match(text):
-            kept = [(k, folded) for k, char in enumerate(text) if (folded := analysis.fold(char))]
-            if len(kept) == 1:
-                if kept[0][1] in terms:
-                    found.append((base, base + len(text), kept[0][1]))
+        if NOSPACE_CHAR.match(text):
+            chars = _folded_chars(text)
+            if len(chars) == 1:
+                if chars[0][1] in terms:
+                    found.append((base, base + len(text), chars[0][1]))
                 continue
-            for (k1, first), (k2, second) in zip(kept, kept[1:]):
-                if first + second in terms:
-                    end = k2 + 1
-                    while end < len(text) and not analysis.fold(text[end]):
-                        end += 1  # a combining mark belongs with its character
-                    found.append((base + k1, base + end, first + second))
+            folded = "".join(ch for _, ch in chars)
+            for term in bigrams:
+                at = folded.find(term)
+                while at >= 0:
+                    found.append((base + chars[at][0], base + chars[at + 1][0] + 1, term))
+                    at = folded.find(term, at + 1)
         else:
             stripped = text.strip("'’.")
             if stripped:
@@ -354,6 +372,23 @@ def _phrase_hits(hits: list[int], hit_terms: list[str], lone: frozenset[str],
     return [i for i, _ in pairs], [term for _, term in pairs]
 
 
+def snippet_in_title(title: str | None, text: str, spans: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]] | None:
+    """When a snippet (its plain ``text``, highlight ``spans`` in it) is a stretch of ``title`` -- the
+    snippet of a story without a body --, ``(title, spans)``: the title with its spaces flattened
+    as a snippet's are and the highlights moved onto it, so that it is shown once; else None."""
+    if not title or not text:
+        return None
+    flat = " ".join(_CONTROL.sub("", title).split())
+    lead = 1 if text.startswith("…") else 0
+    core = text[lead:-1] if text.endswith("…") else text[lead:]
+    lead += len(core) - len(core.lstrip())
+    core = core.strip()
+    at = flat.find(core) if core else -1
+    if at < 0:
+        return None
+    return flat, [(a - lead + at, b - lead + at) for a, b in spans if a >= lead and b - lead <= len(core)]
+
+
 def _flatten(text: str) -> str:
     if text.isprintable() and "  " not in text:
         return text  # no control character, no space but single ASCII ones: nothing to do
@@ -395,11 +430,13 @@ def match_spans(text: str, terms: set[str] | Marks) -> list[tuple[int, int]]:
     found_terms: list[str] = []
     memo = analysis._cache.get
     initials = {term[:1] for term in terms}
-    nospace = not text.isascii() and has_nospace(text)
+    # the distinct words holding a run of a script without spaces
+    runs = set(filter(NOSPACE_CHAR.search, set(WORD_PATTERN.findall(text)))) if not text.isascii() else ()
     for position, match in enumerate(WORD_PATTERN.finditer(text)):
         word = match.group()
-        if nospace and _NOSPACE_RUN.search(word) is not None:
-            for start, end, term in _nospace_spans(word, terms):  # the query's characters, not the run
+        if runs and word in runs:
+            # the query's characters, not the run (of the lone terms: see make_snippet)
+            for start, end, term in _nospace_spans(word, lone if phrases else terms):
                 spans.append((match.start() + start, match.start() + end))
                 positions.append(position)
                 found_terms.append(term)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 from datetime import date, datetime
@@ -34,7 +33,7 @@ from .ranking.config import RankingConfig, resolve_ranking
 from .ranking.filtering import filter_docnums
 from .ranking.matches import _lazy_total
 from .ranking.pipeline import _ranked
-from .ranking.proximity import BodyPositions, read_positions
+from .ranking.proximity import BodyPositions, _arrays_loaded, read_positions
 
 SORTS = ("relevance", "date", "-date")
 
@@ -199,13 +198,18 @@ def run_search(
     return SearchResults(hits, total, took, text, total_uncollapsed=uncollapsed, facets=counted)
 
 
+#: A page's positions are read for at most this many terms (a prefix can give a hundred: reading
+#: each word's would cost more than looking up the words of ten texts).
+PAGE_POSITION_TERMS = 32
+
+
 def _page_positions(searcher, docnums: list[int], terms: set[str], read: BodyPositions) -> BodyPositions:
     """The body positions of ``terms`` in every document of a page: those ranking read, the others
     read now -- when the posting arrays are read (NumPy loaded), a few array look-ups per word and
     segment cost less than looking up every word of ten texts."""
     known = {docnum: read.of(docnum, terms) for docnum in docnums}
     missing = [docnum for docnum, positions in known.items() if positions is None]
-    if not missing or not terms or "numpy" not in sys.modules:
+    if not missing or not terms or len(terms) > PAGE_POSITION_TERMS or not _arrays_loaded():
         return read
     positions = {docnum: found for docnum, found in known.items() if found}
     positions.update(read_positions(searcher, "body", sorted(terms), missing))

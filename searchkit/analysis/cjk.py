@@ -11,13 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-__all__ = ["has_nospace", "nospace_terms"]
+__all__ = ["has_nospace", "nospace_terms", "NOSPACE_CHAR", "NOSPACE_PARTS"]
 
 #: Scripts written without spaces between words (Thai, Japanese kana, CJK
 #: ideographs): a run of them is indexed as overlapping bigrams.
 _NOSPACE = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_NOSPACE_RUN = re.compile(rf"[{_NOSPACE}]")
-_NOSPACE_PARTS = re.compile(rf"[{_NOSPACE}]+|[^{_NOSPACE}]+")
+#: One character of such a script.
+NOSPACE_CHAR = _NOSPACE_RUN = re.compile(rf"[{_NOSPACE}]")
+#: A word's parts: runs of such a script, and what lies between them.
+NOSPACE_PARTS = _NOSPACE_PARTS = re.compile(rf"[{_NOSPACE}]+|[^{_NOSPACE}]+")
 
 
 def has_nospace(text: str) -> bool:

@@ -29,7 +29,7 @@ from starlette.staticfiles import StaticFiles
 
 from .. import __version__
 from ..errors import QueryError
-from ..highlight import match_spans
+from ..highlight import match_spans, snippet_in_title
 from ..search import FILTER_FIELDS, SORTS
 from .render import doc_path, marked_snippet_spans, paragraphs, render_highlighted, safe_link, timeline_svg
 
@@ -341,15 +341,15 @@ class SearchApp:
         link = safe_link(hit.get("url"))
         local = doc_path(hit["id"], params.q or None)
         tags = hit.get("tags") or []
-        # a story without a body: its snippet is its title, shown once, with its highlights
-        title_is_snippet = bool(hit.get("title")) and " ".join(text.split()) == " ".join(hit["title"].split())
+        # a story without a body: its snippet is (part of) its title, shown once with its highlights
+        in_title = snippet_in_title(hit.get("title"), text, spans)
         return {
             **hit,
             "href": link or local,
             "external": bool(link),
             "doc_href": local,
-            "title_html": render_highlighted(text, spans) if title_is_snippet else None,
-            "snippet_html": None if title_is_snippet else render_highlighted(text, spans),
+            "title_html": render_highlighted(*in_title) if in_title else None,
+            "snippet_html": None if in_title else render_highlighted(text, spans),
             "day": (hit.get("date") or "")[:10] or None,
             "tag_links": [(tag, params.url(filters=[*params.filters, ("tags", tag)])) for tag in tags],
             "source_link": params.url(filters=[*params.filters, ("source", hit["source"])])

@@ -12,8 +12,12 @@ from searchkit.cli import cli
 
 from ..conftest import write
 
+LONG = ("Oil prices rise sharply in early trade as OPEC ministers meet in Vienna to discuss output cuts "
+        "for the coming months while traders wait for word from Saudi Arabia on quotas and prices")
 RECORDS = [
     {"id": "flash", "title": "Bundesbank leaves discount rate unchanged", "date": "1987-03-02"},
+    {"id": "ask", "title": "Will the Fed cut  interest\nrates?", "date": "1987-03-04"},
+    {"id": "long", "title": LONG, "date": "1987-03-05"},
     {"id": "story", "title": "Bundesbank meets", "date": "1987-03-03",
      "body": "The Bundesbank council left the discount rate at three pct, dealers said."},
 ]
@@ -31,9 +35,17 @@ def index_dir(tmp_path_factory):
 def test_text_output_shows_a_title_only_story_once(index_dir):
     result = CliRunner().invoke(cli, ["query", "discount rate", "--index", str(index_dir)])
     assert result.exit_code == 0, result.output
-    assert result.output.count("Bundesbank leaves discount rate unchanged") == 1
-    assert result.output.count("leaves **discount** **rate**") == 0
+    assert result.output.count("Bundesbank leaves") == 1  # the title line, with its highlights
+    assert "1. Bundesbank leaves **discount** **rate** unchanged\n" in result.output
     assert "left the **discount** **rate** at three pct" in result.output  # a story with a body keeps its snippet
+    # the snippet is a window of the title (cut before the first hit, after the last word): still once
+    for query, line in (("interest rates", "Will the Fed cut **interest** **rates**?"),
+                        ("saudi quotas", LONG.replace("Saudi", "**Saudi**").replace("quotas", "**quotas**"))):
+        output = CliRunner().invoke(cli, ["query", query, "--index", str(index_dir)]).output
+        assert f". {line}\n" in output, output
+        lines = output.splitlines()
+        at = next(i for i, text in enumerate(lines) if text.endswith(f". {line}"))
+        assert not lines[at + 2].startswith("     "), output  # the date line, then no snippet line
     as_json = json.loads(CliRunner().invoke(cli, ["query", "discount rate", "--index", str(index_dir),
                                                   "--format", "json"]).output)
     flash = next(hit for hit in as_json["hits"] if hit["id"] == "flash")
@@ -49,6 +61,19 @@ def test_the_search_page_marks_the_title_of_a_title_only_story(index_dir):
 
     with Index(index_dir, create=False) as ix, TestClient(create_app(ix)) as client:
         page = client.get("/", params={"q": "discount rate"}).text
+        asked = client.get("/", params={"q": "rates fed"}).text
     assert page.count("leaves <mark>discount</mark> <mark>rate</mark> unchanged") == 1  # in the title link
     assert len(re.findall(r'<p class="snippet">', page)) == 1  # the story with a body only
     assert "leaves discount rate unchanged" not in page
+    assert "Will the <mark>Fed</mark> cut interest <mark>rates</mark>?" in asked  # spaces flattened, as HTML shows them
+    assert len(re.findall(r'<p class="snippet">', asked)) == 1
+
+
+def test_snippet_in_title_moves_the_highlights_onto_the_title():
+    from searchkit.highlight import snippet_in_title
+
+    assert snippet_in_title("Will the Fed cut rates?", "…the Fed cut rates…", [(13, 18)]) == \
+        ("Will the Fed cut rates?", [(17, 22)])
+    assert snippet_in_title("A  b\nc", "A b c", [(0, 1)]) == ("A b c", [(0, 1)])
+    assert snippet_in_title("Oil prices", "Oil output fell", [(0, 3)]) is None  # a body's snippet
+    assert snippet_in_title(None, "x", []) is None and snippet_in_title("x", "", []) is None

@@ -38,6 +38,9 @@ def marked(snippet) -> list[str]:
     ("oil 石油", "oil価格と石油", ["oil", "石油"]),
     ("利上", "金利上昇", ["利上"]),
     ("金利", "金 利", []),  # not adjacent: not the bigram
+    ("ทำ", "เขาทำงานหนัก", ["ทำ"]),  # ำ folds to two characters, in the index and here alike
+    ("ทำงาน", "เขาทำงานหนัก", ["ทำงาน"]),
+    ('東京 "oil prices"', "東京oil gas", ["東京"]),  # a phrase's word beside a run, without the phrase
 ])
 def test_the_query_characters_are_marked_inside_a_run(query, text, expected):
     marks = compile_query(parse_query(query), None).marks

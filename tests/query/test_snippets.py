@@ -232,6 +232,15 @@ def test_long_text_from_index_positions_is_cut_where_the_reference_cut_it():
         assert make_snippet(text, terms, positions=wanted).parts == reference_snippet(text, terms).parts
 
 
+def test_a_word_cut_at_the_scan_limit_is_marked_as_without_positions():
+    text = "filler " * ((_SCAN_CHARS - 5) // 7) + "x" * ((_SCAN_CHARS - 5) % 7) + " goldsmith works in oil town"
+    assert text[:_SCAN_CHARS].endswith(" gold")  # the last word searched is cut
+    positions = term_positions(text)
+    for terms in ({"gold", "filler"}, {"gold"}, {"goldsmith"}):
+        wanted = {term: positions[term] for term in terms if term in positions}
+        assert make_snippet(text, terms, positions=wanted).parts == make_snippet(text, terms).parts
+
+
 def test_search_snippets_use_the_positions_ranking_read(tmp_path, monkeypatch):
     """A two-word query's proximity stage reads the top documents' body positions; their snippets are
     made from them, and are those made from the text alone."""
@@ -304,3 +313,26 @@ def test_a_page_keeps_the_positions_ranking_read_and_reads_the_others(tmp_path, 
                max_size=12))
 def test_flatten_skips_only_texts_it_would_leave_as_they_are(gap):
     assert _flatten(gap) == re.sub(r"\s+", " ", _CONTROL.sub("", gap))
+
+
+def test_a_page_of_many_terms_reads_no_positions(tmp_path, monkeypatch):
+    """A prefix may give a hundred terms: their positions would cost more than the look-ups."""
+    import json
+
+    import numpy  # noqa: F401
+
+    import searchkit
+    from searchkit import search
+
+    words = [f"c{a}{b}x" for a in "aeiou" for b in "bdfglmnprt"]  # 50 words starting with c
+    (tmp_path / "n").mkdir()
+    (tmp_path / "n" / "n.jsonl").write_text(json.dumps({"id": "a", "title": "t", "body": " ".join(words)}) + "\n")
+    asked = []
+    original = search.read_positions
+    monkeypatch.setattr(search, "read_positions", lambda *args: asked.append(args[2]) or original(*args))
+    with searchkit.Index(tmp_path / "ix") as ix:
+        ix.add(tmp_path / "n")
+        assert len(ix.query_marks("c*").all_terms()) > search.PAGE_POSITION_TERMS
+        hits = ix.search("c*")
+        assert [hit.id for hit in hits] == ["a"] and hits[0].highlights and asked == []
+        assert ix.search("cabx") and asked == [["cabx"]]  # one term: read
