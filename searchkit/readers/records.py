@@ -25,13 +25,13 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
 }
 #: Fields whose text is converted from HTML when it holds markup.
 _TEXT_FIELDS = ("title", "body", "author", "source", "dateline")
-_MARKUP = re.compile(
-    r"<(?:/?(?:p|br|div|span|a|b|i|u|em|strong|script|style|img|ul|ol|li|h[1-6]|iframe|blockquote|figure|"
-    r"figcaption|table|tr|td|th|section|article|aside|noscript|sup|sub|small|font|center|hr|pre|code|"
-    r"header|footer|nav|form|input|button|svg|picture|source|video|audio|embed|object|link|meta)\b[^>]*"
-    r"|!--.*?--)>",
-    re.IGNORECASE | re.DOTALL,
-)
+_TAG_NAMES = (r"p|br|div|span|a|b|i|u|em|strong|script|style|img|ul|ol|li|h[1-6]|iframe|blockquote|figure|"
+              r"figcaption|table|tr|td|th|section|article|aside|noscript|sup|sub|small|font|center|hr|pre|code|"
+              r"header|footer|nav|form|input|button|svg|picture|source|video|audio|embed|object|link|meta")
+_MARKUP = re.compile(rf"<(?:/?(?:{_TAG_NAMES})\b[^>]*|!--.*?--)>", re.IGNORECASE | re.DOTALL)
+#: A ``<`` that starts no tag of :data:`_MARKUP`'s: text (``a < b``, a ticker ``<GOLD.N>``, a
+#: Reuters company name ``<Texaco Inc>``), which an HTML parser would take for an element and drop.
+_TEXT_LT = re.compile(rf"<(?!/?(?:{_TAG_NAMES})\b[^>]*>|!--.*?-->)", re.IGNORECASE | re.DOTALL)
 _ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,30}|#\d{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 _DROP = ("script", "style", "noscript", "template", "iframe", "svg", "object", "embed", "form", "button")
 _BLOCKS = ("p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figure",
@@ -56,7 +56,7 @@ def html_to_text(value: str) -> str:
     from lxml import etree
 
     try:
-        root = lxml.html.fragment_fromstring(value, create_parent="div")
+        root = lxml.html.fragment_fromstring(_TEXT_LT.sub("&lt;", value), create_parent="div")
     except (etree.ParserError, ValueError):
         import html
 

@@ -206,3 +206,16 @@ def test_since_accepts_only_iso_forms_cli_and_library(bad, corpus, index_dir):
     result = CliRunner().invoke(cli, ["query", "treaty", "--since", bad, "--index", str(index_dir)])
     assert result.exit_code == 1
     assert len(result.output.strip().splitlines()) == 1 and "YYYY, YYYY-MM, YYYY-MM-DD" in result.output
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("Ticker <GOLD.N> rose <b>sharply</b>.", "Ticker <GOLD.N> rose sharply."),
+    ("<p>Shares of <Texaco Inc> fell 3 < 4.</p><p>Next</p>", "Shares of <Texaco Inc> fell 3 < 4.\n\nNext"),
+    ("<P CLASS=x>Hi <AMERICAN EXPRESS CO></P>", "Hi <AMERICAN EXPRESS CO>"),
+    ("<script>x</script> &amp; <b>bold</b> headline", "& bold headline"),
+    ("AT&T <CEO>", "AT&T <CEO>"),  # no markup: as it is
+])
+def test_text_in_angle_brackets_beside_markup_is_kept(value, expected):
+    """A ``<`` that starts no HTML tag is text (a ticker, a Reuters company name, a comparison):
+    an HTML parser would take ``<GOLD.N>`` for an element and drop it."""
+    assert html_to_text(value) == expected
