@@ -425,33 +425,18 @@ def match_spans(text: str, terms: set[str] | Marks) -> list[tuple[int, int]]:
         phrases, lone, terms = terms.phrases, terms.terms, terms.all_terms()
     if not text or not terms:
         return []
+    matches = list(WORD_PATTERN.finditer(text))
+    words = [match.group() for match in matches]
+    inner: dict[int, list[tuple[int, int]]] = {}
+    if not text.isascii() and has_nospace(text):
+        # the query's characters in a run, not the whole run (of the lone terms: see make_snippet)
+        hits, hit_terms, inner = _nospace_hits(words, terms, text, lone if phrases else terms)
+    else:
+        hits, hit_terms = _hits(words, terms, text)  # the snippets' test: l'Élysée is elysee too
+    if phrases and hits:
+        hits = _phrase_hits(hits, hit_terms, lone, phrases)[0]
     spans = []
-    positions: list[int] = []
-    found_terms: list[str] = []
-    memo = analysis._cache.get
-    initials = {term[:1] for term in terms}
-    # the distinct words holding a run of a script without spaces
-    runs = set(filter(NOSPACE_CHAR.search, set(WORD_PATTERN.findall(text)))) if not text.isascii() else ()
-    for position, match in enumerate(WORD_PATTERN.finditer(text)):
-        word = match.group()
-        if runs and word in runs:
-            # the query's characters, not the run (of the lone terms: see make_snippet)
-            for start, end, term in _nospace_spans(word, lone if phrases else terms):
-                spans.append((match.start() + start, match.start() + end))
-                positions.append(position)
-                found_terms.append(term)
-            continue
-        term = memo(word)
-        if term is None:
-            first = word[0]
-            if first.isascii() and first.lower() not in initials:
-                continue
-            term = normalise_word(word)
-        if term in terms:
-            spans.append(match.span())
-            positions.append(position)
-            found_terms.append(term)
-    if phrases and spans:
-        kept = set(_phrase_hits(positions, found_terms, lone, phrases)[0])
-        spans = [span for span, position in zip(spans, positions) if position in kept]
+    for i in hits:
+        start, end = matches[i].span()
+        spans.extend((start + a, start + b) for a, b in inner.get(i) or ((0, end - start),))
     return spans

@@ -336,3 +336,18 @@ def test_a_page_of_many_terms_reads_no_positions(tmp_path, monkeypatch):
         hits = ix.search("c*")
         assert [hit.id for hit in hits] == ["a"] and hits[0].highlights and asked == []
         assert ix.search("cabx") and asked == [["cabx"]]  # one term: read
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=st.lists(st.sampled_from(_PIECES), max_size=80), seps=st.lists(st.sampled_from([" ", "", "\n", " - "]),
+       max_size=80), picks=st.lists(st.sampled_from(_PIECES), max_size=4))
+def test_the_document_page_marks_the_words_a_snippet_marks(pieces, seps, picks):
+    """match_spans (a whole document's highlights) and a snippet holding the whole text agree:
+    elided articles and suffixes (``Elysee`` marks ``l'Élysée``), runs of scripts without spaces."""
+    from searchkit.highlight import match_spans
+
+    text = "".join(piece + (seps[i] if i < len(seps) else " ") for i, piece in enumerate(pieces))
+    terms = {t for pick in picks for t in (word_terms(w)[0][-1] for w in WORD_PATTERN.findall(pick)) if t}
+    terms |= {normalise_word(w) for pick in picks[:2] for w in WORD_PATTERN.findall(pick)} - {""}
+    snippet = make_snippet(text, terms, window=10**6)
+    assert [text[a:b] for a, b in match_spans(text, terms)] == [part for part, hit in snippet.parts if hit]
