@@ -37,6 +37,10 @@ _PIECES = re.compile(f"({WORD_PATTERN.pattern})", WORD_PATTERN.flags)
 _ASCII_PIECES = re.compile(r"(\w++(?:['’.]\w++)*+)", re.ASCII)
 
 
+#: Between two parts of one hyphenated word (as :mod:`searchkit.analysis.chain` joins them).
+_HYPHENS = frozenset("-\u2010\u2011")
+#: At most this many parts are joined (``state-of-the-art``), as the index does.
+_MAX_JOINED_PARTS = 4
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _ESCAPE = re.compile(r"([\\*])")
 
@@ -143,6 +147,8 @@ def make_snippet(text: str, terms: set[str] | Marks, window: int = _WINDOW_WORDS
         hits, hit_terms, inner = _nospace_hits(words, terms, scanned, lone if phrases else terms)
     else:
         hits, hit_terms = _hits(words, terms, scanned, at)
+    if terms and ("-" in scanned or "\u2010" in scanned or "\u2011" in scanned):
+        hits, hit_terms = _joined_hits(hits, hit_terms, words, pieces[0::2], lone if phrases else terms)
     if phrases and hits:
         hits, hit_terms = _phrase_hits(hits, hit_terms, lone, phrases)
     best_start = 0
@@ -260,6 +266,38 @@ def _hits(words: list[str], terms: set[str], scanned: str,
             hits.append(i)
             hit_terms.append(term)
     return hits, hit_terms
+
+
+def _joined_hits(hits: list[int], hit_terms: list[str], words: list[str], gaps: list[str],
+                 terms: set[str]) -> tuple[list[int], list[str]]:
+    """``hits``/``hit_terms`` (see :func:`_hits`) with the parts of each hyphenated word whose
+    joined form is in ``terms`` (``email`` marks ``e-mail``), as the index adds that form:
+    2 to 4 parts of letters joined by single hyphens
+    (:func:`~searchkit.analysis.chain.text_postings`).  ``gaps``: the text before each word
+    and after the last (gap ``k`` is between words ``k - 1`` and ``k``)."""
+    links = list(compress(count(), map(_HYPHENS.__contains__, gaps)))  # gaps that are one hyphen
+    chains: list[list[int]] = []
+    for gap in links:
+        if 0 < gap < len(words):
+            if chains and chains[-1][-1] == gap - 1:
+                chains[-1].append(gap)
+            else:
+                chains.append([gap - 1, gap])
+    extra = {}
+    for chain in chains:
+        parts = [words[i] for i in chain]
+        if len(parts) > _MAX_JOINED_PARTS or not all(part.isalpha() and not has_nospace(part) for part in parts):
+            continue
+        joined = normalise_word("".join(parts))
+        if joined and joined in terms:
+            extra.update((i, joined) for i in chain)
+    if not extra:
+        return hits, hit_terms
+    pairs = dict(zip(hits, hit_terms))
+    for i, term in extra.items():
+        pairs.setdefault(i, term)
+    ordered = sorted(pairs)
+    return ordered, [pairs[i] for i in ordered]
 
 
 def _nospace_hits(words: list[str], terms: set[str], scanned: str,
@@ -433,6 +471,9 @@ def match_spans(text: str, terms: set[str] | Marks) -> list[tuple[int, int]]:
         hits, hit_terms, inner = _nospace_hits(words, terms, text, lone if phrases else terms)
     else:
         hits, hit_terms = _hits(words, terms, text)  # the snippets' test: l'Élysée is elysee too
+    if "-" in text or "\u2010" in text or "\u2011" in text:
+        gaps = [text[a:b] for a, b in zip([0] + [m.end() for m in matches], [m.start() for m in matches] + [len(text)])]
+        hits, hit_terms = _joined_hits(hits, hit_terms, words, gaps, lone if phrases else terms)
     if phrases and hits:
         hits = _phrase_hits(hits, hit_terms, lone, phrases)[0]
     spans = []
