@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate, compress, count
 
 from . import analysis
 from .analysis import WORD_PATTERN, normalise_word
+from .analysis.chain import joined_term
 from .analysis.cjk import NOSPACE_CHAR, NOSPACE_PARTS, has_nospace
+from .analysis.words import _HYPHENS
 
 __all__ = ["Snippet", "Marks", "make_snippet", "document_snippet", "snippet_in_title", "escape_marks", "match_spans", "MARK_OPEN", "MARK_CLOSE"]
 
@@ -37,10 +40,6 @@ _PIECES = re.compile(f"({WORD_PATTERN.pattern})", WORD_PATTERN.flags)
 _ASCII_PIECES = re.compile(r"(\w++(?:['’.]\w++)*+)", re.ASCII)
 
 
-#: Between two parts of one hyphenated word (as :mod:`searchkit.analysis.chain` joins them).
-_HYPHENS = frozenset("-\u2010\u2011")
-#: At most this many parts are joined (``state-of-the-art``), as the index does.
-_MAX_JOINED_PARTS = 4
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _ESCAPE = re.compile(r"([\\*])")
 
@@ -122,7 +121,7 @@ def make_snippet(text: str, terms: set[str] | Marks, window: int = _WINDOW_WORDS
         return Snippet([])
     scanned = text[:_SCAN_CHARS]
     ascii_text = scanned.isascii()
-    phrases = ()
+    phrases, lone = (), frozenset()
     if isinstance(terms, Marks):
         phrases, lone, terms = terms.phrases, terms.terms, terms.all_terms()
     at = None
@@ -139,18 +138,8 @@ def make_snippet(text: str, terms: set[str] | Marks, window: int = _WINDOW_WORDS
         return Snippet([(_clip(text, 240), False)])
     if at and at[-1] >= len(words):
         at = [p for p in at if p < len(words)]
-    inner: dict[int, list[tuple[int, int]]] = {}  # a run of a script without spaces: the spans to mark in it
-    if not terms:
-        hits, hit_terms = [], []
-    elif at is None and not ascii_text and has_nospace(scanned):
-        # a run's spans are of the lone terms: a phrase's words are marked by where they stand
-        hits, hit_terms, inner = _nospace_hits(words, terms, scanned, lone if phrases else terms)
-    else:
-        hits, hit_terms = _hits(words, terms, scanned, at)
-    if terms and ("-" in scanned or "\u2010" in scanned or "\u2011" in scanned):
-        hits, hit_terms = _joined_hits(hits, hit_terms, words, pieces[0::2], lone if phrases else terms)
-    if phrases and hits:
-        hits, hit_terms = _phrase_hits(hits, hit_terms, lone, phrases)
+    hits, hit_terms, inner = _marked(words, lambda: pieces[0::2], scanned, terms, lone, phrases, at) \
+        if terms else ([], [], {})
     best_start = 0
     if hits:
         # For each match as anchor, the window [anchor - 3, anchor - 3 + window):
@@ -226,6 +215,29 @@ def document_snippet(stored, marks: set[str] | Marks | dict[str, Marks],
     return make_snippet(stored.get("title") or "", marks)
 
 
+def _marked(words: list[str], gaps: Callable[[], list[str]], text: str, terms: set[str],
+            lone: frozenset[str], phrases: tuple, at: list[int] | None = None
+            ) -> tuple[list[int], list[str], dict[int, list[tuple[int, int]]]]:
+    """The words of ``text`` to mark: their positions in ``words`` (ascending), their terms, and for
+    a run of a script without spaces the spans in it (the query's characters, not the run).
+
+    ``terms``: every term that may be marked, ``lone``/``phrases`` as in :class:`Marks` (no
+    phrases: every term is marked anywhere); ``gaps()``: the text before each word and after
+    the last; ``at``: the only positions that may be hits (:func:`_hits`).
+    """
+    inner: dict[int, list[tuple[int, int]]] = {}
+    run_terms = lone if phrases else terms  # in a run, a phrase's words could not be placed
+    if at is None and not text.isascii() and has_nospace(text):
+        hits, hit_terms, inner = _nospace_hits(words, terms, text, run_terms)
+    else:
+        hits, hit_terms = _hits(words, terms, text, at)
+    if any(hyphen in text for hyphen in _HYPHENS):
+        hits, hit_terms = _joined_hits(hits, hit_terms, words, gaps(), run_terms)
+    if phrases and hits:
+        hits, hit_terms = _phrase_hits(hits, hit_terms, lone, phrases)
+    return hits, hit_terms, inner
+
+
 def _hits(words: list[str], terms: set[str], scanned: str,
           at: list[int] | None = None) -> tuple[list[int], list[str]]:
     """The positions in ``words`` (ascending) of the words whose index term is in ``terms``, and those terms.
@@ -272,8 +284,7 @@ def _joined_hits(hits: list[int], hit_terms: list[str], words: list[str], gaps: 
                  terms: set[str]) -> tuple[list[int], list[str]]:
     """``hits``/``hit_terms`` (see :func:`_hits`) with the parts of each hyphenated word whose
     joined form is in ``terms`` (``email`` marks ``e-mail``), as the index adds that form:
-    2 to 4 parts of letters joined by single hyphens
-    (:func:`~searchkit.analysis.chain.text_postings`).  ``gaps``: the text before each word
+    parts joined by single hyphens (:func:`~searchkit.analysis.chain.joined_term`).  ``gaps``: the text before each word
     and after the last (gap ``k`` is between words ``k - 1`` and ``k``)."""
     links = list(compress(count(), map(_HYPHENS.__contains__, gaps)))  # gaps that are one hyphen
     chains: list[list[int]] = []
@@ -285,10 +296,7 @@ def _joined_hits(hits: list[int], hit_terms: list[str], words: list[str], gaps: 
                 chains.append([gap - 1, gap])
     extra = {}
     for chain in chains:
-        parts = [words[i] for i in chain]
-        if len(parts) > _MAX_JOINED_PARTS or not all(part.isalpha() and not has_nospace(part) for part in parts):
-            continue
-        joined = normalise_word("".join(parts))
+        joined = joined_term([words[i] for i in chain])
         if joined and joined in terms:
             extra.update((i, joined) for i in chain)
     if not extra:
@@ -458,24 +466,16 @@ def match_spans(text: str, terms: set[str] | Marks) -> list[tuple[int, int]]:
     only where they form it, as :attr:`CompiledQuery.marks`); words are
     matched as snippets match them.  Spans are in order and do not overlap.
     """
-    phrases = ()
+    phrases, lone = (), frozenset()
     if isinstance(terms, Marks):
         phrases, lone, terms = terms.phrases, terms.terms, terms.all_terms()
     if not text or not terms:
         return []
     matches = list(WORD_PATTERN.finditer(text))
     words = [match.group() for match in matches]
-    inner: dict[int, list[tuple[int, int]]] = {}
-    if not text.isascii() and has_nospace(text):
-        # the query's characters in a run, not the whole run (of the lone terms: see make_snippet)
-        hits, hit_terms, inner = _nospace_hits(words, terms, text, lone if phrases else terms)
-    else:
-        hits, hit_terms = _hits(words, terms, text)  # the snippets' test: l'Élysée is elysee too
-    if "-" in text or "\u2010" in text or "\u2011" in text:
-        gaps = [text[a:b] for a, b in zip([0] + [m.end() for m in matches], [m.start() for m in matches] + [len(text)])]
-        hits, hit_terms = _joined_hits(hits, hit_terms, words, gaps, lone if phrases else terms)
-    if phrases and hits:
-        hits = _phrase_hits(hits, hit_terms, lone, phrases)[0]
+    starts, ends = [m.start() for m in matches] + [len(text)], [0] + [m.end() for m in matches]
+    hits, _, inner = _marked(words, lambda: [text[a:b] for a, b in zip(ends, starts)], text, terms,
+                             lone, phrases)  # as a snippet marks them
     spans = []
     for i in hits:
         start, end = matches[i].span()

@@ -23,7 +23,7 @@ from .cjk import has_nospace
 from .stemming import stopwords
 from .words import _HYPHENS, WORD_PATTERN, _terms_cache, normalise_word, word_terms
 
-__all__ = ["term_positions", "text_postings", "encoded_postings", "buffer_postings", "NewsPositions",
+__all__ = ["term_positions", "text_postings", "joined_term", "encoded_postings", "buffer_postings", "NewsPositions",
            "analyze", "NewsAnalyzer"]
 
 
@@ -158,10 +158,17 @@ def _text_postings_by_word(text: str, start_pos: int = 0) -> tuple[dict[str, lis
     return poses, length
 
 
+def joined_term(parts: list[str]) -> str:
+    """The term a hyphenated word written in ``parts`` is also indexed as (``e-mail``: ``email``),
+    or ``""``: not 2 to :data:`_MAX_JOINED_PARTS` parts of letters (``1987-03``, ``U.S.-Japan``
+    are not one word written in parts)."""
+    if not 1 < len(parts) <= _MAX_JOINED_PARTS or not all(part.isalpha() and not has_nospace(part) for part in parts):
+        return ""
+    return normalise_word("".join(parts))
+
+
 def _add_joined(poses: dict[str, list[int]], parts: list[str], pos: int) -> None:
-    if len(parts) > _MAX_JOINED_PARTS or not all(part.isalpha() and not has_nospace(part) for part in parts):
-        return  # "1987-03", "U.S.-Japan": not one word written in parts
-    term = normalise_word("".join(parts))
+    term = joined_term(parts)
     if not term:
         return
     found = poses.get(term)
