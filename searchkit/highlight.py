@@ -15,6 +15,7 @@ spans (no second pass over the text).
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -345,27 +346,38 @@ def _folded_chars(text: str) -> list[tuple[int, str]]:
     return out
 
 
+def _after_marks(text: str, end: int) -> int:
+    """``end`` moved past the combining marks that follow it in ``text`` (a Thai tone mark the
+    folding dropped belongs to the character before it: a mark must not be cut from its letter)."""
+    while end < len(text) and unicodedata.category(text[end])[0] == "M":
+        end += 1
+    return end
+
+
 def _nospace_spans(word: str, terms: set[str]) -> list[tuple[int, int, str]]:
     """``(start, end, term)`` in ``word`` (one :data:`WORD_PATTERN` match holding a script without
     spaces) of each part whose index term is in ``terms``, as the index reads it
     (:func:`~searchkit.analysis.cjk.nospace_terms`): two adjacent characters forming a wanted
-    bigram (``金利`` in ``金利上昇``), a run of one character that is wanted, or a word of
-    digits or letters beside them.  Overlapping spans are joined."""
+    bigram (``金利`` in ``金利上昇``) or the longer sequence a query word spells, a run of one
+    character that is wanted, or a word of digits or letters beside them; with the combining
+    marks after them.  Overlapping spans are joined."""
     found: list[tuple[int, int, str]] = []
-    bigrams = [term for term in terms if len(term) == 2]
+    # bigrams, and the query words they spell (:func:`~searchkit.query.compiler.nospace_chains`)
+    sequences = [term for term in terms if len(term) == 2 or len(term) > 2 and not term.isascii() and has_nospace(term)]
     for part in NOSPACE_PARTS.finditer(word):
         text, base = part.group(), part.start()
         if NOSPACE_CHAR.match(text):
             chars = _folded_chars(text)
             if len(chars) == 1:
                 if chars[0][1] in terms:
-                    found.append((base, base + len(text), chars[0][1]))
+                    found.append((base, base + _after_marks(text, len(text)), chars[0][1]))
                 continue
             folded = "".join(ch for _, ch in chars)
-            for term in bigrams:
+            for term in sequences:
                 at = folded.find(term)
                 while at >= 0:
-                    found.append((base + chars[at][0], base + chars[at + 1][0] + 1, term))
+                    end = _after_marks(text, chars[at + len(term) - 1][0] + 1)
+                    found.append((base + chars[at][0], base + end, term))
                     at = folded.find(term, at + 1)
         else:
             stripped = text.strip("'’.")

@@ -15,7 +15,7 @@ from .document import Document, stored_metadata
 from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError, SearchkitError
 from .ingest.incremental import FILE_LIST
 from .locking import LOCK_FILE, WriteLock, clear_stale_whoosh_lock, lock_index
-from .schema import FIRST_DATE, SCHEMA_CHANGES, SCHEMA_VERSION, TITLE_BOOST_KEY, make_schema, recorded_title_boost, \
+from .schema import FIRST_DATE, SCHEMA_VERSION, TITLE_BOOST_KEY, make_schema, rebuild_reason, recorded_title_boost, \
     title_boost_of
 from .results import SearchResults
 from .search import run_search
@@ -139,8 +139,7 @@ class Index:
         meta = self._read_meta()
         version = meta.get("schema_version")
         if version != SCHEMA_VERSION:
-            reason = SCHEMA_CHANGES.get(SCHEMA_VERSION) if isinstance(version, int) and version < SCHEMA_VERSION \
-                else None
+            reason = rebuild_reason(version)
             raise IndexVersionError(
                 f"the index at {self.path} was built by an incompatible version of searchkit "
                 f"(schema {version}, this version uses {SCHEMA_VERSION}"

@@ -11,7 +11,7 @@ from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
 from .analysis import NewsAnalyzer, NewsPositions
 
-__all__ = ["SCHEMA_VERSION", "SCHEMA_CHANGES", "SEARCH_FIELDS", "UNINDEXED_FIELDS", "make_schema", "NO_DATE",
+__all__ = ["SCHEMA_VERSION", "SCHEMA_CHANGES", "rebuild_reason", "SEARCH_FIELDS", "UNINDEXED_FIELDS", "make_schema", "NO_DATE",
            "FIRST_DATE", "LEGACY_TITLE_BOOST", "TITLE_BOOST_KEY", "recorded_title_boost", "title_boost_of"]
 
 #: Written in the date column of undated documents (Whoosh columns need a value
@@ -24,14 +24,27 @@ FIRST_DATE = datetime(1700, 1, 1)
 #: 2: the analysis changes of issue 11 and the ``facet``, ``cluster`` and
 #: ``minhash`` fields (facet counts and filters, near-duplicate clusters);
 #: one bump, as no release came between them.
-SCHEMA_VERSION = 2
+#: 3: words with combining marks indexed whole, long runs of scripts without spaces in full.
+SCHEMA_VERSION = 3
 
 #: Why each version needs a rebuild of indexes written before it.
 SCHEMA_CHANGES = {
     2: "stopwords, exact word forms, letter folding (ł, ø, ß...), apostrophe and hyphen forms "
        "and CJK bigrams are now indexed; facets and near-duplicate clusters need fields "
        "that older indexes lack",
+    3: "words holding combining marks (Thai and Indic vowel signs and tone marks, Arabic and Hebrew "
+       "diacritics, accents written apart) are now indexed whole instead of in pieces, and runs of "
+       "Chinese, Japanese or Thai longer than 100 characters in full",
 }
+
+
+def rebuild_reason(version: object) -> str | None:
+    """Why an index of schema ``version`` must be rebuilt: the changes of every later version, or
+    None when ``version`` is not an older version's number."""
+    if not isinstance(version, int) or isinstance(version, bool) or version >= SCHEMA_VERSION:
+        return None
+    reasons = [SCHEMA_CHANGES[v] for v in range(max(version + 1, 1), SCHEMA_VERSION + 1) if v in SCHEMA_CHANGES]
+    return "; ".join(reasons) or None
 
 #: The reason for the current version (kept for callers of the single-reason name).
 SCHEMA_CHANGE = SCHEMA_CHANGES[SCHEMA_VERSION]

@@ -31,13 +31,17 @@ def nospace_terms(surface: str, fold: Callable[[str], str], word_terms: Callable
                   max_word: int) -> tuple[tuple[str, ...], ...]:
     """The terms per position of a word holding a script without spaces (see ``word_terms``).
 
-    Its runs of such a script give bigrams (a lone character: itself); the
-    digits or Latin letters beside them are words, given to ``word_terms``.
+    Its runs of such a script give bigrams (a lone character: itself), the
+    whole run however long (a Thai clause or a Chinese sentence is one run;
+    ``max_word``, the longest word indexed, is for ``word_terms`` and no
+    longer cuts runs: it silently dropped the end of runs over 100
+    characters); the digits or Latin letters beside them are words, given to
+    ``word_terms``.
     """
     parts: list[tuple[str, ...]] = []
-    for part in _NOSPACE_PARTS.findall(surface[:max_word * 4]):
+    for part in _NOSPACE_PARTS.findall(surface):
         if _NOSPACE_RUN.match(part):
-            chars = fold(part)[:max_word]
+            chars = fold(part)  # the whole run, however long: it is text, not one overlong word
             parts.extend((chars[i:i + 2],) for i in range(len(chars) - 1))
             if len(chars) == 1:
                 parts.append((chars,))

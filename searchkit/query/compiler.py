@@ -249,8 +249,9 @@ class _Compiler:
             self.terms.update(words)
             if any(has_nospace(word) for word in words):
                 # a run of a script without spaces is one word of a snippet's text, its bigrams a
-                # position each: the phrase could not be found there, its terms are marked as words
-                for word in words:
+                # position each: the phrase could not be found there as a phrase of words; each chain
+                # of bigrams is marked as the characters it spells (snippets find them in the run)
+                for word in nospace_chains(analysed):
                     self.mark(word, fields)
             else:
                 self.phrases.append((tuple(words), slop))
@@ -408,6 +409,22 @@ def _plain_words(node: Node) -> list[Words]:
         return [child for child, mode in node.items if mode == SHOULD and isinstance(child, Words)
                 and child.field is None]
     return []
+
+
+def nospace_chains(analysed: list[tuple[str, int]]) -> list[str]:
+    """The words of a phrase (``(term, position)`` pairs) with each chain of overlapping bigrams of a
+    script without spaces joined into the characters it spells: ``金利``, ``利上``, ``上昇`` at
+    consecutive positions give ``金利上昇`` (what a snippet marks: not ``金利`` alone elsewhere)."""
+    out: list[str] = []
+    last_pos = None
+    for term, pos in analysed:
+        if (out and last_pos is not None and pos == last_pos + 1 and len(term) == 2 and len(out[-1]) >= 2
+                and term[0] == out[-1][-1] and has_nospace(term) and has_nospace(out[-1])):
+            out[-1] += term[1]
+        else:
+            out.append(term)
+        last_pos = pos
+    return out
 
 
 def compile_query(node: Node, reader, default_fields: tuple[str, ...] = DEFAULT_FIELDS,

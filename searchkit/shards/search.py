@@ -145,15 +145,17 @@ class ShardedIndex(Index):
     # --- the committed state ------------------------------------------------
 
     def _load(self) -> Manifest:
-        from ..schema import SCHEMA_VERSION
+        from ..schema import SCHEMA_VERSION, rebuild_reason
 
         if not (self.path / MANIFEST_FILE).is_file():
             raise IndexNotFoundError(f"no index at {self.path}")
         manifest = read_manifest(self.path)
         if manifest.schema_version != SCHEMA_VERSION:
+            reason = rebuild_reason(manifest.schema_version)
             raise IndexVersionError(
                 f"the index at {self.path} was built by an incompatible version of searchkit "
-                f"(schema {manifest.schema_version}, this version uses {SCHEMA_VERSION}); rebuild with --rebuild")
+                f"(schema {manifest.schema_version}, this version uses {SCHEMA_VERSION}"
+                + (f": {reason}" if reason else "") + "); rebuild with --rebuild")
         return manifest
 
     def _stamp(self) -> tuple:
