@@ -32,6 +32,9 @@ __all__ = ["Snippet", "Marks", "make_snippet", "document_snippet", "snippet_in_t
 MARK_OPEN, MARK_CLOSE = "**", "**"
 _WINDOW_WORDS = 32
 _SCAN_CHARS = 200_000  # bound the work on huge bodies
+#: After a snippet's last word, at most this many characters of punctuation ending the text are
+#: shown (``."``, ``!)``) instead of "…".
+_LAST_MARKS = 8
 _SPACES = re.compile(r"\s+")
 #: WORD_PATTERN as one capturing group: ``split`` gives gaps at even indices, words at odd ones.
 _PIECES = re.compile(f"({WORD_PATTERN.pattern})", WORD_PATTERN.flags)
@@ -164,6 +167,9 @@ def make_snippet(text: str, terms: set[str] | Marks, window: int = _WINDOW_WORDS
             key = (len(counts), hi - lo)
             if key > best_key:
                 best_key, best_start = key, first
+        # a window running past the last word starts earlier: a short text is shown whole, and a
+        # match near the end gets more of what comes before it (the same matches in the window)
+        best_start = max(0, min(best_start, len(words) - window))
     end_word = min(len(words), best_start + window)
     # word i is pieces[2 * i + 1]: the window's offsets from the lengths of the pieces before it;
     # bounds[2 * j] and bounds[2 * j + 1] are where the window's word j starts and ends
@@ -188,9 +194,13 @@ def make_snippet(text: str, terms: set[str] | Marks, window: int = _WINDOW_WORDS
             word = scanned[start + a:start + b]
             parts.append((word if word.isprintable() else _CONTROL.sub("", word), True))
             cursor = start + b
+    rest = text[char_end:].rstrip() if end_word == len(words) else "…"  # (words after the window)
+    if rest and end_word == len(words) and len(rest) <= _LAST_MARKS and not WORD_PATTERN.search(rest):
+        char_end += len(rest)  # only the final full stop (or "!", "。", "।", a closing quote) is left
+        rest = ""
     if char_end > cursor:
         parts.append((_flatten(scanned[cursor:char_end]), False))
-    if char_end < len(text.rstrip()):
+    if rest:
         parts.append(("…", False))
     return Snippet(_merge(parts))
 

@@ -354,7 +354,7 @@ def test_snippet_shows_words_as_written():
     terms = {normalise_word("treaty")}
     snippet = make_snippet("The Treaties were signed.\n\nA treaty!", terms)
     assert snippet.parts == [("The ", False), ("Treaties", True), (" were signed. A ", False), ("treaty", True),
-                             ("…", False)]
+                             ("!", False)]  # the text's end, not "…": only its closing mark was left
 
 
 UNGUARDED_SCRIPT = """

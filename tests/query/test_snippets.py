@@ -86,6 +86,7 @@ def reference_snippet(text: str, terms: set[str], window: int = _WINDOW_WORDS) -
             key = (len(counts), hi - lo)
             if key > best_key:
                 best_key, best_start = key, first
+        best_start = max(0, min(best_start, len(words) - window))  # no window past the last word
     end_word = min(len(words), best_start + window)
     spans = [m.span() for m in islice(WORD_PATTERN.finditer(scanned), end_word)]
     char_start = spans[best_start][0] if best_start > 0 else 0
@@ -102,9 +103,13 @@ def reference_snippet(text: str, terms: set[str], window: int = _WINDOW_WORDS) -
                 parts.append((_flatten(scanned[cursor:start]), False))
             parts.append((_CONTROL.sub("", scanned[start:end]), True))
             cursor = end
+    rest = text[char_end:].rstrip()
+    if end_word == len(words) and len(rest) <= 8 and not WORD_PATTERN.search(rest):
+        char_end += len(rest)  # only the closing punctuation is left: shown, not "…"
+        rest = ""
     if char_end > cursor:
         parts.append((_flatten(scanned[cursor:char_end]), False))
-    if char_end < len(text.rstrip()):
+    if rest:
         parts.append(("…", False))
     return Snippet(_merge(parts))
 
@@ -372,3 +377,21 @@ def test_a_hyphenated_word_is_marked_where_its_joined_form_was_searched(query, e
     positions = term_positions(text)
     wanted = {term: positions[term] for term in marks.all_terms() if term in positions}
     assert make_snippet(text, marks, positions=wanted).parts == make_snippet(text, marks).parts
+
+
+@pytest.mark.parametrize("text, terms, expected", [
+    # a text shorter than the window is shown whole, its final full stop too
+    ("The government announced a new economic policy today.", {"polici"},
+     "The government announced a new economic **policy** today."),
+    ("भारत सरकार ने नई आर्थिक नीति की घोषणा की।", {"नीति"}, "भारत सरकार ने नई आर्थिक **नीति** की घोषणा की।"),
+    ('He said: "Prices rose!"', {"price"}, 'He said: "**Prices** rose!"'),
+    # a match near the end: the window reaches back for context instead of running past the end
+    (" ".join(f"w{i}" for i in range(40)) + " policy ends here.", {"polici"},
+     "…" + " ".join(f"w{i}" for i in range(11, 40)) + " **policy** ends here."),
+    # more than punctuation after the window: cut
+    ("Short one. " + "-" * 30, {"short"}, "**Short** one…"),
+    ("One policy. " + " ".join(f"w{i}" for i in range(40)), {"polici"},
+     "One **policy**. " + " ".join(f"w{i}" for i in range(30)) + "…"),
+])
+def test_short_texts_and_ends_are_shown_whole(text, terms, expected):
+    assert str(make_snippet(text, terms)) == expected
