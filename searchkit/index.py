@@ -8,7 +8,7 @@ import re
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .document import Document, stored_metadata
@@ -63,6 +63,17 @@ def _check_unsharded_fanout(path, scheduler: str | None, fanout: str | None) -> 
         what = f"scheduler={scheduler!r}" if scheduler else f"fanout={fanout!r}"
         raise SearchkitError(f"{what} searches a sharded index shard by shard, and the index at {path} "
                              "is not sharded (build one with --shards N)")
+
+
+def flat_paths(paths) -> Iterator[str | os.PathLike[str]]:
+    """``paths`` with lists and tuples of paths opened out; SearchkitError for anything else."""
+    for path in paths:
+        if isinstance(path, (list, tuple)):
+            yield from flat_paths(path)
+        elif isinstance(path, (str, os.PathLike)):
+            yield path
+        else:
+            raise SearchkitError(f"not a path: {path!r} (a string or a path-like is wanted)")
 
 
 class Index:
@@ -279,6 +290,8 @@ class Index:
             duplicate_threshold: float | None = None) -> IndexSummary:
         """Index files and folders; return what was added, updated, unchanged, removed, skipped.
 
+        ``paths``: strings or path-likes, or lists/tuples of them (``add(["a", "b"])``
+        is ``add("a", "b")``); anything else raises :class:`SearchkitError`.
         Re-adding a folder is incremental: unchanged files are not re-read,
         changed ones replace their documents, and documents whose files are
         gone from under that folder are removed.  ``rebuild=True`` starts from
@@ -306,6 +319,7 @@ class Index:
         from .whoosh_ext.merging import merge_bounded
 
         started = time.perf_counter()
+        paths = tuple(flat_paths(paths))
         missing = [str(p) for p in paths if not os.path.lexists(p)]
         if missing:
             raise SearchkitError(f"no such file or directory: {missing[0]}")

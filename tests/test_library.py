@@ -137,3 +137,19 @@ def test_total_is_counted_on_demand_and_survives_a_closed_index(ix):
     assert results.total >= len(results) > 0  # a lower bound, never a traceback
     again = ix.search("treaty")  # reopens
     assert again.total >= results.total and again.to_dict()["total"] == again.total
+
+
+@pytest.mark.parametrize("shards", [None, 2])
+def test_add_takes_a_list_of_paths_as_the_paths_themselves(tmp_path, shards):
+    from searchkit.errors import SearchkitError
+    from searchkit.shards import ShardedIndex
+
+    for name, text in (("a.txt", "Cocoa prices rose."), ("b.txt", "Gold fell.")):
+        (tmp_path / name).write_text(text)
+    ix = ShardedIndex.create(tmp_path / "ix", shards) if shards else searchkit.Index(tmp_path / "ix")
+    ix.add([tmp_path / "a.txt", str(tmp_path / "b.txt")])
+    assert len(ix) == 2 and {h.id for h in ix.search("cocoa OR gold")} == {"a.txt", "b.txt"}
+    with pytest.raises(SearchkitError, match="not a path: 3"):
+        ix.add(3)
+    assert len(ix) == 2
+    ix.close()

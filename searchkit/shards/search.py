@@ -31,7 +31,7 @@ from typing import Any
 
 from .. import settings
 from ..errors import IndexNotFoundError, IndexVersionError, SearchkitError
-from ..index import DEFAULT_LOCK_TIMEOUT, INDEX_NAME, Index
+from ..index import DEFAULT_LOCK_TIMEOUT, INDEX_NAME, Index, flat_paths
 from .manifest import MANIFEST_FILE, Manifest, read_manifest
 
 __all__ = ["ShardedIndex", "open_shard_readers", "FANOUTS", "DEFAULT_FANOUT"]
@@ -232,7 +232,7 @@ class ShardedIndex(Index):
 
         self.close()
         try:
-            return build_sharded(self.path, [Path(p) for p in paths], rebuild=rebuild, progress=progress,
+            return build_sharded(self.path, [Path(p) for p in flat_paths(paths)], rebuild=rebuild, progress=progress,
                                  source=source, tags=tags, duplicate_threshold=duplicate_threshold,
                                  workers=workers, scheduler=scheduler, shards=shards,
                                  lock_timeout=self.lock_timeout)
