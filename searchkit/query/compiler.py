@@ -234,8 +234,14 @@ class _Compiler:
         count), plus ``slop`` positions (``"oil prices"~2``), in order.
         """
         words = [t for t, _ in analysed]
-        if len(words) == 1:
-            return self.words(Words(words[0], name), collect)
+        if len(words) == 1:  # one word: its term (already analysed: not analysed again, which would stem it twice)
+            fields = self.fields(name)
+            if not self.spend(len(fields)):
+                return None, set()
+            if collect:
+                self.terms.add(words[0])
+                self.mark(words[0], fields)
+            return self.term_query(fields, words[0], boost=boost), {(f, words[0]) for f in fields}
         fields = self.fields(name)
         if not self.spend(len(fields) * len(words)):
             # Left out, the phrase would leave the rest of the query to match without it: more (and
