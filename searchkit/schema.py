@@ -33,8 +33,9 @@ SCHEMA_CHANGES = {
        "and CJK bigrams are now indexed; facets and near-duplicate clusters need fields "
        "that older indexes lack",
     3: "words holding combining marks (Thai and Indic vowel signs and tone marks, Arabic and Hebrew "
-       "diacritics, accents written apart) are now indexed whole instead of in pieces, and runs of "
-       "Chinese, Japanese or Thai longer than 100 characters in full",
+       "diacritics, accents written apart) are now indexed whole instead of in pieces, runs of "
+       "Chinese, Japanese or Thai longer than 100 characters in full, and Arabic tatweel, alef "
+       "maksura and teh marbuta and Hindi chandrabindu folded",
 }
 
 

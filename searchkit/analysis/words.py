@@ -42,7 +42,8 @@ _MAX_SUFFIX = 4
 EXACT_MARK = "="
 
 #: Letters that Unicode decomposition leaves alone, folded as Lucene's
-#: ASCIIFoldingFilter does (after case folding, so lower case only).
+#: ASCIIFoldingFilter does (after case folding, so lower case only), and the
+#: spelling variants of Arabic and Hindi that Lucene's normalizers fold.
 _FOLD_TABLE = str.maketrans({
     "ł": "l", "ø": "o", "đ": "d", "ð": "d", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th", "ß": "ss",
     "ħ": "h", "ŧ": "t", "ŀ": "l", "ĸ": "q", "ŋ": "n", "ſ": "s", "ƀ": "b", "ƃ": "b", "ƈ": "c", "ɗ": "d",
@@ -53,6 +54,12 @@ _FOLD_TABLE = str.maketrans({
     "ǆ": "dz", "ǉ": "lj", "ǌ": "nj", "ʣ": "dz", "ʤ": "dz", "ʦ": "ts", "ʧ": "tsh", "ꝏ": "oo", "ȣ": "ou",
     "ᵫ": "ue", "ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st",
     "’": "'", "‘": "'", "ʼ": "'", "ʻ": "'",
+    # Arabic as Lucene's ArabicNormalizer writes it (after Larkey et al., "Light stemming for
+    # Arabic information retrieval", 2002): tatweel (elongation) dropped, alef maksura as yeh,
+    # teh marbuta as heh (the diacritics and the hamza or madda on an alef go with the marks)
+    "\u0640": "", "\u0649": "\u064a", "\u0629": "\u0647",
+    # Hindi as Lucene's HindiNormalizer writes it: chandrabindu as anusvara (the nukta goes with the marks)
+    "\u0901": "\u0902",
 })
 
 _POSSESSIVE = re.compile(r"['’]s$")

@@ -1,4 +1,4 @@
-"""Words holding combining marks are indexed, searched and marked whole.
+"""Words holding combining marks are indexed, searched and marked whole; Arabic and Hindi spelling variants fold alike.
 
 Python's ``\\w`` matches no combining mark (Unicode Mn, Mc, Me): ``\\w+`` cut
 the Thai ``น้ำมัน`` ("oil"), the Hindi ``नीति`` ("policy") and the Arabic
@@ -19,7 +19,7 @@ import unicodedata
 import pytest
 
 import searchkit
-from searchkit.analysis import WORD_PATTERN, text_postings
+from searchkit.analysis import WORD_PATTERN, normalise_word, text_postings
 from searchkit.analysis.marks import MARK_RANGES, MARKS, mark_ranges
 from searchkit.errors import IndexVersionError
 from searchkit.highlight import make_snippet, match_spans
@@ -146,3 +146,26 @@ def test_an_older_index_is_told_why_to_rebuild(tmp_path, version, reasons):
     message = str(raised.value)
     assert "rebuild with --rebuild" in message
     assert all(reason in message for reason in reasons)
+
+
+@pytest.mark.parametrize("written, typed", [
+    ("الـنـفـط", "النفط"), ("يـرتـفـع", "يرتفع"),  # tatweel, the elongation of headlines
+    ("إِلَى", "الي"), ("على", "علي"),  # alef maksura typed as yeh
+    ("رسالة", "رساله"), ("القاهرة", "القاهره"),  # teh marbuta typed as heh
+    ("पहुँच", "पहुंच"), ("आँख", "आंख"),  # chandrabindu typed as anusvara
+])
+def test_arabic_and_hindi_spelling_variants_fold_alike(written, typed):
+    assert normalise_word(written) == normalise_word(typed) != ""
+
+
+def test_a_headline_written_with_tatweel_is_found_and_marked(tmp_path):
+    folder = tmp_path / "docs"
+    write(folder / "a.jsonl", json.dumps({"id": "oil", "title": "الـنـفـط يـرتـفـع",
+                                          "body": "ارتفـع سعر النـفـط اليوم"}, ensure_ascii=False) + "\n")
+    ix = searchkit.Index(tmp_path / "ix")
+    ix.add(folder)
+    for query, marked in (("النفط", ["النـفـط"]), ("ارتفع", ["ارتفـع"])):
+        hits = ix.search(query)
+        assert [h.id for h in hits] == ["oil"], query
+        assert re.findall(r"\*\*(.+?)\*\*", hits[0].snippet) == marked
+    ix.close()
