@@ -8,6 +8,7 @@ __all__ = [
     "IndexVersionError",
     "IndexLockedError",
     "QueryError",
+    "rebuild_hint",
 ]
 
 
@@ -29,3 +30,12 @@ class IndexLockedError(SearchkitError):
 
 class QueryError(SearchkitError):
     """The query cannot be run as written (e.g. an impossible date)."""
+
+
+def rebuild_hint(path, *, sharded: bool = False) -> str:
+    """How to rebuild the index at ``path``, for the end of an :class:`IndexVersionError`'s message:
+    the command (the sources must be named again) and, for an index of one folder, the library call."""
+    command = f"rebuild with --rebuild: searchkit index PATH... --index {path} --rebuild"
+    if sharded:
+        return command
+    return f"{command} (in Python: searchkit.Index.recreate({str(path)!r}).add(PATH, ...))"

@@ -8,11 +8,11 @@ import re
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .document import Document, stored_metadata
-from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError, SearchkitError
+from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError, SearchkitError, rebuild_hint
 from .ingest.incremental import FILE_LIST
 from .locking import LOCK_FILE, WriteLock, clear_stale_whoosh_lock, lock_index
 from .schema import FIRST_DATE, SCHEMA_VERSION, TITLE_BOOST_KEY, make_schema, rebuild_reason, recorded_title_boost, \
@@ -66,12 +66,15 @@ def _check_unsharded_fanout(path, scheduler: str | None, fanout: str | None) -> 
 
 
 def flat_paths(paths) -> Iterator[str | os.PathLike[str]]:
-    """``paths`` with lists and tuples of paths opened out; SearchkitError for anything else."""
+    """``paths`` with collections of paths (lists, tuples, generators...) opened out, bytes paths
+    decoded as the file system does; SearchkitError for anything else."""
     for path in paths:
-        if isinstance(path, (list, tuple)):
-            yield from flat_paths(path)
-        elif isinstance(path, (str, os.PathLike)):
+        if isinstance(path, (str, os.PathLike)):
             yield path
+        elif isinstance(path, bytes):
+            yield os.fsdecode(path)
+        elif isinstance(path, Iterable) and not isinstance(path, (dict, bytearray)):
+            yield from flat_paths(path)
         else:
             raise SearchkitError(f"not a path: {path!r} (a string or a path-like is wanted)")
 
@@ -154,12 +157,13 @@ class Index:
             raise IndexVersionError(
                 f"the index at {self.path} was built by an incompatible version of searchkit "
                 f"(schema {version}, this version uses {SCHEMA_VERSION}"
-                + (f": {reason}" if reason else "") + "); rebuild with --rebuild"
+                + (f": {reason}" if reason else "") + f"); {rebuild_hint(self.path)}"
             )
         try:  # the title boost its postings were written with (see searchkit.schema.LEGACY_TITLE_BOOST)
             schema = make_schema(title_boost=recorded_title_boost(meta))
         except ValueError as exc:
-            raise IndexVersionError(f"the index at {self.path} has damaged metadata ({exc}); rebuild with --rebuild") \
+            raise IndexVersionError(f"the index at {self.path} has damaged metadata ({exc}); "
+                                    f"{rebuild_hint(self.path)}") \
                 from None
         try:
             return FileIndex(storage, schema=schema, indexname=INDEX_NAME)
@@ -167,7 +171,7 @@ class Index:
             return None
         except Exception as exc:  # unreadable TOC: say so in one line
             raise IndexVersionError(
-                f"the index at {self.path} cannot be opened ({type(exc).__name__}); rebuild with --rebuild"
+                f"the index at {self.path} cannot be opened ({type(exc).__name__}); {rebuild_hint(self.path)}"
             ) from None
 
     def _create(self):
@@ -290,8 +294,8 @@ class Index:
             duplicate_threshold: float | None = None) -> IndexSummary:
         """Index files and folders; return what was added, updated, unchanged, removed, skipped.
 
-        ``paths``: strings or path-likes, or lists/tuples of them (``add(["a", "b"])``
-        is ``add("a", "b")``); anything else raises :class:`SearchkitError`.
+        ``paths``: strings or path-likes, or collections of them (``add(["a", "b"])``
+        is ``add("a", "b")``; a generator too); anything else raises :class:`SearchkitError`.
         Re-adding a folder is incremental: unchanged files are not re-read,
         changed ones replace their documents, and documents whose files are
         gone from under that folder are removed.  ``rebuild=True`` starts from

@@ -149,7 +149,10 @@ def test_add_takes_a_list_of_paths_as_the_paths_themselves(tmp_path, shards):
     ix = ShardedIndex.create(tmp_path / "ix", shards) if shards else searchkit.Index(tmp_path / "ix")
     ix.add([tmp_path / "a.txt", str(tmp_path / "b.txt")])
     assert len(ix) == 2 and {h.id for h in ix.search("cocoa OR gold")} == {"a.txt", "b.txt"}
+    (tmp_path / "c.txt").write_text("Silver too.")
+    ix.add(p for p in [tmp_path / "c.txt", [bytes(tmp_path / "a.txt")]])  # a generator, nested, bytes
+    assert len(ix) == 3
     with pytest.raises(SearchkitError, match="not a path: 3"):
         ix.add(3)
-    assert len(ix) == 2
+    assert len(ix) == 3
     ix.close()

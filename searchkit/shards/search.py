@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import settings
-from ..errors import IndexNotFoundError, IndexVersionError, SearchkitError
+from ..errors import IndexNotFoundError, IndexVersionError, SearchkitError, rebuild_hint
 from ..index import DEFAULT_LOCK_TIMEOUT, INDEX_NAME, Index, flat_paths
 from .manifest import MANIFEST_FILE, Manifest, read_manifest
 
@@ -60,10 +60,10 @@ def open_shard_readers(path: Path, manifest: Manifest) -> list:
         boosts = {recorded_title_boost(read_meta(path / name)) for name in manifest.dirs}
     except ValueError as exc:
         raise IndexVersionError(f"a shard of the index at {path} has damaged metadata ({exc}); "
-                                "rebuild with --rebuild") from None
+                                f"{rebuild_hint(path, sharded=True)}") from None
     if len(boosts) > 1:
         raise IndexVersionError(f"the shards of the index at {path} were written with different title boosts "
-                                f"({', '.join(map(str, sorted(boosts)))}); rebuild with --rebuild")
+                                f"({', '.join(map(str, sorted(boosts)))}); {rebuild_hint(path, sharded=True)}")
     readers = []
     schema = make_schema(title_boost=boosts.pop() if boosts else 1.0)
     try:
@@ -73,7 +73,7 @@ def open_shard_readers(path: Path, manifest: Manifest) -> list:
                 readers.append(ix.reader())
             except Exception as exc:
                 raise IndexVersionError(f"shard {name} of the index at {path} cannot be opened "
-                                        f"({type(exc).__name__}); rebuild with --rebuild") from None
+                                        f"({type(exc).__name__}); {rebuild_hint(path, sharded=True)}") from None
     except BaseException:
         for reader in readers:
             reader.close()
@@ -155,7 +155,7 @@ class ShardedIndex(Index):
             raise IndexVersionError(
                 f"the index at {self.path} was built by an incompatible version of searchkit "
                 f"(schema {manifest.schema_version}, this version uses {SCHEMA_VERSION}"
-                + (f": {reason}" if reason else "") + "); rebuild with --rebuild")
+                + (f": {reason}" if reason else "") + f"); {rebuild_hint(self.path, sharded=True)}")
         return manifest
 
     def _stamp(self) -> tuple:

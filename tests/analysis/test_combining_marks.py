@@ -144,8 +144,13 @@ def test_an_older_index_is_told_why_to_rebuild(tmp_path, version, reasons):
     with pytest.raises(IndexVersionError) as raised:
         searchkit.Index(tmp_path / "ix")
     message = str(raised.value)
-    assert "rebuild with --rebuild" in message
+    assert f"searchkit index PATH... --index {tmp_path / 'ix'} --rebuild" in message  # a command to run
+    assert "searchkit.Index.recreate(" in message
     assert all(reason in message for reason in reasons)
+    rebuilt = searchkit.Index.recreate(tmp_path / "ix")  # what the message says, for a library user
+    rebuilt.add(folder)
+    assert [h.id for h in rebuilt.search("oil")] == ["a.txt"]
+    rebuilt.close()
 
 
 @pytest.mark.parametrize("written, typed", [
