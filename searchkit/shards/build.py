@@ -395,13 +395,31 @@ def _read_submitter(dask: _Dask):
     return lambda tasks: [_Call(task) for task in tasks]
 
 
+def _check_version(path: Path, manifest: Manifest, rebuild: bool) -> None:
+    """An index of another schema takes only a rebuild (adding to it would mix two analyses)."""
+    from ..errors import IndexVersionError, rebuild_hint
+    from ..schema import SCHEMA_VERSION, rebuild_reason
+
+    if rebuild or manifest.schema_version == SCHEMA_VERSION:
+        return
+    reason = rebuild_reason(manifest.schema_version)
+    raise IndexVersionError(
+        f"the index at {path} was built by an incompatible version of searchkit "
+        f"(schema {manifest.schema_version}, this version uses {SCHEMA_VERSION}"
+        + (f": {reason}" if reason else "") + f"); {rebuild_hint(path, sharded=True)}")
+
+
 def _commit(path: Path, manifest: Manifest, jobs: list[dict[str, Any]], results: list[dict[str, Any]],
-            threshold: float | None, shards: int | None = None) -> Manifest:
-    """Write the manifest naming the new shard folders (the commit point), then tidy up."""
+            threshold: float | None, shards: int | None = None, rebuilt: bool = False) -> Manifest:
+    """Write the manifest naming the new shard folders (the commit point), then tidy up.
+    A rebuild writes the schema version of this searchkit (an older index's is rebuilt to it)."""
+    from ..schema import SCHEMA_VERSION
+
     dirs = list(manifest.dirs) if shards is None else [""] * shards
     for job, result in zip(jobs, results):
         dirs[job["shard"]] = result["dir"]
-    new = Manifest(shards=len(dirs), routing=ROUTING, schema_version=manifest.schema_version,
+    new = Manifest(shards=len(dirs), routing=ROUTING,
+                   schema_version=SCHEMA_VERSION if rebuilt else manifest.schema_version,
                    generation=manifest.generation + 1, dirs=dirs,
                    duplicate_threshold=threshold, last_indexed=_now())
     write_manifest(path, new)
@@ -490,6 +508,7 @@ def _build(path, paths, rebuild, progress, source, tags, duplicate_threshold, da
     with _lock(path, lock_timeout):
         timings["start"] = time.perf_counter()
         manifest = read_manifest(path)
+        _check_version(path, manifest, rebuild)
         _sweep(path, manifest)
         if shards is not None and shards != manifest.shards and not rebuild:
             raise SearchkitError(f"the index at {path} has {manifest.shards} shards; "
@@ -538,7 +557,8 @@ def _build(path, paths, rebuild, progress, source, tags, duplicate_threshold, da
             results = _run_jobs(jobs, dask)
             timings["write"] = time.perf_counter()
             timings["jobs"] = results
-            committed = _commit(path, manifest, jobs, results, threshold, count if rebuild else None)
+            committed = _commit(path, manifest, jobs, results, threshold, count if rebuild else None,
+                                rebuilt=rebuild)
             _file_list(path, committed.generation, existing, stats)
             if summary.added or summary.updated or summary.removed:
                 _derived_files(path, committed)

@@ -99,6 +99,9 @@ class ShardedIndex(Index):
     :meth:`create` makes an empty one with ``shards`` shards.
     """
 
+    #: True only while :meth:`for_run` opens an index of another schema to rebuild it.
+    _rebuilding = False
+
     def __init__(self, path: str | os.PathLike[str] = "index", *, create: bool = True,
                  lock_timeout: float = DEFAULT_LOCK_TIMEOUT, scheduler: str | None = None,
                  fanout: str | None = None):
@@ -150,7 +153,7 @@ class ShardedIndex(Index):
         if not (self.path / MANIFEST_FILE).is_file():
             raise IndexNotFoundError(f"no index at {self.path}")
         manifest = read_manifest(self.path)
-        if manifest.schema_version != SCHEMA_VERSION:
+        if manifest.schema_version != SCHEMA_VERSION and not self._rebuilding:
             reason = rebuild_reason(manifest.schema_version)
             raise IndexVersionError(
                 f"the index at {self.path} was built by an incompatible version of searchkit "
@@ -238,6 +241,7 @@ class ShardedIndex(Index):
                                  lock_timeout=self.lock_timeout)
         finally:
             self._seen = None
+            self._rebuilding = False
 
     def remove_many(self, doc_ids: Sequence[str]) -> int:
         """Delete these documents (each from its shard) in one commit; return how many there were."""
@@ -321,6 +325,15 @@ class ShardedIndex(Index):
 
 
     @classmethod
+    def _for_rebuild(cls, folder: Path, lock_timeout: float) -> ShardedIndex:
+        """The index at ``folder`` whatever its schema, for a rebuild (its manifest is read, no shard):
+        the version check is off until its next :meth:`add` ends."""
+        ix = cls.__new__(cls)
+        ix._rebuilding = True
+        ix.__init__(folder, lock_timeout=lock_timeout)
+        return ix
+
+    @classmethod
     def for_run(cls, path: str | os.PathLike[str], *, shards: int | None = None, workers: int | None = None,
                 scheduler: str | None = None, rebuild: bool = False,
                 lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> tuple[ShardedIndex, dict[str, Any]]:
@@ -348,10 +361,16 @@ class ShardedIndex(Index):
             create_sharded(folder, shards, lock_timeout)
         if not workers and not scheduler:
             scheduler = settings.get(SCHEDULER_ENV) or None
-        ix = cls(folder, lock_timeout=lock_timeout)
+        try:
+            ix = cls(folder, lock_timeout=lock_timeout)
+        except IndexVersionError:
+            if not rebuild:
+                raise
+            ix = cls._for_rebuild(folder, lock_timeout)  # an older schema: a rebuild is the way out
         options: dict[str, Any] = {"workers": workers, "scheduler": scheduler}
         if shards is not None:
-            if shards != ix.shards and not rebuild:
+            # a rebuild reads the manifest only (an index of an older schema cannot be opened, only rebuilt)
+            if shards != (read_manifest(folder).shards if rebuild else ix.shards) and not rebuild:
                 raise SearchkitError(f"the index at {folder} has {ix.shards} shards; "
                                      f"re-shard with --rebuild --shards {shards}")
             options["shards"] = shards

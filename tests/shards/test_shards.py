@@ -436,3 +436,40 @@ def test_ctrl_c_during_a_dask_build_is_one_line_and_keeps_the_index(tmp_path):
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert err.strip().splitlines()[-1].startswith("searchkit: interrupted"), err
     assert _state(searchkit.Index(ix)) == before
+
+
+def test_an_older_sharded_index_is_refused_then_rebuilt_in_place(tmp_path):
+    import json
+
+    from searchkit.errors import IndexVersionError
+    from searchkit.schema import SCHEMA_VERSION
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Oil prices rose.")
+    (docs / "b.txt").write_text("Gold fell.")
+    ix = ShardedIndex.create(tmp_path / "ix", 2)
+    ix.add(docs)
+    ix.close()
+    manifest = tmp_path / "ix" / "shards.json"
+    old = {**json.loads(manifest.read_text()), "schema_version": SCHEMA_VERSION - 1}
+    manifest.write_text(json.dumps(old))
+    with pytest.raises(IndexVersionError, match=r"searchkit index PATH\.\.\. --index .* --rebuild"):
+        searchkit.Index(tmp_path / "ix")
+    (docs / "c.txt").write_text("Silver too.")
+    with pytest.raises(IndexVersionError):  # adding to it would mix two analyses
+        ShardedIndex.for_run(tmp_path / "ix")[0].add(docs)
+    with pytest.raises(IndexVersionError):  # the library call under the run, too
+        from searchkit.shards.build import build_sharded
+
+        build_sharded(tmp_path / "ix", [docs])
+    assert json.loads(manifest.read_text()) == old  # untouched
+    for shards in (None, 3):  # what `searchkit index DOCS --index IX --rebuild [--shards 3]` does
+        rebuilding, options = ShardedIndex.for_run(tmp_path / "ix", rebuild=True, shards=shards)
+        rebuilding.add(docs, rebuild=True, **options)
+        assert json.loads(manifest.read_text())["schema_version"] == SCHEMA_VERSION
+        reopened = searchkit.Index(tmp_path / "ix")
+        assert len(reopened) == 3 and [h.id for h in reopened.search("silver")] == ["c.txt"]
+        assert reopened.shards == (shards or 2)
+        reopened.close()
+        manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "schema_version": SCHEMA_VERSION - 1}))
