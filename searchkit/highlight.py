@@ -340,13 +340,16 @@ def _nospace_hits(words: list[str], terms: set[str], scanned: str,
 
 #: A character of a script without spaces -> its folded characters (the run's folding, one at a time).
 _FOLDED: dict[str, str] = {}
+#: Runs whose characters each fold to one character: ideographs and full-width kana.  (A Thai run can
+#: fold to as many characters as it has and still be out of step: ``ำ`` gives two, a tone mark none.)
+_ONE_FOR_ONE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]*")
 
 
 def _folded_chars(text: str) -> list[tuple[int, str]]:
     """``(index in text, folded character)`` of each character ``text`` folds to, in order: a run
     as :func:`~searchkit.analysis.fold` folds it (``ำ`` gives two, a dropped mark none)."""
-    if len(folded := analysis.fold(text)) == len(text):
-        return list(enumerate(folded))  # one for one: ideographs, kana, most Thai
+    if _ONE_FOR_ONE.fullmatch(text) and len(folded := analysis.fold(text)) == len(text):
+        return list(enumerate(folded))  # one for one: ideographs and kana (not Thai, whose marks fold to none)
     out = []
     for k, char in enumerate(text):
         found = _FOLDED.get(char)

@@ -125,6 +125,8 @@ def test_words_with_marks_are_found_and_marked_whole(world, query, expected_id, 
     ("ราคา", THAI, ["ราคา"]),  # not ค่าค: its bigrams คา, าค fold from ค่า + ค
     ("น้ำมัน", THAI, ["น้ำมัน"]),  # not the ำ of ทำ (the bigram ํา)
     ("ที่", THAI, ["ที่"]),  # the tone mark the folding drops stays with its letter
+    ("งาน", "เขาทำงานที่บริษัท", ["งาน"]),  # ำ (two folded) before, ่ (none) after: still in step
+    ("งาน", "กำลังทำงานอยู่", ["งาน"]),
 ])
 def test_a_query_word_of_a_script_without_spaces_is_marked_whole(query, text, expected):
     marks = compile_query(parse_query(query), None).marks
@@ -174,3 +176,25 @@ def test_a_headline_written_with_tatweel_is_found_and_marked(tmp_path):
         assert [h.id for h in hits] == ["oil"], query
         assert re.findall(r"\*\*(.+?)\*\*", hits[0].snippet) == marked
     ix.close()
+
+
+def test_thai_marks_land_on_the_query_characters():
+    """Generated Thai runs: each marked span folds to the query word, and the query word is marked
+    wherever the folded run holds it (a brute-force reference)."""
+    from searchkit.analysis import fold
+
+    rng = random.Random(11)
+    pieces = ["ทำ", "งาน", "ที่", "น้ำ", "มัน", "กำ", "ลัง", "อยู่", "ข่าว", "ขึ้น", "ผู้", "เที่ยว", "ไม่"]
+    checked = 0
+    for _ in range(400):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(2, 9)))
+        word = rng.choice(pieces)
+        marks = compile_query(parse_query(word), None).marks
+        spans = match_spans(text, marks)
+        wanted = fold(word)
+        for a, b in spans:
+            assert wanted in fold(text[a:b]), (text, word, text[a:b])
+        if len(wanted) >= 2 and wanted in fold(text):
+            assert spans, (text, word)
+            checked += 1
+    assert checked > 100
