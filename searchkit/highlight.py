@@ -327,7 +327,24 @@ def _nospace_hits(words: list[str], terms: set[str], scanned: str,
     runs = set(filter(NOSPACE_CHAR.search, set(words)))  # the distinct words holding such a run
     hits, hit_terms = _hits(words, terms, scanned)
     pairs = [(i, term) for i, term in zip(hits, hit_terms) if words[i] not in runs]
-    spans_of = {word: _nospace_spans(word, run_terms) for word in runs}
+    seen: set[str] = set()
+    spans_of = {word: _nospace_spans(word, run_terms, seen) for word in runs}
+    unseen = {term for term in run_terms if len(term) > 2 and term not in seen and not term.isascii()
+              and has_nospace(term)}
+    if unseen:
+        # a query word's characters found nowhere together, but each of its bigrams somewhere (the
+        # phrase of its bigrams can match across two runs: 東京都 in 東京 京都): its bigrams are marked
+        split = {term: {term[i:i + 2] for i in range(len(term) - 1)} for term in unseen}
+        found_apart = set()
+        for term, bigrams in split.items():
+            present: set[str] = set()
+            for word in runs:
+                _nospace_spans(word, bigrams, present)
+            if bigrams <= present:
+                found_apart.add(term)
+        if found_apart:
+            run_terms = (set(run_terms) - found_apart) | set().union(*(split[term] for term in found_apart))
+            spans_of = {word: _nospace_spans(word, run_terms) for word in runs}
     inner: dict[int, list[tuple[int, int]]] = {}
     for i in compress(count(), map(runs.__contains__, words)):
         spans = spans_of[words[i]]
@@ -367,13 +384,13 @@ def _after_marks(text: str, end: int) -> int:
     return end
 
 
-def _nospace_spans(word: str, terms: set[str]) -> list[tuple[int, int, str]]:
+def _nospace_spans(word: str, terms: set[str], seen: set[str] | None = None) -> list[tuple[int, int, str]]:
     """``(start, end, term)`` in ``word`` (one :data:`WORD_PATTERN` match holding a script without
     spaces) of each part whose index term is in ``terms``, as the index reads it
     (:func:`~searchkit.analysis.cjk.nospace_terms`): two adjacent characters forming a wanted
     bigram (``金利`` in ``金利上昇``) or the longer sequence a query word spells, a run of one
     character that is wanted, or a word of digits or letters beside them; with the combining
-    marks after them.  Overlapping spans are joined."""
+    marks after them.  Overlapping spans are joined.  ``seen`` collects the terms found."""
     found: list[tuple[int, int, str]] = []
     # bigrams, and the query words they spell (:func:`~searchkit.query.compiler.nospace_chains`)
     sequences = [term for term in terms if len(term) == 2 or len(term) > 2 and not term.isascii() and has_nospace(term)]
@@ -399,6 +416,8 @@ def _nospace_spans(word: str, terms: set[str]) -> list[tuple[int, int, str]]:
                 if term is not None:
                     lead = base + len(text) - len(text.lstrip("'’."))
                     found.append((lead, lead + len(stripped), term))
+    if seen is not None:
+        seen.update(term for _, _, term in found)
     joined: list[tuple[int, int, str]] = []
     for start, end, term in sorted(found):
         if joined and start <= joined[-1][1]:

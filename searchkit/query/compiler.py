@@ -146,7 +146,7 @@ class _Compiler:
             if _HYPHEN.search(node.text):
                 return self.hyphenated(node, analysed, collect, loose)
             # "U.S./Japan" is one token for the user: a phrase
-            return self.phrase_terms(analysed, node.field, collect)
+            return self.phrase_terms(analysed, node.field, collect, surfaces=[t[2] for t in tokens])
         term, _, surface, stopped = tokens[0]
         if loose and self.drop_stopwords and self.is_stop(surface, stopped):
             return None, set()  # "the" beside other words: ranking leaves it out
@@ -227,7 +227,7 @@ class _Compiler:
         return _or(alternatives), covered
 
     def phrase_terms(self, analysed, name, collect, boost: float = 1.0,
-                     slop: int = 0) -> tuple[Query | None, set]:
+                     slop: int = 0, surfaces: list[str] | None = None) -> tuple[Query | None, set]:
         """The words of ``analysed`` (``(term, position)`` pairs) as a phrase in field ``name``'s fields.
 
         Consecutive words may be as far apart as in the query (stopwords
@@ -257,7 +257,7 @@ class _Compiler:
                 # a run of a script without spaces is one word of a snippet's text, its bigrams a
                 # position each: the phrase could not be found there as a phrase of words; each chain
                 # of bigrams is marked as the characters it spells (snippets find them in the run)
-                for word in nospace_chains(analysed):
+                for word in nospace_chains(analysed, surfaces):
                     self.mark(word, fields)
             else:
                 self.phrases.append((tuple(words), slop))
@@ -267,10 +267,11 @@ class _Compiler:
         return _or(queries), {(f, w) for f in fields for w in words}
 
     def phrase(self, node: PhraseNode, collect: bool) -> tuple[Query | None, set]:
-        analysed = [(term, pos) for term, pos, _, _ in _tokens(node.text)]
+        tokens = _tokens(node.text)
+        analysed = [(term, pos) for term, pos, _, _ in tokens]
         if not analysed:
             return None, set()
-        return self.phrase_terms(analysed, node.field, collect, slop=node.slop)
+        return self.phrase_terms(analysed, node.field, collect, slop=node.slop, surfaces=[t[2] for t in tokens])
 
     def prefix(self, node: PrefixNode, collect: bool) -> tuple[Query | None, set]:
         stem = fold(node.text).strip("'.")
@@ -417,14 +418,17 @@ def _plain_words(node: Node) -> list[Words]:
     return []
 
 
-def nospace_chains(analysed: list[tuple[str, int]]) -> list[str]:
+def nospace_chains(analysed: list[tuple[str, int]], surfaces: list[str] | None = None) -> list[str]:
     """The words of a phrase (``(term, position)`` pairs) with each chain of overlapping bigrams of a
     script without spaces joined into the characters it spells: ``金利``, ``利上``, ``上昇`` at
-    consecutive positions give ``金利上昇`` (what a snippet marks: not ``金利`` alone elsewhere)."""
+    consecutive positions give ``金利上昇`` (what a snippet marks: not ``金利`` alone elsewhere).
+    ``surfaces``: the query word each term comes from; only bigrams of one word are joined
+    (``東京 京都`` stays two words).  Without them nothing is joined."""
     out: list[str] = []
     last_pos = None
-    for term, pos in analysed:
-        if (out and last_pos is not None and pos == last_pos + 1 and len(term) == 2 and len(out[-1]) >= 2
+    for i, (term, pos) in enumerate(analysed):
+        if (out and surfaces is not None and i and surfaces[i] == surfaces[i - 1] and last_pos is not None
+                and pos == last_pos + 1 and len(term) == 2 and len(out[-1]) >= 2
                 and term[0] == out[-1][-1] and has_nospace(term) and has_nospace(out[-1])):
             out[-1] += term[1]
         else:
