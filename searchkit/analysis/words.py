@@ -137,9 +137,10 @@ def word_terms(surface: str) -> tuple[tuple[str, ...], ...]:
             elif len(before) > 1 and 0 < len(after) <= _MAX_SUFFIX and after not in _CONTRACTIONS:
                 terms.append(_word_term(before))
         result = (tuple(dict.fromkeys(t for t in terms if t)) or ("",),)
-    if len(_terms_cache) >= _CACHE_LIMIT:
-        _terms_cache.clear()
-    _terms_cache[surface] = result
+    if len(surface) <= _MAX_WORD:  # a long run of a script without spaces is text, seldom seen twice:
+        if len(_terms_cache) >= _CACHE_LIMIT:  # kept, its bigrams took ~130 bytes a character
+            _terms_cache.clear()
+        _terms_cache[surface] = result
     return result
 
 
@@ -154,9 +155,10 @@ def normalise_word(surface: str) -> str:
     if term is not None:
         return term
     term = word_terms(surface)[0][0]
-    if len(_cache) >= _CACHE_LIMIT:
-        _cache.clear()
-    _cache[surface] = term
+    if len(surface) <= _MAX_WORD:
+        if len(_cache) >= _CACHE_LIMIT:
+            _cache.clear()
+        _cache[surface] = term
     return term
 
 
