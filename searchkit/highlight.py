@@ -35,6 +35,10 @@ _SCAN_CHARS = 200_000  # bound the work on huge bodies
 #: After a snippet's last word, at most this many characters of punctuation ending the text are
 #: shown (``."``, ``!)``) instead of "…".
 _LAST_MARKS = 8
+#: A snippet longer than this many characters is cut around its first match (:func:`_capped`),
+#: keeping up to ``_LEAD_CHARS`` before it.
+_MAX_CHARS = 400
+_LEAD_CHARS = 80
 _SPACES = re.compile(r"\s+")
 #: WORD_PATTERN as one capturing group: ``split`` gives gaps at even indices, words at odd ones.
 _PIECES = re.compile(f"({WORD_PATTERN.pattern})", WORD_PATTERN.flags)
@@ -194,15 +198,17 @@ def make_snippet(text: str, terms: set[str] | Marks, window: int = _WINDOW_WORDS
             word = scanned[start + a:start + b]
             parts.append((word if word.isprintable() else _CONTROL.sub("", word), True))
             cursor = start + b
-    rest = text[char_end:].rstrip() if end_word == len(words) else "…"  # (words after the window)
-    if rest and end_word == len(words) and len(rest) <= _LAST_MARKS and not WORD_PATTERN.search(rest):
+    # after the window: words, the part of a long text not searched, or only closing punctuation
+    at_end = end_word == len(words) and len(text) <= _SCAN_CHARS
+    rest = text[char_end:].rstrip() if at_end else "…"
+    if at_end and rest and len(rest) <= _LAST_MARKS and not WORD_PATTERN.search(rest):
         char_end += len(rest)  # only the final full stop (or "!", "。", "।", a closing quote) is left
         rest = ""
     if char_end > cursor:
         parts.append((_flatten(scanned[cursor:char_end]), False))
     if rest:
         parts.append(("…", False))
-    return Snippet(_merge(parts))
+    return Snippet(_merge(_capped(parts)))
 
 
 def document_snippet(stored, marks: set[str] | Marks | dict[str, Marks],
@@ -488,6 +494,39 @@ def _flatten(text: str) -> str:
 def _clip(text: str, limit: int) -> str:
     text = " ".join(_CONTROL.sub("", text).split())
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def _capped(parts: list[tuple[str, bool]], limit: int = _MAX_CHARS) -> list[tuple[str, bool]]:
+    """``parts`` cut to about ``limit`` characters around the first match, when longer: a window
+    of 32 "words" of a script without spaces (a Chinese sentence, a Thai clause each) can run to
+    thousands of characters.  Cuts fall at a space when one is near, never before a combining
+    mark; "…" marks each cut."""
+    total = sum(len(text) for text, _ in parts)
+    if total <= limit:
+        return parts
+    starts = list(accumulate((len(text) for text, _ in parts), initial=0))
+    whole = "".join(text for text, _ in parts)
+    anchor = next((start for start, (_, hit) in zip(starts, parts) if hit), 0)
+    low = max(0, anchor - _LEAD_CHARS)
+    high = min(total, low + limit)
+    if low > 0:
+        space = whole.find(" ", low, min(low + 20, anchor))
+        low = space + 1 if space >= 0 else low
+        while low < anchor and unicodedata.category(whole[low])[0] == "M":
+            low += 1
+    if high < total:
+        space = whole.rfind(" ", max(high - 20, anchor + 1), high)
+        high = space if space >= 0 else high
+        while high < total and unicodedata.category(whole[high])[0] == "M":
+            high += 1
+    out: list[tuple[str, bool]] = [("…", False)] if low > 0 else []
+    for start, (text, hit) in zip(starts, parts):
+        end = start + len(text)
+        if end > low and start < high:
+            out.append((text[max(low, start) - start:min(high, end) - start], hit))
+    if high < total:
+        out.append(("…", False))
+    return out
 
 
 def _merge(parts: list[tuple[str, bool]]) -> list[tuple[str, bool]]:

@@ -24,7 +24,7 @@ from searchkit import analysis
 from searchkit.analysis import WORD_PATTERN, normalise_word, word_terms
 from searchkit.analysis.chain import term_positions
 from searchkit.analysis.cjk import has_nospace
-from searchkit.highlight import _CONTROL, _SCAN_CHARS, _WINDOW_WORDS, Snippet, _clip, _flatten, _merge, make_snippet
+from searchkit.highlight import _CONTROL, _SCAN_CHARS, _WINDOW_WORDS, Snippet, _clip, _capped, _flatten, _merge, make_snippet
 
 from ..conftest import FIXTURES
 
@@ -111,7 +111,7 @@ def reference_snippet(text: str, terms: set[str], window: int = _WINDOW_WORDS) -
         parts.append((_flatten(scanned[cursor:char_end]), False))
     if rest:
         parts.append(("…", False))
-    return Snippet(_merge(parts))
+    return Snippet(_merge(_capped(parts)))  # the length cap is tested on its own below
 
 
 def _fixture_texts() -> list[str]:
@@ -395,3 +395,33 @@ def test_a_hyphenated_word_is_marked_where_its_joined_form_was_searched(query, e
 ])
 def test_short_texts_and_ends_are_shown_whole(text, terms, expected):
     assert str(make_snippet(text, terms)) == expected
+
+
+def test_a_window_of_long_runs_is_cut_around_its_match():
+    """32 "words" of a script without spaces can be thousands of characters: cut to about 400."""
+    import unicodedata
+
+    from searchkit.query import compile_query, parse_query
+
+    clause = "ราคาน้ำมันที่สูงขึ้นทำให้ค่าครองชีพเพิ่มขึ้นอย่างมากในปีนี้"  # one word: no spaces in it
+    text = " ".join([clause] * 40) + " ฟุตบอล " + " ".join([clause] * 40)
+    marks = compile_query(parse_query("ฟุตบอล"), None).marks
+    shown = str(make_snippet(text, marks))
+    assert len(shown) <= 400 + 10 and "**ฟุตบอล**" in shown
+    assert shown.startswith("…") and shown.endswith("…")
+    assert shown.index("**ฟุตบอล**") <= 80 + 2  # the match near the start, with what comes before it
+    pieces = shown.strip("…").replace("**", "").split(" ")
+    assert all(piece == clause or clause.startswith(piece) or clause.endswith(piece) or piece == "ฟุตบอล"
+               for piece in pieces)  # cut at spaces or inside a clause, never elsewhere
+    assert unicodedata.category(shown.lstrip("…")[0])[0] != "M"  # never starts with a mark
+    ragged = "ก" + "\u0e48" * 5  # a letter and its marks: a cut falls after the marks, not between
+    marked = str(make_snippet(("ข" * 300) + ragged * 20 + " x", {"x"}))  # 80 before x falls on a mark
+    assert marked.startswith("…ก") and marked.endswith("**x**")
+    english = "The government announced a new economic policy today."
+    assert str(make_snippet(english, {"polici"})) == "The government announced a new economic **policy** today."
+
+
+def test_the_closing_marks_are_shown_only_for_a_text_searched_to_its_end():
+    text = "x " * (_SCAN_CHARS // 2 - 4) + "policy!!!!!!"  # the "!" lie past the part searched
+    assert len(text) > _SCAN_CHARS
+    assert str(make_snippet(text, {"polici"})).endswith("…")
