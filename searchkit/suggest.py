@@ -366,6 +366,15 @@ def _correct_word(speller, word: str, own: int) -> str | None:
     return best[2] if best else None
 
 
+def _beside_mark(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is only part of a word: a combining mark touches it (``sume`` in
+    ``re\u0301sume\u0301``, a Hindi word between its vowel signs).  Such a piece is no query word."""
+    import unicodedata
+
+    return (start > 0 and unicodedata.category(text[start - 1])[0] == "M"
+            or end < len(text) and unicodedata.category(text[end])[0] == "M")
+
+
 def suggest_query(searcher, text: str, index_path: Path | None = None) -> str | None:
     """``text`` with its absent or rare words replaced by frequent spellings, or None when none needs it."""
     from .analysis import fold, normalise_word
@@ -377,7 +386,7 @@ def suggest_query(searcher, text: str, index_path: Path | None = None) -> str | 
     stems: list[tuple[int, int, str]] = []
     for match in _WORD.finditer(text):
         word = match.group(1)
-        if word in _OPERATORS:
+        if word in _OPERATORS or _beside_mark(text, match.start(1), match.end(1)):
             continue
         term = normalise_word(word)
         if not term or not term.isalpha():

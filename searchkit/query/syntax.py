@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Union
 
 from ..analysis import NewsAnalyzer
+from ..analysis.marks import MARKS
 from ..ranking.bm25f import DEFAULT_FIELDS  # noqa: F401 - searched by words that name no field
 from ..schema import SEARCH_FIELDS
 
@@ -40,8 +41,9 @@ _FIELD_TOKEN = re.compile(r"^([A-Za-z_]+):(.*)$", re.S)
 
 _SPECIAL = '()"'
 
-#: A hyphen between two word characters ("D-mark"): ASCII, Unicode hyphen, non-breaking hyphen.
-_HYPHEN = re.compile(r"(?<=\w)[-\u2010\u2011](?=\w)")
+#: A hyphen between two word characters ("D-mark"; a word may end in a combining mark: "नीति-आयोग",
+#: "café-bar" with its accent typed apart): ASCII, Unicode hyphen, non-breaking hyphen.
+_HYPHEN = re.compile(rf"(?<=[\w{MARKS}])[-\u2010\u2011](?=\w)")
 
 #: The weight of each part of a hyphenated word found on its own ("mark" for ``d-mark``).
 HYPHEN_PART_BOOST = 0.2

@@ -204,3 +204,17 @@ def test_thai_marks_land_on_the_query_characters():
         elif not all(wanted[i:i + 2] in fold(text) for i in range(len(wanted) - 1)):
             assert not spans, (text, word, spans)  # not found, not even in pieces: nothing marked
     assert checked > 100
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("café-bar", ["bar"]), (unicodedata.normalize("NFD", "café-bar"), ["bar"]),  # a part alone, as for "d-mark"
+    ("नीति-आयोग", ["hindi-2"]), ("आयोग-बैठक", ["hindi-2"]),
+])
+def test_a_hyphenated_query_word_ending_in_a_mark_is_hyphenated(tmp_path, query, expected):
+    folder = tmp_path / "docs"
+    records = [{"id": "bar", "body": "Le bar est ouvert."}, {"id": "hindi-2", "body": "नीति आयोग की बैठक"}]
+    write(folder / "a.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    ix = searchkit.Index(tmp_path / "ix")
+    ix.add(folder)
+    assert [h.id for h in ix.search(query)] == expected
+    ix.close()

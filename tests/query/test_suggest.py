@@ -204,3 +204,20 @@ def test_vocabulary_frequencies_read_in_one_pass_are_those_looked_up_word_by_wor
         assert table.get(text.encode("utf-8"), 0) == document_frequency(reader, text), text
     assert sum(1 for text in texts if document_frequency(reader, text)) > 15
     ix.close()
+
+
+def test_no_suggestion_for_a_piece_of_a_word_with_combining_marks(tmp_path):
+    import unicodedata
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    decomposed = unicodedata.normalize("NFD", "Le résumé du rapport.")
+    (folder / "a.txt").write_text(decomposed)
+    for n in range(5):
+        (folder / f"s{n}.txt").write_text(f"The sums of the budget, part {n}.")
+    ix = searchkit.Index(tmp_path / "ix")
+    ix.add(folder)
+    hits = ix.search(unicodedata.normalize("NFD", "résumé"))
+    assert [h.id for h in hits] == ["a.txt"]
+    assert hits.suggestion is None  # not "résumś": "sume" is a piece of the word, not a word
+    ix.close()
