@@ -16,6 +16,9 @@ __all__ = ["has_nospace", "nospace_terms", "NOSPACE_CHAR", "NOSPACE_PARTS"]
 #: Scripts written without spaces between words (Thai, Japanese kana, CJK
 #: ideographs): a run of them is indexed as overlapping bigrams.
 _NOSPACE = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+#: Variation selectors go with the run they are in (東京 + U+FE00 + 都 is one run, its selector
+#: folded away), not between two runs.
+_NOSPACE += "\ufe00-\ufe0f\U000e0100-\U000e01ef"
 #: One character of such a script.
 NOSPACE_CHAR = _NOSPACE_RUN = re.compile(rf"[{_NOSPACE}]")
 #: A word's parts: runs of such a script, and what lies between them.
@@ -46,5 +49,7 @@ def nospace_terms(surface: str, fold: Callable[[str], str], word_terms: Callable
             if len(chars) == 1:
                 parts.append((chars,))
         elif part.strip("'’."):
-            parts.extend(word_terms(part.strip("'’.")))
+            terms = word_terms(part.strip("'’."))
+            if terms != (("",),):  # a keycap or a lone mark beside a run is no word: no position
+                parts.extend(terms)
     return tuple(parts) or (("",),)

@@ -60,6 +60,11 @@ _FOLD_TABLE = str.maketrans({
     "\u0640": "", "\u0649": "\u064a", "\u0629": "\u0647",
     # Hindi as Lucene's HindiNormalizer writes it: chandrabindu as anusvara (the nukta goes with the marks)
     "\u0901": "\u0902",
+    # presentation only: variation selectors (a glyph's variant: 葛 + U+E0100, the emoji form of 5)
+    # and enclosing marks (the keycap of 5️⃣): the letter or digit is the word
+    **{chr(code): "" for code in (*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0), 0x180B, 0x180C, 0x180D, 0x180F,
+                                 0x0488, 0x0489, 0x1ABE, *range(0x20DD, 0x20E1), *range(0x20E2, 0x20E5),
+                                 0xA670, 0xA671, 0xA672)},
 })
 
 _POSSESSIVE = re.compile(r"['’]s$")

@@ -218,3 +218,12 @@ def test_a_hyphenated_query_word_ending_in_a_mark_is_hyphenated(tmp_path, query,
     ix.add(folder)
     assert [h.id for h in ix.search(query)] == expected
     ix.close()
+
+
+def test_variation_selectors_and_keycaps_are_presentation_only():
+    assert text_postings("東京\ufe00都")[0] == text_postings("東京都")[0]  # one run, 京都 kept
+    assert text_postings("葛\U000e0100城")[0] == text_postings("葛城")[0]
+    assert text_postings("5\ufe0f\u20e3 and 6")[0] == text_postings("5 and 6")[0]  # the keycap is the digit
+    text = "東京\ufe00都の話"
+    marks = compile_query(parse_query("京都"), None).marks
+    assert [text[a:b] for a, b in match_spans(text, marks)] == ["京\ufe00都"]  # the selector with its letter
