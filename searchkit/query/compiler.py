@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,8 +166,12 @@ class _Compiler:
         return query, {(f, term) for f in fields}
 
     def is_stop(self, surface: str, stopped: bool) -> bool:
-        """A stopword as the user typed it: not an abbreviation (``U.S.``), nor capitals beside lower case (``WHO``)."""
+        """A stopword as the user typed it: not an abbreviation (``U.S.``), nor capitals beside lower case
+        (``WHO``), nor a word that only folds to one (Vietnamese ``đô``, ``số``: ``do``, ``so``)."""
         if not stopped or "." in surface:
+            return False
+        typed = unicodedata.normalize("NFKC", surface).casefold().replace("’", "'")
+        if fold(typed) != typed:  # its letters were folded to a stopword's: another word
             return False
         return not (self.mixed_case and surface.isupper() and len(surface) > 1)
 

@@ -227,3 +227,16 @@ def test_variation_selectors_and_keycaps_are_presentation_only():
     text = "東京\ufe00都の話"
     marks = compile_query(parse_query("京都"), None).marks
     assert [text[a:b] for a, b in match_spans(text, marks)] == ["京\ufe00都"]  # the selector with its letter
+
+
+def test_a_word_that_only_folds_to_a_stopword_counts_in_a_query(tmp_path):
+    """Vietnamese đô, số, sơ fold to the English stopwords do, so: typed, they are words of the query."""
+    folder = tmp_path / "docs"
+    records = [{"id": "city", "body": "Thành phố đô thị lớn nhất nước."}, {"id": "market", "body": "Giá thị trường."}]
+    write(folder / "a.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    ix = searchkit.Index(tmp_path / "ix")
+    ix.add(folder)
+    hits = ix.search("đô thị")
+    assert hits[0].id == "city" and re.findall(r"\*\*(.+?)\*\*", hits[0].snippet) == ["đô", "thị"]
+    assert all("**đô**" not in h.snippet for h in ix.search("do thị"))  # "do" typed is a stopword: left out
+    ix.close()
