@@ -338,18 +338,9 @@ def _nospace_hits(words: list[str], terms: set[str], scanned: str,
     unseen = {term for term in run_terms if len(term) > 2 and term not in seen and not term.isascii()
               and has_nospace(term)}
     if unseen:
-        # a query word's characters found nowhere together, but each of its bigrams somewhere (the
-        # phrase of its bigrams can match across two runs: 東京都 in 東京 京都): its bigrams are marked
-        split = {term: {term[i:i + 2] for i in range(len(term) - 1)} for term in unseen}
-        found_apart = set()
-        for term, bigrams in split.items():
-            present: set[str] = set()
-            for word in runs:
-                _nospace_spans(word, bigrams, present)
-            if bigrams <= present:
-                found_apart.add(term)
-        if found_apart:
-            run_terms = (set(run_terms) - found_apart) | set().union(*(split[term] for term in found_apart))
+        pieces = _across_runs(words, unseen)
+        if pieces:
+            run_terms = set(run_terms) | pieces
             spans_of = {word: _nospace_spans(word, run_terms) for word in runs}
     inner: dict[int, list[tuple[int, int]]] = {}
     for i in compress(count(), map(runs.__contains__, words)):
@@ -359,6 +350,23 @@ def _nospace_hits(words: list[str], terms: set[str], scanned: str,
             inner[i] = [(a, b) for a, b, _ in spans]
     pairs.sort()
     return [i for i, _ in pairs], [term for _, term in pairs], inner
+
+
+def _across_runs(words: list[str], unseen: set[str]) -> set[str]:
+    """The pieces to mark of query words (folded, as :func:`_nospace_spans` takes them) found in no
+    run whole but across two neighbouring ones, as the phrase of their bigrams matches them
+    (``東京都`` in ``東京 京都``: the end of one run, ``東京``, and the start of the next, ``京都``)."""
+    pieces: set[str] = set()
+    for first, second in zip(words, words[1:]):
+        tail, head = NOSPACE_PARTS.findall(first)[-1], NOSPACE_PARTS.findall(second)[0]
+        if not (NOSPACE_CHAR.match(tail) and NOSPACE_CHAR.match(head)):
+            continue
+        tail, head = analysis.fold(tail), analysis.fold(head)
+        for term in unseen:
+            for cut in range(2, len(term)):  # the first run ends with term[:cut], the next starts with term[cut - 1:]
+                if tail.endswith(term[:cut]) and head.startswith(term[cut - 1:]):
+                    pieces.update((term[:cut], term[cut - 1:]))
+    return pieces
 
 
 #: A character of a script without spaces -> its folded characters (the run's folding, one at a time).
@@ -519,6 +527,9 @@ def _capped(parts: list[tuple[str, bool]], limit: int = _MAX_CHARS) -> list[tupl
         high = space if space >= 0 else high
         while high < total and unicodedata.category(whole[high])[0] == "M":
             high += 1
+    for start, (text, hit) in zip(starts, parts):  # a match is not cut in two (unless itself very long)
+        if hit and start < high < start + len(text) <= high + _LEAD_CHARS // 2:
+            high = start + len(text)
     out: list[tuple[str, bool]] = [("…", False)] if low > 0 else []
     for start, (text, hit) in zip(starts, parts):
         end = start + len(text)

@@ -145,7 +145,7 @@ class _Compiler:
         analysed = [(term, pos) for term, pos, _, _ in tokens]
         if len(analysed) > 1:
             if _HYPHEN.search(node.text):
-                return self.hyphenated(node, analysed, collect, loose)
+                return self.hyphenated(node, analysed, collect, loose, [t[2] for t in tokens])
             # "U.S./Japan" is one token for the user: a phrase
             return self.phrase_terms(analysed, node.field, collect, surfaces=[t[2] for t in tokens])
         term, _, surface, stopped = tokens[0]
@@ -191,7 +191,8 @@ class _Compiler:
                 continue
         return False
 
-    def hyphenated(self, node: Words, analysed, collect: bool, loose: bool) -> tuple[Query | None, set]:
+    def hyphenated(self, node: Words, analysed, collect: bool, loose: bool,
+                   surfaces: list[str] | None = None) -> tuple[Query | None, set]:
         """``d-mark``, ``co-operation``, ``u.s.-japan``: as written, run together, or (``loose``) apart.
 
         The analyzer splits "D-mark" in a document into ``d`` and ``mark`` at
@@ -207,7 +208,8 @@ class _Compiler:
         """
         fields = self.fields(node.field)
         # The phrase scores as the sum of its parts: scaled, it weighs as one word.
-        phrase, covered = self.phrase_terms(analysed, node.field, collect, boost=1.0 / len(analysed))
+        phrase, covered = self.phrase_terms(analysed, node.field, collect, boost=1.0 / len(analysed),
+                                            surfaces=surfaces)
         if phrase is None:
             return None, set()
         alternatives = [phrase]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from ..analysis.marks import MARKS
+
 #: Operator words and symbols; the words only count as operators under :func:`_operators_apply`.
 _OPERATOR_WORDS = {"AND": "AND", "OR": "OR", "NOT": "NOT"}
 
@@ -42,7 +44,8 @@ def _is_sentence(text: str) -> bool:
     """
     if _SENTENCE_PUNCTUATION.search(text):
         return True
-    words = [w for w in re.findall(r"\w+", text) if w not in _OPERATOR_WORDS]
+    # a word runs on over combining marks (a Hindi word is one, not one per vowel sign)
+    words = [w for w in re.findall(rf"\w[\w{MARKS}]*", text) if w not in _OPERATOR_WORDS]
     return len(words) > _SENTENCE_WORDS
 
 

@@ -241,7 +241,6 @@ class ShardedIndex(Index):
                                  lock_timeout=self.lock_timeout)
         finally:
             self._seen = None
-            self._rebuilding = False
 
     def remove_many(self, doc_ids: Sequence[str]) -> int:
         """Delete these documents (each from its shard) in one commit; return how many there were."""
@@ -326,11 +325,12 @@ class ShardedIndex(Index):
 
     @classmethod
     def _for_rebuild(cls, folder: Path, lock_timeout: float) -> ShardedIndex:
-        """The index at ``folder`` whatever its schema, for a rebuild (its manifest is read, no shard):
-        the version check is off until its next :meth:`add` ends."""
+        """The index at ``folder`` whatever its schema, for a rebuild: its manifest is read, no shard
+        (searching it still raises :class:`IndexVersionError`; :meth:`add` with ``rebuild=True`` works)."""
         ix = cls.__new__(cls)
         ix._rebuilding = True
         ix.__init__(folder, lock_timeout=lock_timeout)
+        ix._rebuilding = False
         return ix
 
     @classmethod

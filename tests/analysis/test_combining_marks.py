@@ -127,6 +127,9 @@ def test_words_with_marks_are_found_and_marked_whole(world, query, expected_id, 
     ('"東京 京都"', "東京 京都", ["東京", "京都"]),  # two words typed apart are not joined
     ("東京・京都", "東京 京都", ["東京", "京都"]),
     ("東京・京都", "東京都と東京 京都", ["東京都", "東京", "京都"]),  # each word wherever it is
+    ("東京都 経済", "東京で会議。一方、京都の経済", ["経済"]),  # 東京 and 京都 apart: not the word 東京都
+    ("金利上昇-円安", "利上げで株価上昇。金利上昇と円安", ["金利上昇", "円安"]),  # hyphenated: each part whole
+    ("ราคา-น้ำมัน", "ราคาทองคำ และน้ำมัน", ["ราคา", "น้ำมัน"]),  # not the ำ of คำ
     ("น้ำมัน", THAI, ["น้ำมัน"]),  # not the ำ of ทำ (the bigram ํา)
     ("ที่", THAI, ["ที่"]),  # the tone mark the folding drops stays with its letter
     ("งาน", "เขาทำงานที่บริษัท", ["งาน"]),  # ำ (two folded) before, ่ (none) after: still in step
@@ -239,4 +242,16 @@ def test_a_word_that_only_folds_to_a_stopword_counts_in_a_query(tmp_path):
     hits = ix.search("đô thị")
     assert hits[0].id == "city" and re.findall(r"\*\*(.+?)\*\*", hits[0].snippet) == ["đô", "thị"]
     assert all("**đô**" not in h.snippet for h in ix.search("do thị"))  # "do" typed is a stopword: left out
+    ix.close()
+
+
+def test_hindi_boolean_query_is_not_read_as_a_sentence(tmp_path):
+    """The sentence test counted one word per piece between vowel signs: 13 "words" and the
+    operators were read as words, returning a document without सरकार."""
+    folder = tmp_path / "docs"
+    records = [{"id": "both", "body": "भारत नीति सरकार"}, {"id": "no-sarkar", "body": "पाकिस्तान आयोग"}]
+    write(folder / "a.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    ix = searchkit.Index(tmp_path / "ix")
+    ix.add(folder)
+    assert [h.id for h in ix.search("(भारत OR पाकिस्तान) AND (नीति OR आयोग) AND सरकार")] == ["both"]
     ix.close()

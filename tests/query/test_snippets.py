@@ -417,6 +417,10 @@ def test_a_window_of_long_runs_is_cut_around_its_match():
     ragged = "ก" + "\u0e48" * 5  # a letter and its marks: a cut falls after the marks, not between
     marked = str(make_snippet(("ข" * 300) + ragged * 20 + " x", {"x"}))  # 80 before x falls on a mark
     assert marked.startswith("…ก") and marked.endswith("**x**")
+    crowded = str(make_snippet("金利上昇" + "円" * 393 + "金利上昇" + "円" * 100, {"金利", "利上", "上昇"}))
+    assert crowded.count("**金利上昇**") == 2 and crowded.endswith("**金利上昇**…")  # not cut inside the match
+    endless = make_snippet("金利上昇" * 20000, {"金利", "利上", "上昇"})  # one match all through
+    assert len(str(endless)) < 500
     english = "The government announced a new economic policy today."
     assert str(make_snippet(english, {"polici"})) == "The government announced a new economic **policy** today."
 

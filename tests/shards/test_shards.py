@@ -466,6 +466,8 @@ def test_an_older_sharded_index_is_refused_then_rebuilt_in_place(tmp_path):
     assert json.loads(manifest.read_text()) == old  # untouched
     for shards in (None, 3):  # what `searchkit index DOCS --index IX --rebuild [--shards 3]` does
         rebuilding, options = ShardedIndex.for_run(tmp_path / "ix", rebuild=True, shards=shards)
+        with pytest.raises(IndexVersionError):  # opened to be rebuilt, not to be searched
+            rebuilding.search("oil")
         rebuilding.add(docs, rebuild=True, **options)
         assert json.loads(manifest.read_text())["schema_version"] == SCHEMA_VERSION
         reopened = searchkit.Index(tmp_path / "ix")
