@@ -15,7 +15,7 @@ from .document import Document, stored_metadata
 from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError, SearchkitError, rebuild_hint
 from .ingest.incremental import FILE_LIST
 from .locking import LOCK_FILE, WriteLock, clear_stale_whoosh_lock, lock_index
-from .schema import FIRST_DATE, SCHEMA_VERSION, TITLE_BOOST_KEY, make_schema, rebuild_reason, recorded_title_boost, \
+from .schema import FIRST_DATE, SCHEMA_VERSION, TITLE_BOOST_KEY, make_schema, recorded_title_boost, version_error, \
     title_boost_of
 from .results import SearchResults
 from .search import run_search
@@ -153,12 +153,7 @@ class Index:
         meta = self._read_meta()
         version = meta.get("schema_version")
         if version != SCHEMA_VERSION:
-            reason = rebuild_reason(version)
-            raise IndexVersionError(
-                f"the index at {self.path} was built by an incompatible version of searchkit "
-                f"(schema {version}, this version uses {SCHEMA_VERSION}"
-                + (f": {reason}" if reason else "") + f"); {rebuild_hint(self.path)}"
-            )
+            raise version_error(self.path, version)
         try:  # the title boost its postings were written with (see searchkit.schema.LEGACY_TITLE_BOOST)
             schema = make_schema(title_boost=recorded_title_boost(meta))
         except ValueError as exc:

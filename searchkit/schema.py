@@ -11,7 +11,7 @@ from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
 from .analysis import NewsAnalyzer, NewsPositions
 
-__all__ = ["SCHEMA_VERSION", "SCHEMA_CHANGES", "rebuild_reason", "SEARCH_FIELDS", "UNINDEXED_FIELDS", "make_schema", "NO_DATE",
+__all__ = ["SCHEMA_VERSION", "SCHEMA_CHANGES", "rebuild_reason", "version_error", "SEARCH_FIELDS", "UNINDEXED_FIELDS", "make_schema", "NO_DATE",
            "FIRST_DATE", "LEGACY_TITLE_BOOST", "TITLE_BOOST_KEY", "recorded_title_boost", "title_boost_of"]
 
 #: Written in the date column of undated documents (Whoosh columns need a value
@@ -37,6 +37,18 @@ SCHEMA_CHANGES = {
        "Chinese, Japanese or Thai longer than 100 characters in full, and Arabic tatweel, alef "
        "maksura and teh marbuta and Hindi chandrabindu folded",
 }
+
+
+def version_error(path, version: object, *, sharded: bool = False):
+    """The :class:`~searchkit.errors.IndexVersionError` for the index at ``path`` of schema ``version``:
+    why (:func:`rebuild_reason`) and how (:func:`~searchkit.errors.rebuild_hint`) to rebuild it."""
+    from .errors import IndexVersionError, rebuild_hint
+
+    reason = rebuild_reason(version)
+    return IndexVersionError(
+        f"the index at {path} was built by an incompatible version of searchkit "
+        f"(schema {version}, this version uses {SCHEMA_VERSION}" + (f": {reason}" if reason else "")
+        + f"); {rebuild_hint(path, sharded=sharded)}")
 
 
 def rebuild_reason(version: object) -> str | None:

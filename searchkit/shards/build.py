@@ -397,16 +397,11 @@ def _read_submitter(dask: _Dask):
 
 def _check_version(path: Path, manifest: Manifest, rebuild: bool) -> None:
     """An index of another schema takes only a rebuild (adding to it would mix two analyses)."""
-    from ..errors import IndexVersionError, rebuild_hint
-    from ..schema import SCHEMA_VERSION, rebuild_reason
+    from ..schema import SCHEMA_VERSION, version_error
 
     if rebuild or manifest.schema_version == SCHEMA_VERSION:
         return
-    reason = rebuild_reason(manifest.schema_version)
-    raise IndexVersionError(
-        f"the index at {path} was built by an incompatible version of searchkit "
-        f"(schema {manifest.schema_version}, this version uses {SCHEMA_VERSION}"
-        + (f": {reason}" if reason else "") + f"); {rebuild_hint(path, sharded=True)}")
+    raise version_error(path, manifest.schema_version, sharded=True)
 
 
 def _commit(path: Path, manifest: Manifest, jobs: list[dict[str, Any]], results: list[dict[str, Any]],

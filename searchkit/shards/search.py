@@ -148,17 +148,13 @@ class ShardedIndex(Index):
     # --- the committed state ------------------------------------------------
 
     def _load(self) -> Manifest:
-        from ..schema import SCHEMA_VERSION, rebuild_reason
+        from ..schema import SCHEMA_VERSION, version_error
 
         if not (self.path / MANIFEST_FILE).is_file():
             raise IndexNotFoundError(f"no index at {self.path}")
         manifest = read_manifest(self.path)
         if manifest.schema_version != SCHEMA_VERSION and not self._rebuilding:
-            reason = rebuild_reason(manifest.schema_version)
-            raise IndexVersionError(
-                f"the index at {self.path} was built by an incompatible version of searchkit "
-                f"(schema {manifest.schema_version}, this version uses {SCHEMA_VERSION}"
-                + (f": {reason}" if reason else "") + f"); {rebuild_hint(self.path, sharded=True)}")
+            raise version_error(self.path, manifest.schema_version, sharded=True)
         return manifest
 
     def _stamp(self) -> tuple:
