@@ -35,7 +35,9 @@ class QueryError(SearchkitError):
 def rebuild_hint(path, *, sharded: bool = False) -> str:
     """How to rebuild the index at ``path``, for the end of an :class:`IndexVersionError`'s message:
     the command (the sources must be named again) and, for an index of one folder, the library call."""
-    command = f"rebuild with --rebuild: searchkit index PATH... --index {path} --rebuild"
+    from shlex import quote
+
+    command = f"rebuild with --rebuild: searchkit index PATH... --index {quote(str(path))} --rebuild"
     if sharded:
         return command
     return f"{command} (in Python: searchkit.Index.recreate({str(path)!r}).add(PATH, ...))"

@@ -150,14 +150,16 @@ def make_snippet(text: str, terms: set[str] | Marks, window: int = _WINDOW_WORDS
         if terms else ([], [], {})
     best_start = 0
     if hits:
-        # For each match as anchor, the window [anchor - 3, anchor - 3 + window):
+        # For each match as anchor, the window [anchor - lead, anchor - lead + window)
+        # (three words before it, fewer in a window of under four words, which must hold it):
         # the one with the most distinct terms (then the most matches) wins,
         # the earliest on ties.  Windows only move right: a sliding count.
+        lead = max(0, min(3, window - 1))
         best_key = (-1, -1)
         counts: dict[str, int] = {}
         lo = hi = 0
         for anchor in hits:
-            first = max(0, anchor - 3)  # a little context before the first match
+            first = max(0, anchor - lead)  # a little context before the first match
             last = first + window
             while hi < len(hits) and hits[hi] < last:
                 counts[hit_terms[hi]] = counts.get(hit_terms[hi], 0) + 1

@@ -255,3 +255,13 @@ def test_hindi_boolean_query_is_not_read_as_a_sentence(tmp_path):
     ix.add(folder)
     assert [h.id for h in ix.search("(भारत OR पाकिस्तान) AND (नीति OR आयोग) AND सरकार")] == ["both"]
     ix.close()
+
+
+def test_the_rebuild_command_quotes_a_path_with_spaces():
+    import shlex
+
+    from searchkit.errors import rebuild_hint
+
+    hint = rebuild_hint("/tmp/my index")
+    command = hint.split(": ", 1)[1].split(" (in Python")[0]
+    assert shlex.split(command) == ["searchkit", "index", "PATH...", "--index", "/tmp/my index", "--rebuild"]

@@ -331,11 +331,13 @@ def reference_snippet(text: str, terms: set[str], window: int = 32) -> list[tupl
     hits = [i for i, (s, e) in enumerate(words) if terms and normalise_word(text[s:e]) in terms]
     best_start, best_key = 0, (-1, -1)
     for anchor in hits:
-        first = max(0, anchor - 3)
+        first = max(0, anchor - min(3, window - 1))
         covered = [i for i in hits if first <= i < first + window]
         key = (len({normalise_word(text[words[i][0]:words[i][1]]) for i in covered}), len(covered))
         if key > best_key:
             best_key, best_start = key, first
+    if hits:  # a window running past the last word starts earlier
+        best_start = max(0, min(best_start, len(words) - window))
     end = min(len(words), best_start + window)
     return [text[words[i][0]:words[i][1]] for i in hits if best_start <= i < end]
 

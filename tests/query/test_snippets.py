@@ -72,7 +72,7 @@ def reference_snippet(text: str, terms: set[str], window: int = _WINDOW_WORDS) -
         counts: dict[str, int] = {}
         lo = hi = 0
         for anchor in hits:
-            first = max(0, anchor - 3)
+            first = max(0, anchor - min(3, window - 1))
             last = first + window
             while hi < len(hits) and hits[hi] < last:
                 counts[hit_terms[hi]] = counts.get(hit_terms[hi], 0) + 1
@@ -429,3 +429,9 @@ def test_the_closing_marks_are_shown_only_for_a_text_searched_to_its_end():
     text = "x " * (_SCAN_CHARS // 2 - 4) + "policy!!!!!!"  # the "!" lie past the part searched
     assert len(text) > _SCAN_CHARS
     assert str(make_snippet(text, {"polici"})).endswith("…")
+
+
+@pytest.mark.parametrize("window, expected", [(1, "…**policy**…"), (2, "…d **policy**…"), (4, "…b c d **policy**…")])
+def test_a_small_window_holds_its_match(window, expected):
+    # the window started three words before the match, so one of under four words missed it
+    assert str(make_snippet("a b c d policy e f g h", {"polici"}, window)) == expected
