@@ -151,19 +151,25 @@ class _Compiler:
         term, _, surface, stopped = tokens[0]
         if loose and self.drop_stopwords and self.is_stop(surface, stopped):
             return None, set()  # "the" beside other words: ranking leaves it out
-        fields = self.fields(node.field)
-        if not self.spend(len(fields)):
+        query, covered = self.one_term(term, node.field, collect)
+        if query is None:
             return None, set()
-        if collect:
-            self.terms.add(term)
-            self.mark(term, fields)
-        query = self.term_query(fields, term)
         if loose and collect and self.exact_boost > 0 and node.field is None:
             # the word as typed counts a little more than another word of its stem (a re-ranking bonus)
             exact = [t for t in word_terms(surface)[0][1:] if t.startswith(EXACT_MARK)]
             if exact and exact[0] not in (t for t, _ in self.exact):
                 self.exact.append((exact[0], self.exact_boost))
-        return query, {(f, term) for f in fields}
+        return query, covered
+
+    def one_term(self, term: str, name: str | None, collect: bool, boost: float = 1.0) -> tuple[Query | None, set]:
+        """An analysed term searched in field ``name``'s fields (None, nothing: over the budget)."""
+        fields = self.fields(name)
+        if not self.spend(len(fields)):
+            return None, set()
+        if collect:
+            self.terms.add(term)
+            self.mark(term, fields)
+        return self.term_query(fields, term, boost=boost), {(f, term) for f in fields}
 
     def is_stop(self, surface: str, stopped: bool) -> bool:
         """A stopword as the user typed it: not an abbreviation (``U.S.``), nor capitals beside lower case
@@ -242,13 +248,7 @@ class _Compiler:
         """
         words = [t for t, _ in analysed]
         if len(words) == 1:  # one word: its term (already analysed: not analysed again, which would stem it twice)
-            fields = self.fields(name)
-            if not self.spend(len(fields)):
-                return None, set()
-            if collect:
-                self.terms.add(words[0])
-                self.mark(words[0], fields)
-            return self.term_query(fields, words[0], boost=boost), {(f, words[0]) for f in fields}
+            return self.one_term(words[0], name, collect, boost)
         fields = self.fields(name)
         if not self.spend(len(fields) * len(words)):
             # Left out, the phrase would leave the rest of the query to match without it: more (and

@@ -365,8 +365,7 @@ class ShardedIndex(Index):
             ix = cls._for_rebuild(folder, lock_timeout)  # an older schema: a rebuild is the way out
         options: dict[str, Any] = {"workers": workers, "scheduler": scheduler}
         if shards is not None:
-            # a rebuild reads the manifest only (an index of an older schema cannot be opened, only rebuilt)
-            if shards != (read_manifest(folder).shards if rebuild else ix.shards) and not rebuild:
+            if not rebuild and shards != ix.shards:
                 raise SearchkitError(f"the index at {folder} has {ix.shards} shards; "
                                      f"re-shard with --rebuild --shards {shards}")
             options["shards"] = shards
